@@ -1,0 +1,50 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { ArcConfig } from "../../stacks/schema";
+import { ARC_CHART_VERSION, ARC_CONTROLLER_CHART } from "../../stacks/versions";
+import { CONTROLLER_RELEASE, CONTROLLER_SERVICE_ACCOUNT, controllerValues } from "./controller-values";
+import { podSecurityLabels } from "./pod-security";
+
+export interface ArcControllerArgs {
+  arc: ArcConfig;
+}
+
+/**
+ * The gha-runner-scale-set-controller chart in its own namespace. A helm.v3.Release rather than a
+ * client-side Chart: the controller owns CRDs and finalizers, and operators expect `helm list` and
+ * `helm rollback` to work on it as ARC's own docs describe.
+ */
+export class ArcController extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  readonly serviceAccount: string = CONTROLLER_SERVICE_ACCOUNT;
+  readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: ArcControllerArgs, opts: pulumi.ComponentResourceOptions) {
+    super("runner-fleet:arc:ArcController", name, {}, opts);
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: args.arc.controllerNamespace,
+          labels: { "app.kubernetes.io/part-of": "runner-fleet", ...podSecurityLabels("baseline") },
+        },
+      },
+      { parent: this },
+    );
+    this.namespace = ns.metadata.name;
+    this.release = new k8s.helm.v3.Release(
+      `${name}-controller`,
+      {
+        name: CONTROLLER_RELEASE,
+        chart: ARC_CONTROLLER_CHART,
+        version: ARC_CHART_VERSION,
+        namespace: this.namespace,
+        values: controllerValues(args.arc),
+        maxHistory: 10,
+        atomic: true,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ namespace: this.namespace, serviceAccount: this.serviceAccount, release: this.release.status.name });
+  }
+}

@@ -1,0 +1,72 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { RunnerSetModel } from "../../stacks/model";
+import { ARC_CHART_VERSION, ARC_SCALE_SET_CHART } from "../../stacks/versions";
+import { instanceLabels, scaleSetValues } from "./scale-set-values";
+
+export interface RunnerScaleSetArgs {
+  set: RunnerSetModel;
+  credentialsSecretName: pulumi.Input<string>;
+  controllerNamespace: pulumi.Input<string>;
+  controllerServiceAccount: string;
+  /** The controller and the credential Secret: a scale set installed before them cannot register. */
+  dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * One runner set: a gha-runner-scale-set release per instance (`<name>-1` … `<name>-N`), each with
+ * its own cache so related jobs routed to the same instance find it warm.
+ */
+export class RunnerScaleSet extends pulumi.ComponentResource {
+  readonly scaleSetNames: string[];
+
+  constructor(name: string, args: RunnerScaleSetArgs, opts: pulumi.ComponentResourceOptions) {
+    super("runner-fleet:arc:RunnerScaleSet", name, {}, opts);
+    const { set } = args;
+    this.scaleSetNames = set.instances.map((i) => i.name);
+    for (const inst of set.instances) {
+      const deps: pulumi.Input<pulumi.Resource>[] = [...args.dependsOn];
+      if (inst.cache.kind === "pvc") {
+        deps.push(
+          new k8s.core.v1.PersistentVolumeClaim(
+            inst.cache.claimName,
+            {
+              metadata: {
+                name: inst.cache.claimName,
+                namespace: set.namespace,
+                labels: instanceLabels(set, inst),
+                // WaitForFirstConsumer classes bind only when the first runner pod arrives, i.e. when
+                // a job queues; waiting for Bound here would stall `pulumi up`.
+                annotations: { "pulumi.com/skipAwait": "true" },
+              },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: inst.cache.storageClass,
+                resources: { requests: { storage: inst.cache.size } },
+              },
+            },
+            { parent: this },
+          ),
+        );
+      }
+      new k8s.helm.v3.Release(
+        inst.name,
+        {
+          name: inst.name,
+          chart: ARC_SCALE_SET_CHART,
+          version: ARC_CHART_VERSION,
+          namespace: set.namespace,
+          values: pulumi
+            .all([args.credentialsSecretName, args.controllerNamespace])
+            .apply(([credentialsSecretName, controllerNamespace]) =>
+              scaleSetValues(set, inst, { credentialsSecretName, controllerNamespace, controllerServiceAccount: args.controllerServiceAccount }),
+            ),
+          maxHistory: 10,
+          atomic: true,
+        },
+        { parent: this, dependsOn: deps },
+      );
+    }
+    this.registerOutputs({ scaleSetNames: this.scaleSetNames });
+  }
+}

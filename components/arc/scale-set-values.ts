@@ -1,0 +1,104 @@
+import type { RunnerSetModel, ScaleSetInstance } from "../../stacks/model";
+
+/** uid of `runner` and gid of `docker` in ghcr.io/actions/actions-runner; runner is in that group. */
+export const RUNNER_UID = 1001;
+export const RUNNER_GID = 123;
+export const CACHE_VOLUME = "cache";
+/** Workflows find the instance's cache here, whatever mountPath the stack chose. */
+export const CACHE_DIR_ENV = "RUNNER_FLEET_CACHE_DIR";
+
+export interface ScaleSetContext {
+  credentialsSecretName: string;
+  controllerNamespace: string;
+  controllerServiceAccount: string;
+}
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+export type PodTemplate = { metadata: { labels: Record<string, string> }; spec: { [k: string]: Json } };
+
+export interface ScaleSetValues {
+  githubConfigUrl: string;
+  githubConfigSecret: string;
+  runnerScaleSetName: string;
+  minRunners: number;
+  maxRunners: number;
+  scaleSetLabels?: string[];
+  runnerGroup?: string;
+  containerMode?: { type: string; kubernetesModeWorkVolumeClaim?: { [k: string]: Json } };
+  controllerServiceAccount: { namespace: string; name: string };
+  labels: Record<string, string>;
+  template: PodTemplate;
+}
+
+export function instanceLabels(set: RunnerSetModel, inst: ScaleSetInstance): Record<string, string> {
+  return {
+    "app.kubernetes.io/part-of": "runner-fleet",
+    "runner-fleet/runner-set": set.name,
+    "runner-fleet/instance": String(inst.index),
+  };
+}
+
+/** The runner pod: right architecture, the instance's own cache mounted, nothing privileged added. */
+export function runnerPodTemplate(set: RunnerSetModel, inst: ScaleSetInstance): PodTemplate {
+  const cache = inst.cache;
+  const volume: Json =
+    cache.kind === "hostPath"
+      ? { name: CACHE_VOLUME, hostPath: { path: cache.path, type: "DirectoryOrCreate" } }
+      : { name: CACHE_VOLUME, persistentVolumeClaim: { claimName: cache.claimName } };
+  const spec: { [k: string]: Json } = {
+    nodeSelector: { "kubernetes.io/os": "linux", "kubernetes.io/arch": set.arch },
+    // fsGroup makes a fresh PVC writable by the runner user through its docker group.
+    securityContext: { fsGroup: RUNNER_GID },
+    containers: [
+      {
+        name: "runner",
+        image: set.image,
+        command: ["/home/runner/run.sh"],
+        env: [{ name: CACHE_DIR_ENV, value: cache.mountPath }],
+        volumeMounts: [{ name: CACHE_VOLUME, mountPath: cache.mountPath }],
+      },
+    ],
+    volumes: [volume],
+  };
+  if (cache.kind === "hostPath") {
+    // kubelet creates a missing hostPath directory as root 0755, and fsGroup does not apply to
+    // hostPath; hand it to the runner user once, before the (non-root) runner starts.
+    spec.initContainers = [
+      {
+        name: "cache-owner",
+        image: set.image,
+        command: ["sh", "-c", `chown ${RUNNER_UID}:${RUNNER_GID} /cache && chmod 2775 /cache`],
+        securityContext: { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false },
+        volumeMounts: [{ name: CACHE_VOLUME, mountPath: "/cache" }],
+      },
+    ];
+  }
+  return { metadata: { labels: instanceLabels(set, inst) }, spec };
+}
+
+/** Values for one gha-runner-scale-set release; the credential is only ever named, never inlined. */
+export function scaleSetValues(set: RunnerSetModel, inst: ScaleSetInstance, ctx: ScaleSetContext): ScaleSetValues {
+  const values: ScaleSetValues = {
+    githubConfigUrl: set.githubUrl,
+    githubConfigSecret: ctx.credentialsSecretName,
+    runnerScaleSetName: inst.name,
+    minRunners: set.minRunners,
+    maxRunners: set.maxRunners,
+    controllerServiceAccount: { namespace: ctx.controllerNamespace, name: ctx.controllerServiceAccount },
+    labels: instanceLabels(set, inst),
+    template: runnerPodTemplate(set, inst),
+  };
+  if (set.labels.length > 0) values.scaleSetLabels = set.labels;
+  if (set.runnerGroup !== undefined) values.runnerGroup = set.runnerGroup;
+  if (set.containerMode !== "none") {
+    values.containerMode = { type: set.containerMode };
+    if (set.containerMode === "kubernetes" && set.workVolume) {
+      values.containerMode.kubernetesModeWorkVolumeClaim = {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: set.workVolume.storageClass,
+        resources: { requests: { storage: set.workVolume.size } },
+      };
+    }
+  }
+  return values;
+}

@@ -1,0 +1,25 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { ExistingClusterConfig } from "../../stacks/schema";
+
+export interface ExistingClusterArgs {
+  cluster: ExistingClusterConfig;
+  /** Secret kubeconfig from `runner-fleet:kubeconfig`; unset: the operator's kubeconfig. */
+  kubeconfig: pulumi.Output<string> | undefined;
+}
+
+/** A cluster someone else runs: only a provider, so ARC can be installed on it. */
+export class ExistingCluster extends pulumi.ComponentResource {
+  readonly clusterName: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
+
+  constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("runner-fleet:k8s:ExistingCluster", name, {}, opts);
+    const providerArgs: k8s.ProviderArgs = {};
+    if (args.kubeconfig) providerArgs.kubeconfig = args.kubeconfig;
+    if (args.cluster.context) providerArgs.context = args.cluster.context;
+    this.provider = new k8s.Provider(`${name}-k8s`, providerArgs, { parent: this });
+    this.clusterName = pulumi.output(args.cluster.context ?? name);
+    this.registerOutputs({ clusterName: this.clusterName });
+  }
+}

@@ -1,0 +1,117 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import { ArcController } from "../components/arc/ArcController";
+import { podSecurityLevel } from "../components/arc/pod-security";
+import { RunnerNamespace } from "../components/arc/RunnerNamespace";
+import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
+import { ExistingCluster } from "../components/k8s/ExistingCluster";
+import { KindCluster } from "../components/kind/KindCluster";
+import { GithubCredentials } from "../components/secrets/GithubCredentials";
+import { githubCredential } from "./credentials";
+import { ConfigError } from "./errors";
+import { parseStackConfig, pulumiConfigSource, stackFileName, type ConfigSource } from "./load";
+import { fleetModel, type RunnerSetModel } from "./model";
+import type { ClusterConfig } from "./schema";
+
+export const CREDENTIALS_SECRET_NAME = "runner-fleet-github";
+
+export interface RunnerSetOutput {
+  githubUrl: string;
+  arch: string;
+  labels: string[];
+  instances: number;
+  scaleSets: string[];
+  /** A `runs-on:` value: the scale set itself, or with several instances the seed's affinity routing. */
+  runsOn: string;
+  routingHint: string;
+}
+
+export interface FleetOutputs {
+  stack: string;
+  clusterName?: pulumi.Output<string>;
+  kubeconfig?: pulumi.Output<string>;
+  controllerNamespace?: pulumi.Output<string>;
+  runnerNamespace?: pulumi.Output<string>;
+  runnerSets: Record<string, RunnerSetOutput>;
+}
+
+export function runnerSetOutput(set: RunnerSetModel): RunnerSetOutput {
+  const scaleSets = set.instances.map((i) => i.name);
+  return {
+    githubUrl: set.githubUrl,
+    arch: set.arch,
+    labels: set.labels,
+    instances: scaleSets.length,
+    scaleSets,
+    runsOn: scaleSets.length === 1 ? scaleSets[0]! : set.routingHint,
+    routingHint: set.routingHint,
+  };
+}
+
+interface ClusterHandle {
+  provider: k8s.Provider;
+  name: pulumi.Output<string>;
+  kubeconfig?: pulumi.Output<string>;
+}
+
+function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: boolean): ClusterHandle {
+  if (cluster.type === "kind") {
+    const kind = new KindCluster(cluster.name, { cluster }, { protect });
+    return { provider: kind.provider, name: kind.clusterName, kubeconfig: kind.kubeconfig };
+  }
+  const kubeconfig = config.getSecret("kubeconfig");
+  const existing = new ExistingCluster("cluster", { cluster, kubeconfig });
+  return kubeconfig
+    ? { provider: existing.provider, name: existing.clusterName, kubeconfig }
+    : { provider: existing.provider, name: existing.clusterName };
+}
+
+/**
+ * The stack: validate everything first (a ConfigError leaves nothing registered), then the cluster,
+ * the controller, the runner namespace and credential, and one RunnerScaleSet per runner set.
+ */
+export function fleetProgram(source: ConfigSource = pulumiConfigSource()): FleetOutputs {
+  const cfg = parseStackConfig(source);
+  if (cfg.hostPools.length > 0) {
+    throw new ConfigError(stackFileName(source.stack), source.project, [
+      { path: ["hostPools"], message: "EC2 host pools are validated but not provisioned by this version yet; remove the key to deploy" },
+    ]);
+  }
+  const model = fleetModel(cfg);
+  const config = new pulumi.Config(source.project);
+  const outputs: FleetOutputs = { stack: source.stack, runnerSets: {} };
+  if (cfg.cluster === undefined) return outputs;
+
+  const cluster = clusterFor(cfg.cluster, config, cfg.protect);
+  const k8sOpts = { provider: cluster.provider };
+  const controller = new ArcController("arc", { arc: cfg.arc }, { ...k8sOpts, protect: cfg.protect });
+  const runnerNs = new RunnerNamespace(
+    cfg.arc.runnerNamespace,
+    { name: cfg.arc.runnerNamespace, podSecurity: podSecurityLevel(model.runnerSets) },
+    k8sOpts,
+  );
+  const credentials = new GithubCredentials(
+    "github-credentials",
+    { namespace: runnerNs.name, credential: githubCredential(cfg.github, config), secretName: CREDENTIALS_SECRET_NAME },
+    k8sOpts,
+  );
+  for (const set of model.runnerSets) {
+    new RunnerScaleSet(
+      set.name,
+      {
+        set,
+        credentialsSecretName: credentials.secretName,
+        controllerNamespace: controller.namespace,
+        controllerServiceAccount: controller.serviceAccount,
+        dependsOn: [controller, credentials],
+      },
+      k8sOpts,
+    );
+    outputs.runnerSets[set.name] = runnerSetOutput(set);
+  }
+  outputs.clusterName = cluster.name;
+  if (cluster.kubeconfig) outputs.kubeconfig = pulumi.secret(cluster.kubeconfig);
+  outputs.controllerNamespace = controller.namespace;
+  outputs.runnerNamespace = runnerNs.name;
+  return outputs;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// @pulumi/pulumi keeps its state on globals: every test file needs its own process (forks + isolate).
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    pool: "forks",
+    isolate: true,
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
