@@ -36,7 +36,7 @@ const label = z
   .string()
   .min(1, "a label must not be empty")
   .max(255, "a label must be under 256 characters")
-  .regex(/^[^,\s]+$/, "a label must not contain commas or whitespace");
+  .regex(/^[^,\s]*$/, "a label must not contain commas or whitespace");
 
 /** GitHub compares labels case-insensitively, so `Kernel` and `kernel` are one label. */
 const labels = z

@@ -11,6 +11,8 @@ export interface RenderedResource {
   key: string;
   parentKey: string | null;
   custom: boolean;
+  /** The explicit provider's logical name, when the resource has one. */
+  provider: string | undefined;
   /** Inputs as the engine receives them; secrets still wrapped (see maskSecrets). */
   inputs: Record<string, unknown>;
 }
@@ -30,6 +32,8 @@ export interface RenderOptions {
   secretKeys: string[];
   program: () => object;
   preview?: boolean;
+  /** Called with `type::name` as each resource reaches the engine, even when the render then fails. */
+  onRegister?: (key: string) => void;
 }
 
 /** Marks a value that was secret when rendered; maskSecrets turns it into "[secret]". */
@@ -105,7 +109,7 @@ type Settle = { waitForRPCs?: () => Promise<void> };
  * needed. Safe to call several times in one process, one render at a time.
  */
 export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
-  const records = new Map<string, { custom: boolean; inputs: Record<string, unknown> }>();
+  const records = new Map<string, { custom: boolean; provider: string | undefined; inputs: Record<string, unknown> }>();
   const order: string[] = [];
   const parents = new Map<string, string | null>();
   const invokes: string[] = [];
@@ -119,7 +123,10 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const key = keyOf(args.type, args.name);
         if (records.has(key)) throw new Error(`two resources share the logical name ${args.name} (${args.type})`);
-        records.set(key, { custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
+        // "<provider urn>::<id>": the logical name is the URN's last segment.
+        const provider = args.provider ? args.provider.split("::").slice(-2, -1)[0] : undefined;
+        records.set(key, { custom: args.custom ?? true, provider, inputs: args.inputs as Record<string, unknown> });
+        opts.onRegister?.(key);
         return { id: `${args.name}-id`, state: { ...(args.inputs as Record<string, unknown>) } };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -170,7 +177,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     if (!rec) throw new Error(`${key} was constructed but never registered`);
     const parentKey = parents.get(key) ?? null;
     const parent = parentKey === null ? null : parentKey.slice(parentKey.lastIndexOf("::") + 2);
-    return { type, name, parent, key, parentKey, custom: rec.custom, inputs: rec.inputs };
+    return { type, name, parent, key, parentKey, custom: rec.custom, provider: rec.provider, inputs: rec.inputs };
   });
   return { stack: opts.stack, resources, outputs, invokes };
 }

@@ -1,0 +1,36 @@
+import type { ConfigSource } from "../../stacks/load";
+
+export const PROJECT = "runner-fleet";
+
+export interface SourceOptions {
+  stack?: string;
+  /** Secret config by short key (githubToken, githubAppPrivateKey, kubeconfig). */
+  secrets?: Record<string, string>;
+  /** Config stored in clear (short keys), for the tests that check it is refused. */
+  plain?: Record<string, string>;
+}
+
+/** A ConfigSource from objects, shaped as the engine passes config (JSON text for structures). */
+export function sourceFrom(config: Record<string, unknown>, opts: SourceOptions = {}): ConfigSource {
+  const all: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) all[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(opts.plain ?? {})) all[`${PROJECT}:${k}`] = v;
+  const secret = new Set<string>();
+  for (const [k, v] of Object.entries(opts.secrets ?? {})) {
+    all[`${PROJECT}:${k}`] = v;
+    secret.add(`${PROJECT}:${k}`);
+  }
+  return { project: PROJECT, stack: opts.stack ?? "test", all: () => all, isSecret: (k) => secret.has(k) };
+}
+
+export const TOKEN = { githubToken: "ghp_fake_test_token_0000000000000000" };
+export const FAKE_PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIfakefakefake\n-----END RSA PRIVATE KEY-----\n";
+
+/** A small valid stack to mutate: kind, one repository, the seed shape. */
+export function baseConfig(): Record<string, unknown> {
+  return {
+    github: { url: "https://github.com/acme/widgets", auth: "token" },
+    cluster: { type: "kind", name: "test" },
+    runnerSets: [{ name: "widgets", instances: 3 }],
+  };
+}

@@ -1,0 +1,178 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../stacks/errors";
+import { ARC_CHART_VERSION } from "../../stacks/versions";
+import { renderDocument } from "../../tools/render-format";
+import { SecretValue, unwrapSecrets, type RenderResult, type RenderedResource } from "../../tools/render-lib";
+import { baseConfig, TOKEN } from "../helpers/config";
+import { canaries, renderConfig, renderRealStack } from "../helpers/render";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const byType = (r: RenderResult, type: string): RenderedResource[] => r.resources.filter((x) => x.type === type);
+const one = (r: RenderResult, type: string, name: string): RenderedResource => {
+  const found = r.resources.find((x) => x.type === type && x.name === name);
+  if (!found) throw new Error(`no ${type} ${name}`);
+  return found;
+};
+type Values = {
+  runnerScaleSetName: string;
+  maxRunners: number;
+  minRunners: number;
+  githubConfigSecret: string;
+  template: { spec: { volumes: { hostPath?: { path: string }; persistentVolumeClaim?: { claimName: string } }[]; nodeSelector: Record<string, string> } };
+};
+const values = (x: RenderedResource): Values => x.inputs.values as Values;
+
+/** Every string anywhere in a value, secrets unwrapped or not. */
+function strings(v: unknown): string[] {
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v)) return v.flatMap(strings);
+  if (v !== null && typeof v === "object") return Object.values(v).flatMap(strings);
+  return [];
+}
+
+/** Top-level inputs whose (unwrapped) content holds the canary, and whether each was a secret. */
+function whereCanary(r: RenderResult, canary: string): { at: string; secret: boolean }[] {
+  const hits: { at: string; secret: boolean }[] = [];
+  for (const res of r.resources) {
+    for (const [k, v] of Object.entries(res.inputs)) {
+      if (strings(unwrapSecrets(v)).some((s) => s.includes(canary))) {
+        hits.push({ at: `${res.type}::${res.name}.${k}`, secret: pulumi.runtime.isRpcSecret(v) });
+      }
+    }
+  }
+  return hits;
+}
+
+describe("the dev stack (Pulumi.dev.yaml)", () => {
+  const secrets = canaries();
+  let dev: RenderResult;
+  beforeAll(async () => {
+    dev = await renderRealStack("dev", secrets);
+  });
+
+  it("builds kind, the controller, the runner namespace, the credential and the seed's three scale sets", () => {
+    expect(dev.resources.map((x) => `${x.type} ${x.name} <- ${x.parent}`)).toEqual([
+      "runner-fleet:kind:KindCluster runner-fleet-dev <- null",
+      "command:local:Command runner-fleet-dev-kind <- runner-fleet-dev",
+      "pulumi:providers:kubernetes runner-fleet-dev-k8s <- runner-fleet-dev",
+      "runner-fleet:arc:ArcController arc <- null",
+      "kubernetes:core/v1:Namespace arc-namespace <- arc",
+      `${RELEASE} arc-controller <- arc`,
+      "runner-fleet:arc:RunnerNamespace arc-runners <- null",
+      "kubernetes:core/v1:Namespace arc-runners <- arc-runners",
+      "runner-fleet:secrets:GithubCredentials github-credentials <- null",
+      "kubernetes:core/v1:Secret github-credentials <- github-credentials",
+      "runner-fleet:arc:RunnerScaleSet rubionic <- null",
+      `${RELEASE} rubionic-1 <- rubionic`,
+      `${RELEASE} rubionic-2 <- rubionic`,
+      `${RELEASE} rubionic-3 <- rubionic`,
+    ]);
+  });
+
+  it("sends every Kubernetes resource through the kind cluster's provider", () => {
+    for (const x of dev.resources.filter((r) => r.type.startsWith("kubernetes:"))) {
+      expect(x.provider, `${x.type} ${x.name}`).toBe("runner-fleet-dev-k8s");
+    }
+  });
+
+  it("pins both ARC charts to 0.14.2 from the official OCI registry", () => {
+    const releases = byType(dev, RELEASE);
+    expect(releases).toHaveLength(4);
+    for (const r of releases) {
+      expect(r.inputs.version).toBe(ARC_CHART_VERSION);
+      expect(r.inputs.chart).toMatch(/^oci:\/\/ghcr\.io\/actions\/actions-runner-controller-charts\/gha-runner-scale-set(-controller)?$/);
+    }
+    expect(one(dev, RELEASE, "arc-controller").inputs.namespace).toBe("arc-systems");
+  });
+
+  it("gives three instances three scale sets, one runner each, each with its own cache directory", () => {
+    const sets = ["rubionic-1", "rubionic-2", "rubionic-3"].map((n) => values(one(dev, RELEASE, n)));
+    expect(sets.map((v) => v.runnerScaleSetName)).toEqual(["rubionic-1", "rubionic-2", "rubionic-3"]);
+    expect(sets.map((v) => v.maxRunners)).toEqual([1, 1, 1]);
+    const paths = sets.map((v) => v.template.spec.volumes[0]!.hostPath!.path);
+    expect(paths).toEqual(["/tmp/github-runner-cache/rubionic-1", "/tmp/github-runner-cache/rubionic-2", "/tmp/github-runner-cache/rubionic-3"]);
+    expect(sets.every((v) => v.githubConfigSecret === "runner-fleet-github")).toBe(true);
+  });
+
+  it("keeps the token secret: only in the Secret's data, and only as a secret", () => {
+    expect(whereCanary(dev, secrets.token)).toEqual([{ at: "kubernetes:core/v1:Secret::github-credentials.stringData", secret: true }]);
+    const doc = JSON.stringify(renderDocument(dev));
+    expect(doc).not.toContain(secrets.token);
+    expect(doc).toContain('"stringData": "[secret]"'.replace(": ", ":"));
+  });
+
+  it("keeps the kubeconfig a secret in the provider and the outputs", () => {
+    expect(pulumi.runtime.isRpcSecret(one(dev, "pulumi:providers:kubernetes", "runner-fleet-dev-k8s").inputs.kubeconfig)).toBe(true);
+    expect(dev.outputs.kubeconfig).toBeInstanceOf(SecretValue);
+  });
+
+  it("exports what an operator needs to write runs-on", () => {
+    expect(dev.outputs).toMatchObject({
+      stack: "dev",
+      clusterName: "runner-fleet-dev",
+      controllerNamespace: "arc-systems",
+      runnerNamespace: "arc-runners",
+      runnerSets: {
+        rubionic: {
+          instances: 3,
+          labels: [],
+          scaleSets: ["rubionic-1", "rubionic-2", "rubionic-3"],
+          runsOn: "rubionic-${{ github.event.issue.number % 3 + 1 }}",
+          routingHint: "rubionic-${{ github.event.issue.number % 3 + 1 }}",
+        },
+      },
+    });
+  });
+
+  it("renders the same desired state twice (deterministic, no leaked state between renders)", async () => {
+    const again = await renderRealStack("dev", secrets);
+    expect(renderDocument(again)).toEqual(renderDocument(dev));
+  });
+});
+
+describe("the prod stack (Pulumi.prod.yaml)", () => {
+  const secrets = canaries();
+  let prod: RenderResult;
+  beforeAll(async () => {
+    prod = await renderRealStack("prod", secrets);
+  });
+
+  it("installs on the existing cluster's context with a persistent cache claim per instance", () => {
+    expect(one(prod, "pulumi:providers:kubernetes", "cluster-k8s").inputs.context).toBe("runner-fleet-prod");
+    const claims = byType(prod, "kubernetes:core/v1:PersistentVolumeClaim");
+    expect(claims.map((c) => c.name)).toEqual(["rubionic-1-cache", "rubionic-2-cache", "rubionic-3-cache", "org-builders-1-cache"]);
+    for (const c of claims) expect((c.inputs.spec as { storageClassName: string }).storageClassName).toBe("gp3");
+    const rub = values(one(prod, RELEASE, "rubionic-2"));
+    expect(rub.template.spec.volumes[0]!.persistentVolumeClaim!.claimName).toBe("rubionic-2-cache");
+    expect(rub.template.spec.nodeSelector["kubernetes.io/arch"]).toBe("arm64");
+  });
+
+  it("keeps the App private key secret", () => {
+    expect(whereCanary(prod, secrets.privateKey)).toEqual([{ at: "kubernetes:core/v1:Secret::github-credentials.stringData", secret: true }]);
+    expect(JSON.stringify(renderDocument(prod))).not.toContain("canary");
+  });
+});
+
+describe("a bad config", () => {
+  it("stops the program with the keyed error before any resource is registered", async () => {
+    const registered: string[] = [];
+    const c = baseConfig();
+    (c.runnerSets as Record<string, unknown>[])[0]!.maxRunners = -1;
+    const err = await renderConfig("broken", c, TOKEN, (k) => registered.push(k)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(ConfigError.isConfigError(err)).toBe(true);
+    expect((err as ConfigError).lines[0]).toMatch(/^Pulumi\.broken\.yaml: runner-fleet:runnerSets\[0\]\.maxRunners: /);
+    expect(registered.filter((k) => !k.startsWith("pulumi:pulumi:Stack"))).toEqual([]);
+  });
+
+  it("is a Pulumi RunError, so `pulumi up` prints the message without a stack trace", async () => {
+    const err = await renderConfig("broken", { github: { url: "x", auth: "token" } }, TOKEN).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(pulumi.RunError.isInstance(err)).toBe(true);
+  });
+});
