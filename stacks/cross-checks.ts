@@ -8,7 +8,9 @@ type Path = (string | number)[];
 
 /** Architectures the cluster's nodes provide. */
 export function clusterArchs(cluster: ClusterConfig): Arch[] {
-  return cluster.type === "kind" ? [cluster.arch] : cluster.archs;
+  if (cluster.type === "kind") return [cluster.arch];
+  if (cluster.type === "eks") return [...new Set(cluster.nodeGroups.map((g) => g.arch))];
+  return cluster.archs;
 }
 
 /** The labels a job names to reach a target; a runner set without labels is reached by name only. */
@@ -54,7 +56,7 @@ export function crossCheck(cfg: StackConfig, ctx: z.RefinementCtx): void {
   firstByName(cfg.hostPools, "hostPools");
 
   if (cfg.runnerSets.length > 0 && cfg.cluster === undefined) {
-    issue(["cluster"], "required when runnerSets are configured (type: kind or existing)");
+    issue(["cluster"], "required when runnerSets are configured (type: kind, eks or existing)");
   }
 
   const scaleSetOwner = new Map<string, number>();
@@ -70,7 +72,8 @@ export function crossCheck(cfg: StackConfig, ctx: z.RefinementCtx): void {
     if (cluster === undefined) return;
     const archs = clusterArchs(cluster);
     if (!archs.includes(s.arch)) {
-      issue([...path, "arch"], `no ${s.arch} nodes in this cluster (it has ${archs.join(", ")}); the runners would never be scheduled`);
+      const where = cluster.type === "eks" ? "node group" : "node";
+      issue([...path, "arch"], `no ${s.arch} ${where}s in this cluster (it has ${archs.join(", ")}); the runners would never be scheduled`);
     }
     if (cluster.type === "existing" && s.storage.storageClass === undefined && cluster.storageClass === undefined) {
       issue([...path, "storage", "storageClass"], "required: the cluster names no storageClass for per-instance caches");

@@ -4,6 +4,8 @@ export type KeyPath = readonly (string | number)[];
 export interface KeyIssue {
   path: KeyPath;
   message: string;
+  /** Another provider's key (`aws:region`); default: this project's namespace. */
+  namespace?: string;
 }
 
 /** `runnerSets[2].maxRunners` from ["runnerSets", 2, "maxRunners"]. */
@@ -21,7 +23,7 @@ export class ConfigError extends pulumi.RunError {
   readonly lines: readonly string[];
 
   constructor(stackFile: string, project: string, issues: readonly KeyIssue[]) {
-    const lines = issues.map((i) => `${stackFile}: ${project}:${formatKeyPath(i.path)}: ${i.message}`);
+    const lines = issues.map((i) => `${stackFile}: ${i.namespace ?? project}:${formatKeyPath(i.path)}: ${i.message}`);
     super(`invalid stack configuration:\n${lines.join("\n")}`);
     this.name = "ConfigError";
     this.stackFile = stackFile;

@@ -9,6 +9,31 @@ export type CacheVolume =
   | { kind: "hostPath"; path: string; mountPath: string }
   | { kind: "pvc"; claimName: string; storageClass: string; size: string; mountPath: string };
 
+export interface Toleration {
+  key: string;
+  operator: "Equal" | "Exists";
+  value?: string;
+  effect: string;
+}
+
+/**
+ * What a set of this arch must tolerate: the taints of the node groups that provide the arch
+ * (e.g. `runner-fleet/arch=arm64:NoSchedule` on Graviton groups), so its pods can land there and
+ * nothing else does by accident.
+ */
+export function tolerationsFor(cluster: ClusterConfig, arch: Arch): Toleration[] {
+  if (cluster.type !== "eks") return [];
+  const seen = new Map<string, Toleration>();
+  for (const g of cluster.nodeGroups.filter((n) => n.arch === arch)) {
+    for (const t of g.taints) {
+      const tol: Toleration =
+        t.value === undefined ? { key: t.key, operator: "Exists", effect: t.effect } : { key: t.key, operator: "Equal", value: t.value, effect: t.effect };
+      seen.set(JSON.stringify(tol), tol);
+    }
+  }
+  return [...seen.values()];
+}
+
 /** One gha-runner-scale-set install: the unit a job lands on. */
 export interface ScaleSetInstance {
   index: number;
@@ -22,6 +47,7 @@ export interface RunnerSetModel {
   githubUrl: string;
   scope: GithubScope;
   arch: Arch;
+  tolerations: Toleration[];
   labels: string[];
   runnerGroup: string | undefined;
   minRunners: number;
@@ -43,7 +69,7 @@ function scopeOf(url: string): GithubScope {
 }
 
 function cacheFor(cluster: ClusterConfig, set: RunnerSetConfig, scaleSetName: string): CacheVolume {
-  const storageClass = set.storage.storageClass ?? (cluster.type === "existing" ? cluster.storageClass : undefined);
+  const storageClass = set.storage.storageClass ?? (cluster.type === "kind" ? undefined : cluster.storageClass);
   if (storageClass === undefined && cluster.type === "kind") {
     return { kind: "hostPath", path: `${cluster.cacheHostPath}/${scaleSetName}`, mountPath: set.storage.mountPath };
   }
@@ -65,6 +91,7 @@ export function runnerSetModel(cfg: StackConfig, cluster: ClusterConfig, set: Ru
     githubUrl,
     scope: scopeOf(githubUrl),
     arch: set.arch,
+    tolerations: tolerationsFor(cluster, set.arch),
     labels: set.labels,
     runnerGroup: set.runnerGroup,
     minRunners: set.minRunners,

@@ -4,6 +4,7 @@ import { ArcController } from "../components/arc/ArcController";
 import { podSecurityLevel } from "../components/arc/pod-security";
 import { RunnerNamespace } from "../components/arc/RunnerNamespace";
 import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
+import { EksCluster } from "../components/aws/EksCluster";
 import { ExistingCluster } from "../components/k8s/ExistingCluster";
 import { KindCluster } from "../components/kind/KindCluster";
 import { GithubCredentials } from "../components/secrets/GithubCredentials";
@@ -32,6 +33,7 @@ export interface FleetOutputs {
   kubeconfig?: pulumi.Output<string>;
   controllerNamespace?: pulumi.Output<string>;
   runnerNamespace?: pulumi.Output<string>;
+  eks?: EksOutputs;
   runnerSets: Record<string, RunnerSetOutput>;
 }
 
@@ -52,12 +54,38 @@ interface ClusterHandle {
   provider: k8s.Provider;
   name: pulumi.Output<string>;
   kubeconfig?: pulumi.Output<string>;
+  /** What runner sets must wait for besides the controller and credential (e.g. the StorageClass). */
+  dependsOn?: pulumi.Resource[];
+  /** Only for EKS: what an operator needs beyond the kubeconfig. */
+  eks?: EksOutputs;
 }
 
-function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: boolean): ClusterHandle {
+export interface EksOutputs {
+  endpoint: pulumi.Output<string>;
+  oidcProviderArn: pulumi.Output<string>;
+  nodeGroups: pulumi.Output<string[]>;
+  storageClass: pulumi.Output<string>;
+}
+
+/** Tags on every AWS resource: which fleet, stack and project own it. */
+export function awsTags(project: string, stack: string): Record<string, string> {
+  return { "runner-fleet:project": project, "runner-fleet:stack": stack, "managed-by": "pulumi" };
+}
+
+function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: boolean, tags: Record<string, string>): ClusterHandle {
   if (cluster.type === "kind") {
     const kind = new KindCluster(cluster.name, { cluster }, { protect });
     return { provider: kind.provider, name: kind.clusterName, kubeconfig: kind.kubeconfig };
+  }
+  if (cluster.type === "eks") {
+    const eks = new EksCluster(cluster.name, { cluster, tags }, { protect });
+    return {
+      provider: eks.provider,
+      name: eks.clusterName,
+      kubeconfig: eks.kubeconfig,
+      dependsOn: [eks.storage],
+      eks: { endpoint: eks.endpoint, oidcProviderArn: eks.oidcProviderArn, nodeGroups: eks.nodeGroupNames, storageClass: eks.storageClass },
+    };
   }
   const kubeconfig = config.getSecret("kubeconfig");
   const existing = new ExistingCluster("cluster", { cluster, kubeconfig });
@@ -82,7 +110,7 @@ export function fleetProgram(source: ConfigSource = pulumiConfigSource()): Fleet
   const outputs: FleetOutputs = { stack: source.stack, runnerSets: {} };
   if (cfg.cluster === undefined) return outputs;
 
-  const cluster = clusterFor(cfg.cluster, config, cfg.protect);
+  const cluster = clusterFor(cfg.cluster, config, cfg.protect, awsTags(source.project, source.stack));
   const k8sOpts = { provider: cluster.provider };
   const controller = new ArcController("arc", { arc: cfg.arc }, { ...k8sOpts, protect: cfg.protect });
   const runnerNs = new RunnerNamespace(
@@ -103,13 +131,14 @@ export function fleetProgram(source: ConfigSource = pulumiConfigSource()): Fleet
         credentialsSecretName: credentials.secretName,
         controllerNamespace: controller.namespace,
         controllerServiceAccount: controller.serviceAccount,
-        dependsOn: [controller, credentials],
+        dependsOn: [controller, credentials, ...(cluster.dependsOn ?? [])],
       },
       k8sOpts,
     );
     outputs.runnerSets[set.name] = runnerSetOutput(set);
   }
   outputs.clusterName = cluster.name;
+  if (cluster.eks) outputs.eks = cluster.eks;
   if (cluster.kubeconfig) outputs.kubeconfig = pulumi.secret(cluster.kubeconfig);
   outputs.controllerNamespace = controller.namespace;
   outputs.runnerNamespace = runnerNs.name;

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { ARCHES, instanceTypeArch } from "./arch";
+import { ARCHES, instanceTypeArch, type Arch } from "./arch";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { DNS1123_LABEL, DNS1123_MAX, MAX_INSTANCES } from "./names";
+import { EKS_VERSION } from "./versions";
 import { crossCheck } from "./cross-checks";
 
 /*
@@ -54,6 +55,70 @@ const labels = z
 
 const runnerGroup = z.string().min(1).max(255);
 
+const instanceTypes = z
+  .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "c7g.2xlarge"'))
+  .min(1, "name at least one instance type");
+
+/** Every instance type must run the declared arch: checked, never guessed (a mismatch boots nothing). */
+function checkInstanceArch(types: string[], declared: Arch, ctx: z.RefinementCtx, owner: string): void {
+  types.forEach((t, i) => {
+    const actual = instanceTypeArch(t);
+    if (actual === undefined) {
+      ctx.addIssue({ code: "custom", path: ["instanceTypes", i], message: `cannot tell the architecture of "${t}"` });
+    } else if (actual !== declared) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["instanceTypes", i],
+        message: `"${t}" is ${actual} but the ${owner}'s arch is ${declared}${declared === "arm64" ? " (Graviton families carry a g: c7g, m7g, t4g…)" : ""}`,
+      });
+    }
+  });
+}
+
+function checkRange(r: { min: number; desired: number; max: number }, ctx: z.RefinementCtx, at: string): void {
+  if (r.desired < r.min) ctx.addIssue({ code: "custom", path: [at, "desired"], message: `must be ≥ min (${r.desired} < ${r.min})` });
+  if (r.max < r.desired) ctx.addIssue({ code: "custom", path: [at, "max"], message: `must be ≥ desired (${r.max} < ${r.desired})` });
+}
+
+const range = (defaults: { min: number; desired: number; max: number }) =>
+  z
+    .strictObject({
+      min: z.number().int().min(0).default(defaults.min),
+      desired: z.number().int().min(0).default(defaults.desired),
+      max: z.number().int().min(1).default(defaults.max),
+    })
+    .prefault({});
+
+const subnetIds = z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "must be a subnet id"));
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as "203.0.113.0/24"');
+
+const taint = z.strictObject({
+  key: z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, "must be a Kubernetes label key"),
+  value: z.string().max(63).optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+});
+
+export const nodeGroupSchema = z
+  .strictObject({
+    name: dnsName,
+    arch,
+    instanceTypes,
+    capacityType: z.enum(["on-demand", "spot"]).default("on-demand"),
+    scaling: range({ min: 1, desired: 2, max: 4 }),
+    diskGiB: z.number().int().min(20).max(16384).default(100),
+    labels: z.record(z.string(), z.string()).default({}),
+    taints: z.array(taint).default([]),
+    /**
+     * 1 keeps pods off the instance metadata service (and the node role's credentials); the EBS
+     * CSI driver authenticates through IRSA, so nothing here needs 2. Raise it only with a reason.
+     */
+    imdsHopLimit: z.union([z.literal(1), z.literal(2)]).default(1),
+  })
+  .superRefine((g, ctx) => {
+    checkInstanceArch(g.instanceTypes, g.arch, ctx, "node group");
+    checkRange(g.scaling, ctx, "scaling");
+  });
+
 export const githubSchema = z
   .strictObject({
     url: z.string(),
@@ -98,8 +163,43 @@ const existingClusterSchema = z.strictObject({
   storageClass: dnsName.optional(),
 });
 
-export const clusterSchema = z.discriminatedUnion("type", [kindClusterSchema, existingClusterSchema], {
-  error: 'type must be "kind" or "existing"',
+const eksClusterSchema = z
+  .strictObject({
+    type: z.literal("eks"),
+    name: dnsName.default("runner-fleet"),
+    version: z.string().regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as "1.33"').default(EKS_VERSION),
+    /** Off unless asked for: then the operator names the networks that may reach the API. */
+    endpointPublicAccess: z.boolean().default(false),
+    publicAccessCidrs: z.array(cidr).min(1).optional(),
+    subnetIds: subnetIds.min(2, "EKS needs subnets in at least two availability zones").optional(),
+    /** IAM principals given cluster-admin through EKS access entries (no aws-auth ConfigMap). */
+    admins: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, "must be an IAM role or user ARN")).default([]),
+    logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(["api", "audit", "authenticator"]),
+    /** Envelope encryption of Secrets; unset: a key is created, with rotation on. */
+    kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, "must be a KMS key ARN").optional(),
+    storageClass: dnsName.default("gp3"),
+    nodeGroups: z.array(nodeGroupSchema).min(1, "name at least one node group"),
+  })
+  .superRefine((c, ctx) => {
+    if (c.endpointPublicAccess && c.publicAccessCidrs === undefined) {
+      ctx.addIssue({ code: "custom", path: ["publicAccessCidrs"], message: 'required when endpointPublicAccess is true (use ["0.0.0.0/0"] to allow any network, deliberately)' });
+    }
+    if (!c.endpointPublicAccess && c.publicAccessCidrs !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["publicAccessCidrs"], message: "only used when endpointPublicAccess is true" });
+    }
+    const seen = new Map<string, number>();
+    c.nodeGroups.forEach((g, i) => {
+      const prev = seen.get(g.name);
+      if (prev !== undefined) ctx.addIssue({ code: "custom", path: ["nodeGroups", i, "name"], message: `duplicate name "${g.name}", already used by nodeGroups[${prev}]` });
+      seen.set(g.name, i);
+    });
+    if (c.nodeGroups.every((g) => g.taints.some((t) => t.effect !== "PreferNoSchedule"))) {
+      ctx.addIssue({ code: "custom", path: ["nodeGroups"], message: "every node group is tainted; the ARC controller, its listeners and CoreDNS need one without NoSchedule/NoExecute taints" });
+    }
+  });
+
+export const clusterSchema = z.discriminatedUnion("type", [kindClusterSchema, existingClusterSchema, eksClusterSchema], {
+  error: 'type must be "kind", "eks" or "existing"',
 });
 
 export const arcSchema = z
@@ -154,44 +254,23 @@ export const hostPoolSchema = z
     name: dnsName,
     /** Explicit, never guessed from the instance type; checked against every type below. */
     arch,
-    instanceTypes: z
-      .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "c7g.2xlarge"'))
-      .min(1, "name at least one instance type"),
+    instanceTypes,
     runnersPerHost: z.number().int().min(1).max(64).default(1),
     labels,
     githubUrl: z.string().optional(),
     runnerGroup: runnerGroup.optional(),
-    capacity: z
-      .strictObject({
-        min: z.number().int().min(0).default(0),
-        desired: z.number().int().min(0).default(1),
-        max: z.number().int().min(1).default(1),
-      })
-      .prefault({}),
+    capacity: range({ min: 0, desired: 1, max: 1 }),
     spot: z.boolean().default(false),
     ephemeral: z.boolean().default(true),
     os: z.enum(["al2023", "ubuntu"]).default("al2023"),
     rootVolumeGiB: z.number().int().min(20).max(16384).default(100),
     idleTimeoutMinutes: z.number().int().min(0).default(5),
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "must be a subnet id")).optional(),
+    subnetIds: subnetIds.optional(),
     ssm: z.boolean().default(false),
   })
   .superRefine((p, ctx) => {
-    p.instanceTypes.forEach((t, i) => {
-      const actual = instanceTypeArch(t);
-      if (actual === undefined) {
-        ctx.addIssue({ code: "custom", path: ["instanceTypes", i], message: `cannot tell the architecture of "${t}"` });
-      } else if (actual !== p.arch) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["instanceTypes", i],
-          message: `"${t}" is ${actual} but the pool's arch is ${p.arch}${p.arch === "arm64" ? " (Graviton families carry a g: c7g, m7g, t4g…)" : ""}`,
-        });
-      }
-    });
-    const { min, desired, max } = p.capacity;
-    if (desired < min) ctx.addIssue({ code: "custom", path: ["capacity", "desired"], message: `must be ≥ min (${desired} < ${min})` });
-    if (max < desired) ctx.addIssue({ code: "custom", path: ["capacity", "max"], message: `must be ≥ desired (${max} < ${desired})` });
+    checkInstanceArch(p.instanceTypes, p.arch, ctx, "pool");
+    checkRange(p.capacity, ctx, "capacity");
   });
 
 /** Keys of the stack file under the project namespace; the value is the zod schema of each. */
@@ -215,6 +294,8 @@ export type GithubConfig = z.output<typeof githubSchema>;
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type KindClusterConfig = z.output<typeof kindClusterSchema>;
 export type ExistingClusterConfig = z.output<typeof existingClusterSchema>;
+export type EksClusterConfig = z.output<typeof eksClusterSchema>;
+export type NodeGroupConfig = z.output<typeof nodeGroupSchema>;
 export type ArcConfig = z.output<typeof arcSchema>;
 export type RunnerSetConfig = z.output<typeof runnerSetSchema>;
 export type HostPoolConfig = z.output<typeof hostPoolSchema>;

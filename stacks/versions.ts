@@ -10,3 +10,6 @@ export const ARC_SCALE_SET_CHART = `${ARC_CHART_REPO}/gha-runner-scale-set`;
 /** actions/runner release; the ghcr.io image of the same tag is multi-arch (amd64 + arm64). */
 export const RUNNER_VERSION = "2.334.0";
 export const RUNNER_IMAGE = `ghcr.io/actions/actions-runner:${RUNNER_VERSION}`;
+
+/** EKS Kubernetes minor version for new clusters; a stack may pin another with cluster.version. */
+export const EKS_VERSION = "1.33";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PLACEHOLDER_KUBECONFIG } from "./stack-file";
+import { answerInvoke, computedState } from "./mock-answers";
 
 /** One resource of the desired state, as `pulumi preview` would register it. */
 export interface RenderedResource {
@@ -43,16 +43,6 @@ export class SecretValue {
 
 const SETTLE_MS = 10_000;
 const SECRET_TEXT = "[secret]";
-
-/** Deterministic answers to the invokes the program makes; anything else fails the render. */
-function answerInvoke(token: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
-  switch (token) {
-    case "command:local:run":
-      return { ...inputs, stdout: PLACEHOLDER_KUBECONFIG, stderr: "", assets: {} };
-    default:
-      return undefined;
-  }
-}
 
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -116,6 +106,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   const unanswered: string[] = [];
   const keyOf = (type: string, name: string): string => `${type}::${name}`;
   const settle = (pulumi.runtime as unknown as Settle).waitForRPCs;
+  const region = opts.config["aws:region"] ?? "us-east-1";
 
   await settle?.();
   await pulumi.runtime.setMocks(
@@ -127,11 +118,12 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
         const provider = args.provider ? args.provider.split("::").slice(-2, -1)[0] : undefined;
         records.set(key, { custom: args.custom ?? true, provider, inputs: args.inputs as Record<string, unknown> });
         opts.onRegister?.(key);
-        return { id: `${args.name}-id`, state: { ...(args.inputs as Record<string, unknown>) } };
+        const inputs = args.inputs as Record<string, unknown>;
+        return { id: `${args.name}-id`, state: { ...computedState(args.type, args.name, inputs, region), ...inputs } };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         invokes.push(args.token);
-        const answer = answerInvoke(args.token, args.inputs as Record<string, unknown>);
+        const answer = answerInvoke(args.token, args.inputs as Record<string, unknown>, region);
         if (answer === undefined) {
           unanswered.push(args.token);
           return {};

@@ -60,6 +60,7 @@ export function runnerPodTemplate(set: RunnerSetModel, inst: ScaleSetInstance): 
     ],
     volumes: [volume],
   };
+  if (set.tolerations.length > 0) spec.tolerations = set.tolerations.map((t) => ({ ...t }));
   if (cache.kind === "hostPath") {
     // kubelet creates a missing hostPath directory as root 0755, and fsGroup does not apply to
     // hostPath; hand it to the runner user once, before the (non-root) runner starts.

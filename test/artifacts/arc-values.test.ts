@@ -26,7 +26,19 @@ function sets(): RunnerSetModel[] {
       { name: "novol", containerMode: "kubernetes-novolume", labels: ["novol"], minRunners: 1, maxRunners: 4 },
     ],
   };
-  return [kind, existing].flatMap((c) => fleetModel(parseStackConfig(sourceFrom(c, { secrets: TOKEN }))).runnerSets);
+  const eks = {
+    github: { url: "https://github.com/acme", auth: "token" },
+    cluster: {
+      type: "eks",
+      nodeGroups: [
+        { name: "a", arch: "amd64", instanceTypes: ["m7i.large"] },
+        { name: "g", arch: "arm64", instanceTypes: ["c7g.large"], taints: [{ key: "runner-fleet/arch", value: "arm64", effect: "NoSchedule" }] },
+      ],
+    },
+    runnerSets: [{ name: "graviton", arch: "arm64", instances: 2, labels: ["graviton"] }],
+  };
+  const sources = [sourceFrom(kind, { secrets: TOKEN }), sourceFrom(existing, { secrets: TOKEN }), sourceFrom(eks, { secrets: TOKEN, foreign: { "aws:region": "eu-west-1" } })];
+  return sources.flatMap((src) => fleetModel(parseStackConfig(src)).runnerSets);
 }
 
 function allValues(): { set: RunnerSetModel; values: ScaleSetValues }[] {
@@ -40,6 +52,12 @@ describe("scale-set values", () => {
       expect(values.controllerServiceAccount).toEqual({ namespace: "arc-systems", name: "arc-gha-rs-controller" });
       expect(JSON.stringify(values)).not.toMatch(/github_token|github_app_private_key|ghp_/);
     }
+  });
+
+  it("tolerate the Graviton taint on EKS", () => {
+    const g = allValues().find((v) => v.set.name === "graviton")!.values;
+    expect(g.template.spec.tolerations).toEqual([{ key: "runner-fleet/arch", operator: "Equal", value: "arm64", effect: "NoSchedule" }]);
+    expect(g.template.spec.volumes).toEqual([{ name: "cache", persistentVolumeClaim: { claimName: "graviton-1-cache" } }]);
   });
 
   it("select the set's architecture and mount the instance's own cache", () => {

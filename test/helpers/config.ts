@@ -8,6 +8,8 @@ export interface SourceOptions {
   secrets?: Record<string, string>;
   /** Config stored in clear (short keys), for the tests that check it is refused. */
   plain?: Record<string, string>;
+  /** Other providers' keys, fully qualified (`aws:region`). */
+  foreign?: Record<string, string>;
 }
 
 /** A ConfigSource from objects, shaped as the engine passes config (JSON text for structures). */
@@ -15,6 +17,7 @@ export function sourceFrom(config: Record<string, unknown>, opts: SourceOptions 
   const all: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) all[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   for (const [k, v] of Object.entries(opts.plain ?? {})) all[`${PROJECT}:${k}`] = v;
+  Object.assign(all, opts.foreign ?? {});
   const secret = new Set<string>();
   for (const [k, v] of Object.entries(opts.secrets ?? {})) {
     all[`${PROJECT}:${k}`] = v;

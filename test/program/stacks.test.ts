@@ -138,14 +138,74 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     prod = await renderRealStack("prod", secrets);
   });
 
-  it("installs on the existing cluster's context with a persistent cache claim per instance", () => {
-    expect(one(prod, "pulumi:providers:kubernetes", "cluster-k8s").inputs.context).toBe("runner-fleet-prod");
+  it("runs an amd64 and a Graviton node group with matching AMI types and instance families", () => {
+    const groups = byType(prod, "aws:eks/nodeGroup:NodeGroup").map((g) => g.inputs as { nodeGroupName: string; amiType: string; instanceTypes: string[] });
+    expect(groups.map((g) => [g.nodeGroupName, g.amiType])).toEqual([
+      ["runner-fleet-prod-amd64", "AL2023_x86_64_STANDARD"],
+      ["runner-fleet-prod-graviton", "AL2023_ARM_64_STANDARD"],
+    ]);
+    expect(groups[0]!.instanceTypes.every((t) => !/^[a-z]+\d+g/.test(t))).toBe(true);
+    expect(groups[1]!.instanceTypes.every((t) => /^[a-z]+\d+g/.test(t))).toBe(true);
+    for (const lt of byType(prod, "aws:ec2/launchTemplate:LaunchTemplate")) {
+      expect(lt.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+      expect(lt.inputs.blockDeviceMappings).toEqual([expect.objectContaining({ ebs: expect.objectContaining({ encrypted: "true", volumeType: "gp3" }) })]);
+      expect(lt.inputs.keyName).toBeUndefined();
+    }
+  });
+
+  it("envelope-encrypts Secrets with a rotating KMS key and logs the control plane", () => {
+    const cluster = one(prod, "aws:eks/cluster:Cluster", "runner-fleet-prod").inputs;
+    expect(cluster.encryptionConfig).toEqual({ provider: { keyArn: expect.stringMatching(/^arn:aws:kms:/) }, resources: ["secrets"] });
+    expect(one(prod, "aws:kms/key:Key", "runner-fleet-prod-secrets").inputs.enableKeyRotation).toBe(true);
+    expect(cluster.enabledClusterLogTypes).toEqual(["api", "audit", "authenticator"]);
+    expect(cluster.accessConfig).toMatchObject({ authenticationMode: "API" });
+    expect(byType(prod, "aws:eks/accessEntry:AccessEntry").map((e) => e.inputs.principalArn)).toEqual(["arn:aws:iam::111122223333:role/platform-admins"]);
+  });
+
+  it("installs the EBS CSI driver with a role only its service account can assume, and an encrypted gp3 class", () => {
+    const addon = one(prod, "aws:eks/addon:Addon", "runner-fleet-prod-ebs-csi-addon").inputs;
+    expect(addon.addonName).toBe("aws-ebs-csi-driver");
+    const trust = JSON.parse(one(prod, "aws:iam/role:Role", "runner-fleet-prod-ebs-csi-role").inputs.assumeRolePolicy as string) as {
+      Statement: { Action: string; Condition: { StringEquals: Record<string, string> } }[];
+    };
+    expect(trust.Statement).toHaveLength(1);
+    expect(trust.Statement[0]!.Action).toBe("sts:AssumeRoleWithWebIdentity");
+    expect(Object.values(trust.Statement[0]!.Condition.StringEquals).sort()).toEqual(["sts.amazonaws.com", "system:serviceaccount:kube-system:ebs-csi-controller-sa"]);
+    const sc = one(prod, "kubernetes:storage.k8s.io/v1:StorageClass", "runner-fleet-prod-ebs-csi-gp3").inputs;
+    expect(sc).toMatchObject({ provisioner: "ebs.csi.aws.com", volumeBindingMode: "WaitForFirstConsumer", parameters: { type: "gp3", encrypted: "true" } });
+  });
+
+  it("gives each scale-set instance its own persistent cache claim of the configured class and size", () => {
     const claims = byType(prod, "kubernetes:core/v1:PersistentVolumeClaim");
     expect(claims.map((c) => c.name)).toEqual(["rubionic-1-cache", "rubionic-2-cache", "rubionic-3-cache", "org-builders-1-cache"]);
-    for (const c of claims) expect((c.inputs.spec as { storageClassName: string }).storageClassName).toBe("gp3");
-    const rub = values(one(prod, RELEASE, "rubionic-2"));
-    expect(rub.template.spec.volumes[0]!.persistentVolumeClaim!.claimName).toBe("rubionic-2-cache");
-    expect(rub.template.spec.nodeSelector["kubernetes.io/arch"]).toBe("arm64");
+    const spec = (c: RenderedResource) => c.inputs.spec as { storageClassName: string; accessModes: string[]; resources: { requests: { storage: string } } };
+    expect(claims.map((c) => [spec(c).storageClassName, spec(c).accessModes[0], spec(c).resources.requests.storage])).toEqual([
+      ["gp3", "ReadWriteOnce", "50Gi"],
+      ["gp3", "ReadWriteOnce", "50Gi"],
+      ["gp3", "ReadWriteOnce", "50Gi"],
+      ["gp3", "ReadWriteOnce", "20Gi"],
+    ]);
+    expect(values(one(prod, RELEASE, "rubionic-2")).template.spec.volumes[0]!.persistentVolumeClaim!.claimName).toBe("rubionic-2-cache");
+  });
+
+  it("puts arm64 sets on Graviton (selector and toleration) and amd64 sets on amd64", () => {
+    const rub = values(one(prod, RELEASE, "rubionic-1")).template.spec as Values["template"]["spec"] & { tolerations?: unknown };
+    expect(rub.nodeSelector["kubernetes.io/arch"]).toBe("arm64");
+    expect(rub.tolerations).toEqual([{ key: "runner-fleet/arch", operator: "Equal", value: "arm64", effect: "NoSchedule" }]);
+    const org = values(one(prod, RELEASE, "org-builders-1")).template.spec as Values["template"]["spec"] & { tolerations?: unknown };
+    expect(org.nodeSelector["kubernetes.io/arch"]).toBe("amd64");
+    expect(org.tolerations).toBeUndefined();
+  });
+
+  it("exports the cluster facts an operator needs, the kubeconfig only as a secret", () => {
+    expect(prod.outputs.kubeconfig).toBeInstanceOf(SecretValue);
+    expect(prod.outputs.clusterName).toBe("runner-fleet-prod");
+    expect(prod.outputs.eks).toMatchObject({
+      endpoint: expect.stringMatching(/^https:\/\//),
+      oidcProviderArn: expect.stringMatching(/^arn:aws:iam::\d{12}:oidc-provider\//),
+      nodeGroups: ["runner-fleet-prod-amd64", "runner-fleet-prod-graviton"],
+      storageClass: "gp3",
+    });
   });
 
   it("keeps the App private key secret", () => {

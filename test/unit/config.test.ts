@@ -18,6 +18,18 @@ function errorLines(cfg: Cfg, opts: SourceOptions = { secrets: TOKEN }): string[
 }
 
 const set0 = (c: Cfg): Obj => (c.runnerSets as Obj[])[0]!;
+const eks = (extra: Obj = {}): Obj => ({
+  type: "eks",
+  nodeGroups: [
+    { name: "amd64", arch: "amd64", instanceTypes: ["m7i.large"] },
+    { name: "graviton", arch: "arm64", instanceTypes: ["c7g.large"], taints: [{ key: "runner-fleet/arch", value: "arm64", effect: "NoSchedule" }] },
+  ],
+  ...extra,
+});
+const REGION: SourceOptions = { secrets: TOKEN, foreign: { "aws:region": "eu-west-1" } };
+const onEks = (c: Cfg, extra: Obj = {}): void => {
+  c.cluster = eks(extra);
+};
 const pool = (extra: Obj = {}): Obj => ({ name: "hosts", arch: "arm64", instanceTypes: ["c7g.2xlarge"], ...extra });
 
 interface BadCase {
@@ -61,7 +73,7 @@ const BAD: BadCase[] = [
   { name: "typo'd runner set key", mutate: (c) => (set0(c).maxRunner = 3), key: "runnerSets[0].maxRunner", message: /unknown key \(did you mean "maxRunners"\?\)/ },
   { name: "typo'd top-level key", mutate: (c) => ((c.runnerSet = c.runnerSets), delete c.runnerSets), key: "runnerSet", message: /did you mean "runnerSets"/ },
   { name: "runner sets without a cluster", mutate: (c) => delete c.cluster, key: "cluster", message: /required when runnerSets/ },
-  { name: "unknown cluster type", mutate: (c) => (c.cluster = { type: "minikube" }), key: "cluster.type", message: /"kind" or "existing"/ },
+  { name: "unknown cluster type", mutate: (c) => (c.cluster = { type: "minikube" }), key: "cluster.type", message: /"kind", "eks" or "existing"/ },
   { name: "arm64 set on an amd64 kind cluster", mutate: (c) => (set0(c).arch = "arm64"), key: "runnerSets[0].arch", message: /no arm64 nodes/ },
   { name: "cache without a storage class on an existing cluster", mutate: (c) => (c.cluster = { type: "existing" }), key: "runnerSets[0].storage.storageClass", message: /names no storageClass/ },
   {
@@ -81,6 +93,12 @@ const BAD: BadCase[] = [
   { name: "no instances", mutate: (c) => (set0(c).instances = 0), key: "runnerSets[0].instances", message: />=1|≥ ?1|too small/i },
   { name: "storage size not a quantity", mutate: (c) => (set0(c).storage = { size: "10GB" }), key: "runnerSets[0].storage.size", message: /Kubernetes quantity/ },
   { name: "runnerSets not a list", mutate: (c) => (c.runnerSets = "widgets"), key: "runnerSets", message: /expected array/ },
+  { name: "EKS node group of the wrong family", mutate: (c) => onEks(c, { nodeGroups: [{ name: "g", arch: "arm64", instanceTypes: ["m7i.large"] }] }), key: "cluster.nodeGroups[0].instanceTypes[0]", message: /is amd64 but the node group's arch is arm64/, opts: REGION },
+  { name: "set asking for an arch no node group provides", mutate: (c) => { onEks(c, { nodeGroups: [{ name: "g", arch: "amd64", instanceTypes: ["m7i.large"] }] }); set0(c).arch = "arm64"; }, key: "runnerSets[0].arch", message: /no arm64 node groups/, opts: REGION },
+  { name: "EKS without a region", mutate: (c) => onEks(c), key: "aws:region", message: /required for an EKS cluster/, opts: { secrets: TOKEN } },
+  { name: "public endpoint without CIDRs", mutate: (c) => onEks(c, { endpointPublicAccess: true }), key: "cluster.publicAccessCidrs", message: /required when endpointPublicAccess/, opts: REGION },
+  { name: "every node group tainted", mutate: (c) => onEks(c, { nodeGroups: [{ name: "g", arch: "arm64", instanceTypes: ["c7g.large"], taints: [{ key: "k", effect: "NoSchedule" }] }] }), key: "cluster.nodeGroups", message: /every node group is tainted/, opts: REGION },
+  { name: "admin that is not an IAM ARN", mutate: (c) => onEks(c, { admins: ["alice"] }), key: "cluster.admins[0]", message: /IAM role or user ARN/, opts: REGION },
   { name: "token missing", mutate: () => undefined, key: "githubToken", message: /required when github.auth is token; set it with `pulumi config set --secret githubToken`/, opts: {} },
   { name: "token stored in clear", mutate: () => undefined, key: "githubToken", message: /stored in clear text/, opts: { plain: TOKEN } },
   { name: "private key not PEM", mutate: (c) => (c.github = { url: "https://github.com/acme", auth: "app", appId: 1, installationId: 2 }), key: "githubAppPrivateKey", message: /not a PEM private key/, opts: { secrets: { githubAppPrivateKey: "not-a-key" } } },
@@ -108,7 +126,7 @@ describe("stack config", () => {
       const c = baseConfig();
       bad.mutate(c);
       const lines = errorLines(c, bad.opts ?? { secrets: TOKEN });
-      const prefix = `Pulumi.test.yaml: runner-fleet:${bad.key}: `;
+      const prefix = `Pulumi.test.yaml: ${bad.key.includes(":") ? "" : "runner-fleet:"}${bad.key}: `;
       const line = lines.find((l) => l.startsWith(prefix));
       expect(line, `${bad.name}: expected a line starting "${prefix}", got:\n${lines.join("\n")}`).toBeDefined();
       expect(line, bad.name).toMatch(bad.message);
