@@ -1,0 +1,27 @@
+import { Agent } from "./agent";
+import { readConfig } from "./config";
+import { Logger } from "./log";
+
+/** Entry point: `node agent.js /etc/runner-fleet/agent.json` (run as root by systemd). */
+async function main(): Promise<void> {
+  const path = process.argv[2] ?? "/etc/runner-fleet/agent.json";
+  const log = new Logger();
+  const cfg = readConfig(path);
+  const agent = new Agent(cfg, log);
+  for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => void agent.shutdown(sig));
+  await agent.start();
+  const tick = async (): Promise<void> => {
+    try {
+      await agent.tick();
+    } catch (e) {
+      log.error("tick failed", { error: e instanceof Error ? e.message : String(e) });
+    }
+    setTimeout(() => void tick(), cfg.tickSeconds * 1000);
+  };
+  void tick();
+}
+
+main().catch((e: unknown) => {
+  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "agent failed", error: e instanceof Error ? e.message : String(e) }) + "\n");
+  process.exit(1);
+});
