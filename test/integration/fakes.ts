@@ -148,7 +148,8 @@ export class FakeGithub {
       this.deleted.push(id);
       this.runners.delete(id);
       res.writeHead(204);
-      return res.end();
+      res.end();
+      return;
     }
     json(res, 404, { message: `no route ${req.method} ${path}` });
   }
@@ -176,7 +177,8 @@ export class FakeAws {
     const auth = String(req.headers.authorization ?? "");
     if (!/^AWS4-HMAC-SHA256 Credential=ASIAFAKE\/\d{8}\/eu-west-1\/(secretsmanager|autoscaling)\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/.test(auth) || !req.headers["x-amz-security-token"]) {
       res.writeHead(403);
-      return res.end("unsigned");
+      res.end("unsigned");
+      return;
     }
     if (req.headers["x-amz-target"] === "secretsmanager.GetSecretValue") {
       const { SecretId } = JSON.parse(req.body) as { SecretId: string };
@@ -187,11 +189,13 @@ export class FakeAws {
     if (form.get("Action") === "TerminateInstanceInAutoScalingGroup") {
       if (this.atMinimum) {
         res.writeHead(400, { "content-type": "text/xml" });
-        return res.end("<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Currently, desired capacity 1 is less than or equal to min size 1</Message></Error></ErrorResponse>");
+        res.end("<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Currently, desired capacity 1 is less than or equal to min size 1</Message></Error></ErrorResponse>");
+      return;
       }
       this.terminations.push({ instanceId: form.get("InstanceId") ?? "", decrement: form.get("ShouldDecrementDesiredCapacity") ?? "" });
       res.writeHead(200, { "content-type": "text/xml" });
-      return res.end("<TerminateInstanceInAutoScalingGroupResponse><TerminateInstanceInAutoScalingGroupResult><Activity><StatusCode>InProgress</StatusCode></Activity></TerminateInstanceInAutoScalingGroupResult></TerminateInstanceInAutoScalingGroupResponse>");
+      res.end("<TerminateInstanceInAutoScalingGroupResponse><TerminateInstanceInAutoScalingGroupResult><Activity><StatusCode>InProgress</StatusCode></Activity></TerminateInstanceInAutoScalingGroupResult></TerminateInstanceInAutoScalingGroupResponse>");
+      return;
     }
     res.writeHead(400);
     res.end("unknown action");
@@ -211,11 +215,13 @@ export class FakeImds {
   private route(req: Recorded, res: ServerResponse): void {
     if (req.method === "PUT" && req.path === "/latest/api/token") {
       res.writeHead(200);
-      return res.end(this.token);
+      res.end(this.token);
+      return;
     }
     if (req.headers["x-aws-ec2-metadata-token"] !== this.token) {
       res.writeHead(401);
-      return res.end();
+      res.end();
+      return;
     }
     const answers: Record<string, string> = {
       "/latest/meta-data/instance-id": this.instanceId,
