@@ -86,8 +86,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     if (all[ns + other] !== undefined) {
       issues.push({ path: [other], message: `is set but github.auth is ${auth}; remove it so one credential is in use` });
     }
-    if (parsed.data.cluster?.type === "eks" && !all["aws:region"]) {
-      issues.push({ namespace: "aws", path: ["region"], message: "required for an EKS cluster; set it with `pulumi config set aws:region <region>`" });
+    const needsAws = parsed.data.cluster?.type === "eks" ? "an EKS cluster" : parsed.data.hostPools.length > 0 ? "host pools" : undefined;
+    if (needsAws && !all["aws:region"]) {
+      issues.push({ namespace: "aws", path: ["region"], message: `required for ${needsAws}; set it with \`pulumi config set aws:region <region>\`` });
     }
     if (all[ns + "kubeconfig"] !== undefined && parsed.data.cluster?.type !== "existing") {
       issues.push({ path: ["kubeconfig"], message: "is only used with cluster.type existing" });

@@ -7,12 +7,16 @@ import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
 import { EksCluster } from "../components/aws/EksCluster";
 import { ExistingCluster } from "../components/k8s/ExistingCluster";
 import { KindCluster } from "../components/kind/KindCluster";
+import { AgentArtifact } from "../components/aws/AgentArtifact";
+import { HostPool } from "../components/aws/HostPool";
+import { AwsGithubSecret } from "../components/secrets/AwsGithubSecret";
+import type { GithubCredentialValue } from "../components/secrets/github-secret-data";
 import { GithubCredentials } from "../components/secrets/GithubCredentials";
+import { hostPoolModel } from "./host-model";
 import { githubCredential } from "./credentials";
-import { ConfigError } from "./errors";
-import { parseStackConfig, pulumiConfigSource, stackFileName, type ConfigSource } from "./load";
+import { parseStackConfig, pulumiConfigSource, type ConfigSource } from "./load";
 import { fleetModel, type RunnerSetModel } from "./model";
-import type { ClusterConfig } from "./schema";
+import type { ClusterConfig, StackConfig } from "./schema";
 
 export const CREDENTIALS_SECRET_NAME = "runner-fleet-github";
 
@@ -35,6 +39,38 @@ export interface FleetOutputs {
   runnerNamespace?: pulumi.Output<string>;
   eks?: EksOutputs;
   runnerSets: Record<string, RunnerSetOutput>;
+  hostPools: Record<string, HostPoolOutput>;
+  credentialSecretArn?: pulumi.Output<string>;
+}
+
+export interface HostPoolOutput {
+  arch: string;
+  labels: string[];
+  /** A `runs-on:` value that selects exactly this pool. */
+  runsOn: string[];
+  runnersPerHost: number;
+  capacity: { min: number; desired: number; max: number };
+  asgName: pulumi.Output<string>;
+}
+
+/** The credential in Secrets Manager once, the agent bundle once, then one HostPool per pool. */
+function hostPools(
+  cfg: StackConfig,
+  credential: pulumi.Output<GithubCredentialValue>,
+  project: string,
+  stack: string,
+  tags: Record<string, string>,
+): Pick<FleetOutputs, "hostPools" | "credentialSecretArn"> {
+  const kms = cfg.credentialKmsKeyArn ? { kmsKeyArn: cfg.credentialKmsKeyArn } : {};
+  const secret = new AwsGithubSecret("github-credential", { credential, secretName: `${project}/${stack}/github`, tags, ...kms });
+  const agent = new AgentArtifact("host-agent", { tags });
+  const out: Record<string, HostPoolOutput> = {};
+  for (const p of cfg.hostPools) {
+    const pool = hostPoolModel(cfg, p, project, stack);
+    const hp = new HostPool(pool.name, { pool, secretArn: secret.arn, agent: { objectArn: agent.objectArn, s3Uri: agent.s3Uri, sha256: agent.sha256 }, tags, ...kms });
+    out[pool.name] = { arch: pool.arch, labels: pool.labels, runsOn: pool.labels, runnersPerHost: p.runnersPerHost, capacity: p.capacity, asgName: hp.asgName };
+  }
+  return { hostPools: out, credentialSecretArn: secret.arn };
 }
 
 export function runnerSetOutput(set: RunnerSetModel): RunnerSetOutput {
@@ -100,17 +136,15 @@ function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: bool
  */
 export function fleetProgram(source: ConfigSource = pulumiConfigSource()): FleetOutputs {
   const cfg = parseStackConfig(source);
-  if (cfg.hostPools.length > 0) {
-    throw new ConfigError(stackFileName(source.stack), source.project, [
-      { path: ["hostPools"], message: "EC2 host pools are validated but not provisioned by this version yet; remove the key to deploy" },
-    ]);
-  }
   const model = fleetModel(cfg);
   const config = new pulumi.Config(source.project);
-  const outputs: FleetOutputs = { stack: source.stack, runnerSets: {} };
+  const outputs: FleetOutputs = { stack: source.stack, runnerSets: {}, hostPools: {} };
+  const credential = githubCredential(cfg.github, config);
+  const tags = awsTags(source.project, source.stack);
+  if (cfg.hostPools.length > 0) Object.assign(outputs, hostPools(cfg, credential, source.project, source.stack, tags));
   if (cfg.cluster === undefined) return outputs;
 
-  const cluster = clusterFor(cfg.cluster, config, cfg.protect, awsTags(source.project, source.stack));
+  const cluster = clusterFor(cfg.cluster, config, cfg.protect, tags);
   const k8sOpts = { provider: cluster.provider };
   const controller = new ArcController("arc", { arc: cfg.arc }, { ...k8sOpts, protect: cfg.protect });
   const runnerNs = new RunnerNamespace(
@@ -120,7 +154,7 @@ export function fleetProgram(source: ConfigSource = pulumiConfigSource()): Fleet
   );
   const credentials = new GithubCredentials(
     "github-credentials",
-    { namespace: runnerNs.name, credential: githubCredential(cfg.github, config), secretName: CREDENTIALS_SECRET_NAME },
+    { namespace: runnerNs.name, credential, secretName: CREDENTIALS_SECRET_NAME },
     k8sOpts,
   );
   for (const set of model.runnerSets) {

@@ -261,7 +261,24 @@ export const hostPoolSchema = z
     runnerGroup: runnerGroup.optional(),
     capacity: range({ min: 0, desired: 1, max: 1 }),
     spot: z.boolean().default(false),
+    /** With spot: this many instances stay on-demand whatever spot capacity does. */
+    onDemandBase: z.number().int().min(0).default(0),
     ephemeral: z.boolean().default(true),
+    /** Work directories older than this are removed (a running job's never are). */
+    workMaxAgeHours: z.number().int().min(1).max(720).default(24),
+    /** Scheduled capacity changes, e.g. down to 0 at night. */
+    schedules: z
+      .array(
+        z.strictObject({
+          name: dnsName,
+          recurrence: z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression such as "0 20 * * 1-5"'),
+          timeZone: z.string().default("UTC"),
+          min: z.number().int().min(0).optional(),
+          desired: z.number().int().min(0).optional(),
+          max: z.number().int().min(0).optional(),
+        }),
+      )
+      .default([]),
     os: z.enum(["al2023", "ubuntu"]).default("al2023"),
     rootVolumeGiB: z.number().int().min(20).max(16384).default(100),
     idleTimeoutMinutes: z.number().int().min(0).default(5),
@@ -271,6 +288,13 @@ export const hostPoolSchema = z
   .superRefine((p, ctx) => {
     checkInstanceArch(p.instanceTypes, p.arch, ctx, "pool");
     checkRange(p.capacity, ctx, "capacity");
+    if (p.onDemandBase > p.capacity.max) ctx.addIssue({ code: "custom", path: ["onDemandBase"], message: `must be ≤ capacity.max (${p.onDemandBase} > ${p.capacity.max})` });
+    p.schedules.forEach((sc, i) => {
+      if (sc.min === undefined && sc.desired === undefined && sc.max === undefined) {
+        ctx.addIssue({ code: "custom", path: ["schedules", i], message: "set at least one of min, desired, max" });
+      }
+      if (sc.min !== undefined && sc.max !== undefined && sc.min > sc.max) ctx.addIssue({ code: "custom", path: ["schedules", i, "max"], message: `must be ≥ min (${sc.max} < ${sc.min})` });
+    });
   });
 
 /** Keys of the stack file under the project namespace; the value is the zod schema of each. */
@@ -282,6 +306,8 @@ const stackConfigObject = z.strictObject({
   arc: arcSchema,
   runnerSets: z.array(runnerSetSchema).default([]),
   hostPools: z.array(hostPoolSchema).default([]),
+  /** A customer KMS key for the credential in Secrets Manager; unset: the AWS-managed key. */
+  credentialKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, "must be a KMS key ARN").optional(),
 });
 
 export const stackConfigSchema = stackConfigObject.superRefine(crossCheck);

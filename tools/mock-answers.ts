@@ -19,6 +19,8 @@ export function answerInvoke(token: string, inputs: Dict, region: string): Dict 
       return { id: OFFLINE_ACCOUNT, accountId: OFFLINE_ACCOUNT, arn: `arn:aws:iam::${OFFLINE_ACCOUNT}:user/offline-render`, userId: "OFFLINE" };
     case "aws:ec2/getVpc:getVpc":
       return { id: "vpc-0default00000000", cidrBlock: "172.31.0.0/16", default: true };
+    case "aws:ec2/getSubnet:getSubnet":
+      return { id: inputs.id, vpcId: "vpc-0default00000000", availabilityZone: `${region}a`, cidrBlock: "172.31.0.0/20" };
     case "aws:ec2/getSubnets:getSubnets":
       return { id: region, ids: OFFLINE_SUBNETS };
     default:

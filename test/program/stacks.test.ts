@@ -208,9 +208,63 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     });
   });
 
-  it("keeps the App private key secret", () => {
-    expect(whereCanary(prod, secrets.privateKey)).toEqual([{ at: "kubernetes:core/v1:Secret::github-credentials.stringData", secret: true }]);
+  it("keeps the App private key secret: only in Secrets Manager and the Kubernetes Secret, only as secrets", () => {
+    // The key's own line: the PEM's newlines are escaped where the credential is stored as JSON.
+    expect(whereCanary(prod, secrets.privateKey.split("\n")[1]!)).toEqual([
+      { at: "aws:secretsmanager/secretVersion:SecretVersion::github-credential.secretString", secret: true },
+      { at: "kubernetes:core/v1:Secret::github-credentials.stringData", secret: true },
+    ]);
     expect(JSON.stringify(renderDocument(prod))).not.toContain("canary");
+  });
+
+  it("boots host pools with IMDSv2 (hop limit 1), encrypted disks, no key pair and user-data without the credential", () => {
+    for (const name of ["kvm-x64-lt", "graviton-builders-lt"]) {
+      const lt = one(prod, "aws:ec2/launchTemplate:LaunchTemplate", name).inputs;
+      expect(lt.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" });
+      expect(lt.blockDeviceMappings).toEqual([expect.objectContaining({ ebs: expect.objectContaining({ encrypted: "true", volumeType: "gp3" }) })]);
+      expect(lt.keyName).toBeUndefined();
+      const ud = Buffer.from(unwrapSecrets(lt.userData) as string, "base64").toString();
+      expect(ud).toMatch(/^#cloud-config\n/);
+      expect(ud).not.toContain("canary");
+    }
+    expect(one(prod, "aws:ec2/launchTemplate:LaunchTemplate", "graviton-builders-lt").inputs.imageId).toBe(
+      "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+    );
+  });
+
+  it("mixes instance types: spot with an on-demand base for Graviton, on-demand for metal", () => {
+    const asg = (n: string) => one(prod, "aws:autoscaling/group:Group", n).inputs as { name: string; capacityRebalance: boolean; minSize: number; maxSize: number; mixedInstancesPolicy: { instancesDistribution: Record<string, unknown>; launchTemplate: { overrides: { instanceType: string }[] } } };
+    const g = asg("graviton-builders-asg");
+    expect(g.name).toBe("runner-fleet-prod-graviton-builders");
+    expect(g.capacityRebalance).toBe(true);
+    expect(g.mixedInstancesPolicy.instancesDistribution).toMatchObject({ onDemandBaseCapacity: 1, onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: "price-capacity-optimized" });
+    expect(g.mixedInstancesPolicy.launchTemplate.overrides.map((o) => o.instanceType)).toEqual(["c7g.2xlarge", "c6g.2xlarge", "m7g.2xlarge"]);
+    const k = asg("kvm-x64-asg");
+    expect(k.capacityRebalance).toBe(false);
+    expect(k.mixedInstancesPolicy.instancesDistribution).toMatchObject({ onDemandPercentageAboveBaseCapacity: 100 });
+    expect(byType(prod, "aws:autoscaling/schedule:Schedule").map((x) => [x.inputs.scheduledActionName, x.inputs.recurrence, x.inputs.desiredCapacity])).toEqual([
+      ["nightly-off", "0 20 * * 1-5", 0],
+      ["morning-on", "0 7 * * 1-5", 2],
+    ]);
+  });
+
+  it("lets hosts read exactly their secret and leave exactly their group, and lets nothing in", () => {
+    const policy = JSON.parse(one(prod, "aws:iam/rolePolicy:RolePolicy", "graviton-builders-host").inputs.policy as string) as { Statement: { Action: string; Resource: string }[] };
+    expect(policy.Statement.map((x) => x.Resource)).toEqual([
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret/runner-fleet/prod/github",
+      expect.stringMatching(/^arn:aws:s3:.*\/agent\/[0-9a-f]{64}\/agent\.js$/),
+      "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/runner-fleet-prod-graviton-builders",
+    ]);
+    for (const sg of byType(prod, "aws:ec2/securityGroup:SecurityGroup")) expect(sg.inputs.ingress ?? []).toEqual([]);
+    expect(byType(prod, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").some((a) => a.name.endsWith("-ssm"))).toBe(false);
+  });
+
+  it("exports each pool's runs-on labels and the credential's ARN, never the credential", () => {
+    expect(prod.outputs.hostPools).toMatchObject({
+      "graviton-builders": { arch: "arm64", runsOn: ["self-hosted", "linux", "ARM64", "kernel"], runnersPerHost: 4 },
+      "kvm-x64": { arch: "amd64", runsOn: ["self-hosted", "linux", "X64", "kvm"] },
+    });
+    expect(prod.outputs.credentialSecretArn).toMatch(/^arn:aws:secretsmanager:/);
   });
 });
 

@@ -1,0 +1,38 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { GithubCredentialValue } from "./github-secret-data";
+
+export interface AwsGithubSecretArgs {
+  /** Must be a secret Output; the component keeps it one. */
+  credential: pulumi.Output<GithubCredentialValue>;
+  secretName: string;
+  kmsKeyArn?: string;
+  tags: Record<string, string>;
+}
+
+/** The GitHub credential in Secrets Manager, once per stack, for every host pool to read by ARN. */
+export class AwsGithubSecret extends pulumi.ComponentResource {
+  readonly arn: pulumi.Output<string>;
+
+  constructor(name: string, args: AwsGithubSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("runner-fleet:secrets:AwsGithubSecret", name, {}, opts);
+    const secret = new aws.secretsmanager.Secret(
+      name,
+      {
+        name: args.secretName,
+        description: "GitHub credential of runner-fleet host pools (read by the host agent as root)",
+        recoveryWindowInDays: 7,
+        ...(args.kmsKeyArn ? { kmsKeyId: args.kmsKeyArn } : {}),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    new aws.secretsmanager.SecretVersion(
+      name,
+      { secretId: secret.id, secretString: pulumi.secret(args.credential.apply((c) => JSON.stringify(c))) },
+      { parent: this },
+    );
+    this.arn = secret.arn;
+    this.registerOutputs({ arn: this.arn });
+  }
+}
