@@ -2,15 +2,14 @@ import type { z } from "zod";
 import { githubArchLabel, type Arch } from "./arch";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { scaleSetNames } from "./names";
-import type { ClusterConfig, StackConfig } from "./schema";
+import { clusterFacts, clusterIssues } from "./cluster-facts";
+import type { StackConfig } from "./schema";
 
 type Path = (string | number)[];
 
-/** Architectures the cluster's nodes provide. */
-export function clusterArchs(cluster: ClusterConfig): Arch[] {
-  if (cluster.type === "kind") return [cluster.arch];
-  if (cluster.type === "eks") return [...new Set(cluster.nodeGroups.map((g) => g.arch))];
-  return cluster.archs;
+/** A team stack's names carry the team, so two teams never collide. */
+export function prefixed(team: string | undefined, name: string): string {
+  return team === undefined ? name : `${team}-${name}`;
 }
 
 /** The labels a job names to reach a target; a runner set without labels is reached by name only. */
@@ -55,38 +54,43 @@ export function crossCheck(cfg: StackConfig, ctx: z.RefinementCtx): void {
   firstByName(cfg.runnerSets, "runnerSets");
   firstByName(cfg.hostPools, "hostPools");
 
-  if (cfg.runnerSets.length > 0 && cfg.cluster === undefined) {
-    issue(["cluster"], "required when runnerSets are configured (type: kind, eks or existing)");
+  if (cfg.platform !== undefined && cfg.cluster !== undefined) {
+    issue(["cluster"], "a team stack runs on its platform stack's cluster; remove this key (or the platform key)");
   }
+  if (cfg.team !== undefined && cfg.platform === undefined) issue(["platform"], "required for a team stack: <org>/<project>/<stack> of the platform stack");
+  if (cfg.github.auth === "platform" && cfg.platform === undefined) issue(["github", "auth"], "platform needs the platform key naming the platform stack");
+  if (cfg.runnerSets.length > 0 && cfg.cluster === undefined && cfg.platform === undefined) {
+    issue(["cluster"], "required when runnerSets are configured (type: kind, eks or existing), or name a platform stack");
+  }
+  if (cfg.runnerGroups.length > 0 && !isScopeError(mainScope) && mainScope.kind !== "org") {
+    issue(["runnerGroups"], "runner groups are created for an organisation URL in github.url");
+  }
+  const groupNames = new Map<string, number>();
+  cfg.runnerGroups.forEach((g, i) => {
+    const prev = groupNames.get(g.name.toLowerCase());
+    if (prev !== undefined) issue(["runnerGroups", i, "name"], `duplicate runner group "${g.name}", already runnerGroups[${prev}]`);
+    groupNames.set(g.name.toLowerCase(), i);
+    if (g.visibility !== "selected" && g.repositories.length > 0) issue(["runnerGroups", i, "repositories"], `only used with visibility: selected (it is ${g.visibility})`);
+    if (g.visibility === "selected" && g.repositories.length === 0) issue(["runnerGroups", i, "repositories"], "name the repositories that may use the group, or use visibility: all");
+  });
 
   const scaleSetOwner = new Map<string, number>();
   cfg.runnerSets.forEach((s, i) => {
     const path: Path = ["runnerSets", i];
     checkTarget(path, s);
-    for (const n of scaleSetNames(s.name, s.instances)) {
+    for (const n of scaleSetNames(prefixed(cfg.team, s.name), s.instances)) {
       const prev = scaleSetOwner.get(n);
       if (prev !== undefined && prev !== i) issue([...path, "name"], `scale set name "${n}" is also derived from runnerSets[${prev}]`);
       scaleSetOwner.set(n, i);
     }
-    const cluster = cfg.cluster;
-    if (cluster === undefined) return;
-    const archs = clusterArchs(cluster);
-    if (!archs.includes(s.arch)) {
-      const where = cluster.type === "eks" ? "node group" : "node";
-      issue([...path, "arch"], `no ${s.arch} ${where}s in this cluster (it has ${archs.join(", ")}); the runners would never be scheduled`);
-    }
-    if (cluster.type === "existing" && s.storage.storageClass === undefined && cluster.storageClass === undefined) {
-      issue([...path, "storage", "storageClass"], "required: the cluster names no storageClass for per-instance caches");
-    }
-    if (
-      s.containerMode === "kubernetes" &&
-      cluster.type === "existing" &&
-      s.workVolume.storageClass === undefined &&
-      cluster.storageClass === undefined
-    ) {
-      issue([...path, "workVolume", "storageClass"], "required for containerMode kubernetes: the cluster names no storageClass");
+    if (s.publishRouting && !isScopeError(mainScope)) {
+      const scope = s.githubUrl === undefined ? mainScope : parseGithubUrl(s.githubUrl);
+      if (!isScopeError(scope) && scope.kind === "enterprise") issue([...path, "publishRouting"], "Actions variables exist for repositories and organisations, not enterprises");
     }
   });
+  if (cfg.cluster !== undefined) {
+    for (const i of clusterIssues(cfg.runnerSets, clusterFacts(cfg.cluster, cfg.arc), "this cluster")) issue([...i.path], i.message);
+  }
   cfg.hostPools.forEach((p, i) => checkTarget(["hostPools", i], p));
 
   const targets = [

@@ -72,18 +72,25 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   if (!parsed.success) issues.push(...toKeyIssues(parsed.error, KNOWN));
   else {
     const auth = parsed.data.github.auth;
-    const needed = CREDENTIAL_FOR[auth];
-    const other = CREDENTIAL_FOR[auth === "app" ? "token" : "app"];
-    const value = all[ns + needed];
-    if (value === undefined || value.trim() === "") {
+    if (auth === "platform") {
+      for (const k of Object.values(CREDENTIAL_FOR)) {
+        if (all[ns + k] !== undefined) issues.push({ path: [k], message: "is set but github.auth is platform (the platform stack's credential is used); remove it" });
+      }
+    }
+    const needed = auth === "platform" ? undefined : CREDENTIAL_FOR[auth];
+    const other = auth === "platform" ? undefined : CREDENTIAL_FOR[auth === "app" ? "token" : "app"];
+    const value = needed === undefined ? "" : all[ns + needed];
+    if (needed === undefined || other === undefined) {
+      // the platform stack's credential: checked there
+    } else if (value === undefined || value.trim() === "") {
       const how = auth === "app" ? `pulumi config set --secret ${needed} < app-private-key.pem` : `pulumi config set --secret ${needed}`;
       issues.push({ path: [needed], message: `required when github.auth is ${auth}; set it with \`${how}\`` });
-    } else if (auth === "app" && !PEM_KEY.test(value)) {
+    } else if (auth === "app" && !PEM_KEY.test(value ?? "")) {
       issues.push({ path: [needed], message: "is not a PEM private key (expected the .pem file GitHub gave you, BEGIN … PRIVATE KEY)" });
-    } else if (auth === "token" && /\s/.test(value.trim())) {
+    } else if (auth === "token" && /\s/.test((value ?? "").trim())) {
       issues.push({ path: [needed], message: "contains whitespace; a GitHub token is one word" });
     }
-    if (all[ns + other] !== undefined) {
+    if (other !== undefined && all[ns + other] !== undefined) {
       issues.push({ path: [other], message: `is set but github.auth is ${auth}; remove it so one credential is in use` });
     }
     const needsAws = parsed.data.cluster?.type === "eks" ? "an EKS cluster" : parsed.data.hostPools.length > 0 ? "host pools" : undefined;

@@ -1,38 +1,17 @@
+import type { Arch } from "./arch";
+import { clusterFacts, type ClusterFacts, type Toleration } from "./cluster-facts";
+import { prefixed } from "./cross-checks";
 import { isScopeError, parseGithubUrl, type GithubScope } from "./github-url";
 import { routingHint, scaleSetBase, scaleSetNames } from "./names";
-import type { ClusterConfig, ContainerMode, RunnerSetConfig, StackConfig } from "./schema";
+import type { ContainerMode, RunnerSetConfig, StackConfig } from "./schema";
 import { RUNNER_IMAGE } from "./versions";
-import type { Arch } from "./arch";
+
+export type { Toleration } from "./cluster-facts";
 
 /** Where an instance keeps its cache between jobs. */
 export type CacheVolume =
   | { kind: "hostPath"; path: string; mountPath: string }
   | { kind: "pvc"; claimName: string; storageClass: string; size: string; mountPath: string };
-
-export interface Toleration {
-  key: string;
-  operator: "Equal" | "Exists";
-  value?: string;
-  effect: string;
-}
-
-/**
- * What a set of this arch must tolerate: the taints of the node groups that provide the arch
- * (e.g. `runner-fleet/arch=arm64:NoSchedule` on Graviton groups), so its pods can land there and
- * nothing else does by accident.
- */
-export function tolerationsFor(cluster: ClusterConfig, arch: Arch): Toleration[] {
-  if (cluster.type !== "eks") return [];
-  const seen = new Map<string, Toleration>();
-  for (const g of cluster.nodeGroups.filter((n) => n.arch === arch)) {
-    for (const t of g.taints) {
-      const tol: Toleration =
-        t.value === undefined ? { key: t.key, operator: "Exists", effect: t.effect } : { key: t.key, operator: "Equal", value: t.value, effect: t.effect };
-      seen.set(JSON.stringify(tol), tol);
-    }
-  }
-  return [...seen.values()];
-}
 
 /** One gha-runner-scale-set install: the unit a job lands on. */
 export interface ScaleSetInstance {
@@ -43,6 +22,9 @@ export interface ScaleSetInstance {
 
 /** A runner set with everything the components need decided: names, storage, image. */
 export interface RunnerSetModel {
+  /** The stack's own key for the set (without a team prefix). */
+  key: string;
+  /** The name everything derives from: the key, prefixed with the team in a team stack. */
   name: string;
   githubUrl: string;
   scope: GithubScope;
@@ -59,6 +41,7 @@ export interface RunnerSetModel {
   instances: ScaleSetInstance[];
   routingHint: string;
   scaleSetBase: string;
+  publishRouting: boolean;
 }
 
 function scopeOf(url: string): GithubScope {
@@ -68,51 +51,55 @@ function scopeOf(url: string): GithubScope {
   return s;
 }
 
-function cacheFor(cluster: ClusterConfig, set: RunnerSetConfig, scaleSetName: string): CacheVolume {
-  const storageClass = set.storage.storageClass ?? (cluster.type === "kind" ? undefined : cluster.storageClass);
-  if (storageClass === undefined && cluster.type === "kind") {
-    return { kind: "hostPath", path: `${cluster.cacheHostPath}/${scaleSetName}`, mountPath: set.storage.mountPath };
+function cacheFor(facts: ClusterFacts, set: RunnerSetConfig, scaleSetName: string): CacheVolume {
+  const storageClass = set.storage.storageClass ?? facts.storageClass;
+  if (storageClass === undefined && facts.cacheHostPath !== undefined) {
+    return { kind: "hostPath", path: `${facts.cacheHostPath}/${scaleSetName}`, mountPath: set.storage.mountPath };
   }
-  return {
-    kind: "pvc",
-    claimName: `${scaleSetName}-cache`,
-    // cross-checks reject a set with no class on a cluster without one.
-    storageClass: storageClass ?? "",
-    size: set.storage.size,
-    mountPath: set.storage.mountPath,
-  };
+  // clusterIssues rejects a set with no class on a cluster without one.
+  return { kind: "pvc", claimName: `${scaleSetName}-cache`, storageClass: storageClass ?? "", size: set.storage.size, mountPath: set.storage.mountPath };
 }
 
-export function runnerSetModel(cfg: StackConfig, cluster: ClusterConfig, set: RunnerSetConfig): RunnerSetModel {
+/** The namespace runner pods live in: the team's own in a team stack. */
+export function runnerNamespace(cfg: StackConfig): string {
+  return cfg.team === undefined ? cfg.arc.runnerNamespace : `${cfg.team}-runners`;
+}
+
+export function runnerSetModel(cfg: StackConfig, facts: ClusterFacts, set: RunnerSetConfig): RunnerSetModel {
   const githubUrl = set.githubUrl ?? cfg.github.url;
-  const workClass = set.workVolume.storageClass ?? cluster.storageClass;
+  const name = prefixed(cfg.team, set.name);
+  const workClass = set.workVolume.storageClass ?? facts.storageClass ?? facts.localStorageClass ?? "";
   return {
-    name: set.name,
+    key: set.name,
+    name,
     githubUrl,
     scope: scopeOf(githubUrl),
     arch: set.arch,
-    tolerations: tolerationsFor(cluster, set.arch),
+    tolerations: facts.tolerations[set.arch],
     labels: set.labels,
     runnerGroup: set.runnerGroup,
     minRunners: set.minRunners,
     maxRunners: set.maxRunners,
     containerMode: set.containerMode,
     image: set.image ?? RUNNER_IMAGE,
-    namespace: cfg.arc.runnerNamespace,
-    workVolume: set.containerMode === "kubernetes" ? { size: set.workVolume.size, storageClass: workClass ?? "" } : undefined,
-    instances: scaleSetNames(set.name, set.instances).map((name, i) => ({ index: i + 1, name, cache: cacheFor(cluster, set, name) })),
-    routingHint: routingHint(set.name, set.instances),
-    scaleSetBase: scaleSetBase(set.name),
+    namespace: runnerNamespace(cfg),
+    workVolume: set.containerMode === "kubernetes" ? { size: set.workVolume.size, storageClass: workClass } : undefined,
+    instances: scaleSetNames(name, set.instances).map((n, i) => ({ index: i + 1, name: n, cache: cacheFor(facts, set, n) })),
+    routingHint: routingHint(name, set.instances),
+    scaleSetBase: scaleSetBase(name),
+    publishRouting: set.publishRouting,
   };
 }
 
-/** The whole fleet, decided from a validated config: pure, so tests check it without Pulumi. */
+/** The whole fleet, decided from a validated config and the cluster's facts: pure, tested without Pulumi. */
 export interface FleetModel {
   config: StackConfig;
+  facts: ClusterFacts | undefined;
   runnerSets: RunnerSetModel[];
 }
 
-export function fleetModel(cfg: StackConfig): FleetModel {
-  const cluster = cfg.cluster;
-  return { config: cfg, runnerSets: cluster ? cfg.runnerSets.map((s) => runnerSetModel(cfg, cluster, s)) : [] };
+/** For a platform stack the facts come from its own cluster config; a team stack passes its platform's. */
+export function fleetModel(cfg: StackConfig, platformFacts?: ClusterFacts): FleetModel {
+  const facts = platformFacts ?? (cfg.cluster ? clusterFacts(cfg.cluster, cfg.arc) : undefined);
+  return { config: cfg, facts, runnerSets: facts ? cfg.runnerSets.map((s) => runnerSetModel(cfg, facts, s)) : [] };
 }

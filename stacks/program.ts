@@ -1,100 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
 import { ArcController } from "../components/arc/ArcController";
-import { podSecurityLevel } from "../components/arc/pod-security";
-import { RunnerNamespace } from "../components/arc/RunnerNamespace";
-import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
 import { EksCluster } from "../components/aws/EksCluster";
 import { ExistingCluster } from "../components/k8s/ExistingCluster";
 import { KindCluster } from "../components/kind/KindCluster";
-import { AgentArtifact } from "../components/aws/AgentArtifact";
-import { HostPool } from "../components/aws/HostPool";
-import { AwsGithubSecret } from "../components/secrets/AwsGithubSecret";
 import type { GithubCredentialValue } from "../components/secrets/github-secret-data";
-import { GithubCredentials } from "../components/secrets/GithubCredentials";
-import { hostPoolModel } from "./host-model";
+import { clusterIssues, type ClusterFacts } from "./cluster-facts";
+import { awsTags, composeGithub, composeHostPools, composeRunnerSets, type HostPoolOutput, type RunnerSetOutput } from "./compose";
 import { githubCredential } from "./credentials";
-import { parseStackConfig, pulumiConfigSource, type ConfigSource } from "./load";
-import { fleetModel, type RunnerSetModel } from "./model";
+import { ConfigError, type KeyIssue } from "./errors";
+import { parseStackConfig, pulumiConfigSource, stackFileName, type ConfigSource } from "./load";
+import { fleetModel } from "./model";
 import type { ClusterConfig, StackConfig } from "./schema";
 
-export const CREDENTIALS_SECRET_NAME = "runner-fleet-github";
-
-export interface RunnerSetOutput {
-  githubUrl: string;
-  arch: string;
-  labels: string[];
-  instances: number;
-  scaleSets: string[];
-  /** A `runs-on:` value: the scale set itself, or with several instances the seed's affinity routing. */
-  runsOn: string;
-  routingHint: string;
-}
-
-export interface FleetOutputs {
-  stack: string;
-  clusterName?: pulumi.Output<string>;
-  kubeconfig?: pulumi.Output<string>;
-  controllerNamespace?: pulumi.Output<string>;
-  runnerNamespace?: pulumi.Output<string>;
-  eks?: EksOutputs;
-  runnerSets: Record<string, RunnerSetOutput>;
-  hostPools: Record<string, HostPoolOutput>;
-  credentialSecretArn?: pulumi.Output<string>;
-}
-
-export interface HostPoolOutput {
-  arch: string;
-  labels: string[];
-  /** A `runs-on:` value that selects exactly this pool. */
-  runsOn: string[];
-  runnersPerHost: number;
-  capacity: { min: number; desired: number; max: number };
-  asgName: pulumi.Output<string>;
-}
-
-/** The credential in Secrets Manager once, the agent bundle once, then one HostPool per pool. */
-function hostPools(
-  cfg: StackConfig,
-  credential: pulumi.Output<GithubCredentialValue>,
-  project: string,
-  stack: string,
-  tags: Record<string, string>,
-): Pick<FleetOutputs, "hostPools" | "credentialSecretArn"> {
-  const kms = cfg.credentialKmsKeyArn ? { kmsKeyArn: cfg.credentialKmsKeyArn } : {};
-  const secret = new AwsGithubSecret("github-credential", { credential, secretName: `${project}/${stack}/github`, tags, ...kms });
-  const agent = new AgentArtifact("host-agent", { tags });
-  const out: Record<string, HostPoolOutput> = {};
-  for (const p of cfg.hostPools) {
-    const pool = hostPoolModel(cfg, p, project, stack);
-    const hp = new HostPool(pool.name, { pool, secretArn: secret.arn, agent: { objectArn: agent.objectArn, s3Uri: agent.s3Uri, sha256: agent.sha256 }, tags, ...kms });
-    out[pool.name] = { arch: pool.arch, labels: pool.labels, runsOn: pool.labels, runnersPerHost: p.runnersPerHost, capacity: p.capacity, asgName: hp.asgName };
-  }
-  return { hostPools: out, credentialSecretArn: secret.arn };
-}
-
-export function runnerSetOutput(set: RunnerSetModel): RunnerSetOutput {
-  const scaleSets = set.instances.map((i) => i.name);
-  return {
-    githubUrl: set.githubUrl,
-    arch: set.arch,
-    labels: set.labels,
-    instances: scaleSets.length,
-    scaleSets,
-    runsOn: scaleSets.length === 1 ? scaleSets[0]! : set.routingHint,
-    routingHint: set.routingHint,
-  };
-}
-
-interface ClusterHandle {
-  provider: k8s.Provider;
-  name: pulumi.Output<string>;
-  kubeconfig?: pulumi.Output<string>;
-  /** What runner sets must wait for besides the controller and credential (e.g. the StorageClass). */
-  dependsOn?: pulumi.Resource[];
-  /** Only for EKS: what an operator needs beyond the kubeconfig. */
-  eks?: EksOutputs;
-}
+export { CREDENTIALS_SECRET_NAME, runnerSetOutput } from "./compose";
+export type { RunnerSetOutput, HostPoolOutput } from "./compose";
 
 export interface EksOutputs {
   endpoint: pulumi.Output<string>;
@@ -103,9 +23,33 @@ export interface EksOutputs {
   storageClass: pulumi.Output<string>;
 }
 
-/** Tags on every AWS resource: which fleet, stack and project own it. */
-export function awsTags(project: string, stack: string): Record<string, string> {
-  return { "runner-fleet:project": project, "runner-fleet:stack": stack, "managed-by": "pulumi" };
+/** Stack outputs. A platform's cluster facts, credential and kubeconfig are what its team stacks read. */
+export interface FleetOutputs {
+  stack: string;
+  team?: string;
+  githubUrl: string;
+  githubAuth?: GithubCredentialValue["kind"];
+  /** Secret: the credential, for team stacks (through a StackReference, never copied). */
+  githubCredential?: pulumi.Output<GithubCredentialValue>;
+  clusterName?: pulumi.Output<string>;
+  kubeconfig?: pulumi.Output<string>;
+  cluster?: ClusterFacts;
+  controllerNamespace?: pulumi.Output<string>;
+  runnerNamespace?: pulumi.Output<string>;
+  eks?: EksOutputs;
+  runnerSets: Record<string, RunnerSetOutput>;
+  hostPools: Record<string, HostPoolOutput>;
+  runnerGroups: Record<string, pulumi.Output<string>>;
+  credentialSecretArn?: pulumi.Output<string>;
+}
+
+interface ClusterHandle {
+  provider: k8s.Provider;
+  name: pulumi.Output<string>;
+  kubeconfig?: pulumi.Output<string>;
+  /** What runner sets must wait for besides the controller and credential (e.g. the StorageClass). */
+  dependsOn?: pulumi.Resource[];
+  eks?: EksOutputs;
 }
 
 function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: boolean, tags: Record<string, string>): ClusterHandle {
@@ -125,56 +69,84 @@ function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: bool
   }
   const kubeconfig = config.getSecret("kubeconfig");
   const existing = new ExistingCluster("cluster", { cluster, kubeconfig });
-  return kubeconfig
-    ? { provider: existing.provider, name: existing.clusterName, kubeconfig }
-    : { provider: existing.provider, name: existing.clusterName };
+  return kubeconfig ? { provider: existing.provider, name: existing.clusterName, kubeconfig } : { provider: existing.provider, name: existing.clusterName };
+}
+
+/** A platform stack: its own cluster and controller, the credential once, everything its teams build on. */
+function platformProgram(cfg: StackConfig, source: ConfigSource, config: pulumi.Config): FleetOutputs {
+  const model = fleetModel(cfg);
+  const kind = cfg.github.auth === "platform" ? "token" : cfg.github.auth;
+  const credential = githubCredential(cfg.github, config);
+  const tags = awsTags(source.project, source.stack, cfg.team);
+  const outputs: FleetOutputs = {
+    stack: source.stack,
+    githubUrl: cfg.github.url,
+    githubAuth: kind,
+    githubCredential: pulumi.secret(credential),
+    runnerSets: {},
+    hostPools: {},
+    runnerGroups: {},
+  };
+  // Runners register into the groups this stack makes: they must exist first.
+  const { runnerGroups, groupResources } = composeGithub(model, credential, kind);
+  outputs.runnerGroups = runnerGroups;
+  if (cfg.hostPools.length > 0) Object.assign(outputs, composeHostPools(cfg, credential, undefined, source.project, source.stack, tags));
+  if (cfg.cluster === undefined || model.facts === undefined) return outputs;
+
+  const cluster = clusterFor(cfg.cluster, config, cfg.protect, tags);
+  const controller = new ArcController("arc", { arc: cfg.arc }, { provider: cluster.provider, protect: cfg.protect });
+  const runners = composeRunnerSets(model, model.facts, cluster.provider, credential, [controller, ...groupResources, ...(cluster.dependsOn ?? [])]);
+  Object.assign(outputs, runners, { clusterName: cluster.name, cluster: model.facts, controllerNamespace: controller.namespace });
+  if (cluster.eks) outputs.eks = cluster.eks;
+  if (cluster.kubeconfig) outputs.kubeconfig = pulumi.secret(cluster.kubeconfig);
+  return outputs;
 }
 
 /**
- * The stack: validate everything first (a ConfigError leaves nothing registered), then the cluster,
- * the controller, the runner namespace and credential, and one RunnerScaleSet per runner set.
+ * A team stack: its namespace, runner sets, pools and runner group on its platform's cluster. The
+ * platform's facts are read first, so a set the platform cannot run is a config error before any
+ * resource exists; the credential and kubeconfig stay secret Outputs end to end.
  */
-export function fleetProgram(source: ConfigSource = pulumiConfigSource()): FleetOutputs {
-  const cfg = parseStackConfig(source);
-  const model = fleetModel(cfg);
-  const config = new pulumi.Config(source.project);
-  const outputs: FleetOutputs = { stack: source.stack, runnerSets: {}, hostPools: {} };
-  const credential = githubCredential(cfg.github, config);
-  const tags = awsTags(source.project, source.stack);
-  if (cfg.hostPools.length > 0) Object.assign(outputs, hostPools(cfg, credential, source.project, source.stack, tags));
-  if (cfg.cluster === undefined) return outputs;
-
-  const cluster = clusterFor(cfg.cluster, config, cfg.protect, tags);
-  const k8sOpts = { provider: cluster.provider };
-  const controller = new ArcController("arc", { arc: cfg.arc }, { ...k8sOpts, protect: cfg.protect });
-  const runnerNs = new RunnerNamespace(
-    cfg.arc.runnerNamespace,
-    { name: cfg.arc.runnerNamespace, podSecurity: podSecurityLevel(model.runnerSets) },
-    k8sOpts,
-  );
-  const credentials = new GithubCredentials(
-    "github-credentials",
-    { namespace: runnerNs.name, credential, secretName: CREDENTIALS_SECRET_NAME },
-    k8sOpts,
-  );
-  for (const set of model.runnerSets) {
-    new RunnerScaleSet(
-      set.name,
-      {
-        set,
-        credentialsSecretName: credentials.secretName,
-        controllerNamespace: controller.namespace,
-        controllerServiceAccount: controller.serviceAccount,
-        dependsOn: [controller, credentials, ...(cluster.dependsOn ?? [])],
-      },
-      k8sOpts,
-    );
-    outputs.runnerSets[set.name] = runnerSetOutput(set);
+async function teamProgram(cfg: StackConfig, source: ConfigSource, config: pulumi.Config, platform: string): Promise<FleetOutputs> {
+  const file = stackFileName(source.stack);
+  const fail = (issues: KeyIssue[]): never => {
+    throw new ConfigError(file, source.project, issues);
+  };
+  const ref = new pulumi.StackReference("platform", { name: platform });
+  const detail = async (name: string): Promise<unknown> => (await ref.getOutputDetails(name)).value;
+  const facts = (await detail("cluster")) as ClusterFacts | undefined;
+  const platformAuth = (await detail("githubAuth")) as GithubCredentialValue["kind"] | undefined;
+  const hasKubeconfig = (await ref.getOutputDetails("kubeconfig")).secretValue !== undefined;
+  if (cfg.runnerSets.length > 0) {
+    if (!facts) fail([{ path: ["platform"], message: `${platform} exports no cluster: deploy it first, or check the name` }]);
+    if (!hasKubeconfig) fail([{ path: ["platform"], message: `${platform} exports no kubeconfig (an existing cluster reached by context); give it runner-fleet:kubeconfig` }]);
+    const issues = clusterIssues(cfg.runnerSets, facts!, `platform ${platform}`);
+    if (issues.length > 0) fail(issues);
   }
-  outputs.clusterName = cluster.name;
-  if (cluster.eks) outputs.eks = cluster.eks;
-  if (cluster.kubeconfig) outputs.kubeconfig = pulumi.secret(cluster.kubeconfig);
-  outputs.controllerNamespace = controller.namespace;
-  outputs.runnerNamespace = runnerNs.name;
+  if (cfg.github.auth === "platform" && !platformAuth) fail([{ path: ["platform"], message: `${platform} exports no GitHub credential` }]);
+
+  const usesPlatformCredential = cfg.github.auth === "platform";
+  const credential = usesPlatformCredential ? (ref.requireOutput("githubCredential") as pulumi.Output<GithubCredentialValue>) : githubCredential(cfg.github, config);
+  const kind = usesPlatformCredential ? platformAuth! : (cfg.github.auth as GithubCredentialValue["kind"]);
+  const model = fleetModel(cfg, facts);
+  const tags = awsTags(source.project, source.stack, cfg.team);
+  const { runnerGroups, groupResources } = composeGithub(model, credential, kind);
+  const outputs: FleetOutputs = { stack: source.stack, githubUrl: cfg.github.url, runnerSets: {}, hostPools: {}, runnerGroups };
+  if (cfg.team) outputs.team = cfg.team;
+  if (cfg.hostPools.length > 0) {
+    const platformSecret = usesPlatformCredential ? ((await detail("credentialSecretArn")) as string | undefined) : undefined;
+    Object.assign(outputs, composeHostPools(cfg, credential, platformSecret ? { arn: platformSecret } : undefined, source.project, source.stack, tags));
+  }
+  if (model.runnerSets.length > 0 && facts) {
+    const provider = new k8s.Provider("platform-k8s", { kubeconfig: ref.requireOutput("kubeconfig") as pulumi.Output<string> });
+    Object.assign(outputs, composeRunnerSets(model, facts, provider, credential, groupResources));
+  }
   return outputs;
+}
+
+/** The stack: validate everything first (a ConfigError leaves nothing registered), then build its role. */
+export async function fleetProgram(source: ConfigSource = pulumiConfigSource()): Promise<FleetOutputs> {
+  const cfg = parseStackConfig(source);
+  const config = new pulumi.Config(source.project);
+  return cfg.platform === undefined ? platformProgram(cfg, source, config) : teamProgram(cfg, source, config, cfg.platform);
 }

@@ -122,7 +122,8 @@ export const nodeGroupSchema = z
 export const githubSchema = z
   .strictObject({
     url: z.string(),
-    auth: z.enum(["app", "token"], { error: 'must be "app" (a GitHub App, recommended) or "token"' }),
+    /** "platform": a team stack uses the credential its platform stack exports. */
+    auth: z.enum(["app", "token", "platform"], { error: 'must be "app" (a GitHub App, recommended), "token" or "platform"' }),
     appId: appId.optional(),
     installationId: githubId.optional(),
   })
@@ -225,6 +226,8 @@ export const runnerSetSchema = z
     arch: arch.default("amd64"),
     labels,
     runnerGroup: runnerGroup.optional(),
+    /** Publish the instance count and name stem as Actions variables, for `runs-on` routing without hard-coded N. */
+    publishRouting: z.boolean().default(false),
     containerMode: z.enum(CONTAINER_MODES).default("none"),
     image: z.string().regex(/^[^\s]+$/, "must be an image reference").optional(),
     storage: z
@@ -297,8 +300,25 @@ export const hostPoolSchema = z
     });
   });
 
+export const runnerGroupSchema = z.strictObject({
+  /** The group's name in GitHub, verbatim; scale sets and pools name it in runnerGroup. */
+  name: runnerGroup,
+  visibility: z.enum(["all", "selected", "private"]).default("selected"),
+  /** Repositories of the organisation that may use the group (visibility: selected). */
+  repositories: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, "must be a repository name of the organisation")).default([]),
+  /** Restrict the group to these workflows ("org/repo/.github/workflows/ci.yml@refs/heads/main"). */
+  workflows: z.array(z.string().min(1)).optional(),
+  /** Public repositories can run anyone's code on these runners: refused unless said here. */
+  allowPublicRepositories: z.boolean().default(false),
+});
+
 /** Keys of the stack file under the project namespace; the value is the zod schema of each. */
 const stackConfigObject = z.strictObject({
+  /** A team stack: its name prefixes every name it makes, so two teams never collide. */
+  team: dnsName.max(20, "must be at most 20 characters (it prefixes other names)").optional(),
+  /** `<org>/<project>/<stack>` of the platform stack whose cluster, controller and credential a team stack uses. */
+  platform: z.string().regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/, "must be <org>/<project>/<stack>").optional(),
+  runnerGroups: z.array(runnerGroupSchema).default([]),
   /** Guards what every set shares (cluster, controller) against deletion; declared in Pulumi.yaml. */
   protect: z.boolean().default(false),
   github: githubSchema,
@@ -325,6 +345,7 @@ export type NodeGroupConfig = z.output<typeof nodeGroupSchema>;
 export type ArcConfig = z.output<typeof arcSchema>;
 export type RunnerSetConfig = z.output<typeof runnerSetSchema>;
 export type HostPoolConfig = z.output<typeof hostPoolSchema>;
+export type RunnerGroupConfig = z.output<typeof runnerGroupSchema>;
 export type ContainerMode = (typeof CONTAINER_MODES)[number];
 
 /** Keys that hold credentials: only ever read as secrets. */

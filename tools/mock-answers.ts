@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PLACEHOLDER_KUBECONFIG } from "./stack-file";
 
 /** The account every offline render pretends to be in; obviously not a real one. */
@@ -21,6 +22,11 @@ export function answerInvoke(token: string, inputs: Dict, region: string): Dict 
       return { id: "vpc-0default00000000", cidrBlock: "172.31.0.0/16", default: true };
     case "aws:ec2/getSubnet:getSubnet":
       return { id: inputs.id, vpcId: "vpc-0default00000000", availabilityZone: `${region}a`, cidrBlock: "172.31.0.0/20" };
+    case "github:index/getRepository:getRepository": {
+      const fullName = String(inputs.fullName ?? inputs.name);
+      const repoId = Number.parseInt(createHash("sha256").update(fullName).digest("hex").slice(0, 8), 16);
+      return { id: fullName, fullName, name: fullName.split("/").pop(), repoId, nodeId: `R_${repoId}` };
+    }
     case "aws:ec2/getSubnets:getSubnets":
       return { id: region, ids: OFFLINE_SUBNETS };
     default:

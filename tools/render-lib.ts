@@ -30,8 +30,10 @@ export interface RenderOptions {
   stack: string;
   config: Record<string, string>;
   secretKeys: string[];
-  program: () => object;
+  program: () => object | Promise<object>;
   preview?: boolean;
+  /** What StackReferences see: outputs by stack name, and which of them are secret. */
+  stackOutputs?: Record<string, { outputs: Record<string, unknown>; secretOutputNames: string[] }>;
   /** Called with `type::name` as each resource reaches the engine, even when the render then fails. */
   onRegister?: (key: string) => void;
 }
@@ -82,6 +84,14 @@ export function maskSecrets(v: unknown): unknown {
   return v;
 }
 
+/** A rendered stack's outputs as a StackReference to it would see them. */
+export function asStackReference(outputs: Record<string, unknown>): { outputs: Record<string, unknown>; secretOutputNames: string[] } {
+  const secretOutputNames = Object.entries(outputs)
+    .filter(([, v]) => v instanceof SecretValue)
+    .map(([k]) => k);
+  return { outputs: unwrapSecrets(outputs) as Record<string, unknown>, secretOutputNames };
+}
+
 /** Every secret unwrapped to its value: for tests that check where a canary ends up. */
 export function unwrapSecrets(v: unknown): unknown {
   if (v instanceof SecretValue) return unwrapSecrets(v.value);
@@ -119,6 +129,10 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
         records.set(key, { custom: args.custom ?? true, provider, inputs: args.inputs as Record<string, unknown> });
         opts.onRegister?.(key);
         const inputs = args.inputs as Record<string, unknown>;
+        if (args.type === "pulumi:pulumi:StackReference") {
+          const ref = opts.stackOutputs?.[String(inputs.name)] ?? { outputs: {}, secretOutputNames: [] };
+          return { id: String(inputs.name), state: { name: inputs.name, outputs: ref.outputs, secretOutputNames: ref.secretOutputNames } };
+        }
         return { id: `${args.name}-id`, state: { ...computedState(args.type, args.name, inputs, region), ...inputs } };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -149,7 +163,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       return undefined;
     });
     try {
-      programOutputs = opts.program();
+      programOutputs = await opts.program();
     } catch (e) {
       programError = e;
     }

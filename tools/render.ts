@@ -1,9 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { ConfigError } from "../stacks/errors";
-import { fleetProgram } from "../stacks/program";
 import { renderDocument, renderTree } from "./render-format";
-import { renderStack } from "./render-lib";
-import { PROJECT, readStackFile } from "./stack-file";
+import { renderStackFile } from "./render-stack-file";
 
 const USAGE = "usage: npm run render -- --stack <name> [--json FILE]";
 
@@ -25,15 +23,7 @@ function parseArgs(argv: string[]): { stack: string; json?: string } {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const file = readStackFile(process.cwd(), args.stack);
-  for (const n of file.notes) console.error(`note: ${n}`);
-  const result = await renderStack({
-    project: PROJECT,
-    stack: args.stack,
-    config: file.config,
-    secretKeys: file.secretKeys,
-    program: () => fleetProgram(),
-  });
+  const result = await renderStackFile(process.cwd(), args.stack, (n) => console.error(`note: ${n}`));
   console.log(renderTree(result));
   if (args.json) {
     writeFileSync(args.json, JSON.stringify(renderDocument(result), null, 2) + "\n");

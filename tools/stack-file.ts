@@ -65,9 +65,11 @@ export function readStackFile(dir: string, stack: string, project = PROJECT): St
   const file = `Pulumi.${stack}.yaml`;
   const path = join(dir, file);
   if (!existsSync(path)) throw new Error(`${file}: no such stack file in ${dir}`);
-  const doc = parse(readFileSync(path, "utf8")) as { config?: Record<string, Yaml>; imports?: Yaml } | null;
+  const doc = parse(readFileSync(path, "utf8")) as { config?: Record<string, Yaml>; environment?: Yaml } | null;
   const notes: string[] = [];
-  if (doc?.imports !== undefined) notes.push(`${file} imports ESC environments; they cannot be opened offline and are not rendered`);
+  if (doc?.environment !== undefined) {
+    notes.push(`${file} imports Pulumi ESC environment(s) ${JSON.stringify(doc.environment)}; they cannot be opened offline, so their values are stood in for`);
+  }
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   const merged = { ...projectDefaults(dir, project), ...Object.fromEntries(Object.entries(doc?.config ?? {}).map(([k, v]) => [qualify(k, project), v])) };

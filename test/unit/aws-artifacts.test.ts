@@ -4,7 +4,8 @@ import { eksKubeconfig } from "../../components/aws/eks-kubeconfig";
 import { amiType, eksTaintEffect, nodeLaunchTemplate } from "../../components/aws/eks-node-template";
 import { clusterAdminAccessPolicy, clusterPolicies, ebsCsiPolicies, ebsCsiTrust, EKS_CLUSTER_TRUST, EKS_NODE_TRUST, nodePolicies } from "../../components/aws/eks-policies";
 import type { PolicyDocument } from "../../components/aws/policy-document";
-import { tolerationsFor } from "../../stacks/model";
+import { clusterFacts } from "../../stacks/cluster-facts";
+import { arcSchema } from "../../stacks/schema";
 import { nodeGroupSchema, clusterSchema } from "../../stacks/schema";
 
 const group = (extra: Record<string, unknown> = {}) => nodeGroupSchema.parse({ name: "g", arch: "arm64", instanceTypes: ["c7g.large"], ...extra });
@@ -84,11 +85,12 @@ describe("tolerations", () => {
   });
 
   it("tolerate the taints of the node groups of the set's arch, once each", () => {
-    expect(tolerationsFor(cluster, "arm64")).toEqual([
+    const tolerations = clusterFacts(cluster, arcSchema.parse(undefined)).tolerations;
+    expect(tolerations.arm64).toEqual([
       { key: "runner-fleet/arch", operator: "Equal", value: "arm64", effect: "NoSchedule" },
       { key: "spot", operator: "Exists", effect: "NoExecute" },
     ]);
-    expect(tolerationsFor(cluster, "amd64")).toEqual([]);
+    expect(tolerations.amd64).toEqual([]);
   });
 });
 

@@ -1,0 +1,21 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as github from "@pulumi/github";
+import type { RunnerSetModel } from "../../stacks/model";
+import { routingVariables } from "./routing";
+
+/** A runner set's routing facts as Actions variables of its repository or organisation. */
+export class RoutingVariables extends pulumi.ComponentResource {
+  constructor(name: string, args: { set: RunnerSetModel }, opts: pulumi.ComponentResourceOptions) {
+    super("runner-fleet:github:RoutingVariables", name, {}, opts);
+    const { set } = args;
+    for (const v of routingVariables(set)) {
+      const id = `${name}-${v.name.toLowerCase().replace(/_/g, "-")}`;
+      if (set.scope.kind === "repo") {
+        new github.ActionsVariable(id, { repository: set.scope.repo, variableName: v.name, value: v.value }, { parent: this });
+      } else {
+        new github.ActionsOrganizationVariable(id, { variableName: v.name, value: v.value, visibility: "all" }, { parent: this });
+      }
+    }
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,33 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as github from "@pulumi/github";
+import type { RunnerGroupConfig } from "../../stacks/schema";
+
+export interface RunnerGroupArgs {
+  org: string;
+  group: RunnerGroupConfig;
+}
+
+/** An organisation runner group: who may send jobs to the runners registered in it. */
+export class RunnerGroup extends pulumi.ComponentResource {
+  readonly groupName: pulumi.Output<string>;
+
+  constructor(name: string, args: RunnerGroupArgs, opts: pulumi.ComponentResourceOptions) {
+    super("runner-fleet:github:RunnerGroup", name, {}, opts);
+    const g = args.group;
+    const repoIds = g.repositories.map((r) => github.getRepositoryOutput({ fullName: `${args.org}/${r}` }, { parent: this }).repoId);
+    const group = new github.ActionsRunnerGroup(
+      name,
+      {
+        name: g.name,
+        visibility: g.visibility,
+        ...(g.visibility === "selected" ? { selectedRepositoryIds: repoIds } : {}),
+        restrictedToWorkflows: g.workflows !== undefined,
+        ...(g.workflows ? { selectedWorkflows: g.workflows } : {}),
+        allowsPublicRepositories: g.allowPublicRepositories,
+      },
+      { parent: this },
+    );
+    this.groupName = group.name;
+    this.registerOutputs({ groupName: this.groupName });
+  }
+}

@@ -1,0 +1,77 @@
+import type { Arch } from "./arch";
+import type { KeyIssue } from "./errors";
+import type { ArcConfig, ClusterConfig, RunnerSetConfig } from "./schema";
+import { CONTROLLER_SERVICE_ACCOUNT } from "../components/arc/controller-values";
+
+export interface Toleration {
+  key: string;
+  operator: "Equal" | "Exists";
+  value?: string;
+  effect: string;
+}
+
+/**
+ * What runner sets need to know about the cluster they run on. A platform stack derives it from
+ * its own config and exports it; a team stack reads it from its platform stack.
+ */
+export interface ClusterFacts {
+  type: "kind" | "eks" | "existing";
+  archs: Arch[];
+  /** The class for caches and work volumes where a set names none. */
+  storageClass: string | undefined;
+  /** kind only: host directory that instance caches live under. */
+  cacheHostPath: string | undefined;
+  /** kind only: its local-path provisioner's class, for per-job work volumes. */
+  localStorageClass: string | undefined;
+  controllerNamespace: string;
+  controllerServiceAccount: string;
+  /** Per arch, what a runner pod must tolerate to land on that arch's nodes. */
+  tolerations: Record<Arch, Toleration[]>;
+}
+
+function tolerationsOf(cluster: ClusterConfig, arch: Arch): Toleration[] {
+  if (cluster.type !== "eks") return [];
+  const seen = new Map<string, Toleration>();
+  for (const g of cluster.nodeGroups.filter((n) => n.arch === arch)) {
+    for (const t of g.taints) {
+      const tol: Toleration =
+        t.value === undefined ? { key: t.key, operator: "Exists", effect: t.effect } : { key: t.key, operator: "Equal", value: t.value, effect: t.effect };
+      seen.set(JSON.stringify(tol), tol);
+    }
+  }
+  return [...seen.values()];
+}
+
+export function clusterFacts(cluster: ClusterConfig, arc: ArcConfig): ClusterFacts {
+  const archs: Arch[] =
+    cluster.type === "kind" ? [cluster.arch] : cluster.type === "eks" ? [...new Set(cluster.nodeGroups.map((g) => g.arch))] : cluster.archs;
+  return {
+    type: cluster.type,
+    archs,
+    storageClass: cluster.type === "kind" ? undefined : cluster.storageClass,
+    cacheHostPath: cluster.type === "kind" ? cluster.cacheHostPath : undefined,
+    localStorageClass: cluster.type === "kind" ? cluster.storageClass : undefined,
+    controllerNamespace: arc.controllerNamespace,
+    controllerServiceAccount: CONTROLLER_SERVICE_ACCOUNT,
+    tolerations: { amd64: tolerationsOf(cluster, "amd64"), arm64: tolerationsOf(cluster, "arm64") },
+  };
+}
+
+/** Whether the cluster can run each set: its arch, and a class for its storage. */
+export function clusterIssues(sets: readonly RunnerSetConfig[], facts: ClusterFacts, where: string): KeyIssue[] {
+  const issues: KeyIssue[] = [];
+  sets.forEach((s, i) => {
+    const path = ["runnerSets", i];
+    if (!facts.archs.includes(s.arch)) {
+      const what = facts.type === "eks" ? "node group" : "node";
+      issues.push({ path: [...path, "arch"], message: `no ${s.arch} ${what}s in ${where} (it has ${facts.archs.join(", ")}); the runners would never be scheduled` });
+    }
+    if (facts.type !== "kind" && s.storage.storageClass === undefined && facts.storageClass === undefined) {
+      issues.push({ path: [...path, "storage", "storageClass"], message: `required: ${where} names no storageClass for per-instance caches` });
+    }
+    if (s.containerMode === "kubernetes" && facts.type !== "kind" && s.workVolume.storageClass === undefined && facts.storageClass === undefined) {
+      issues.push({ path: [...path, "workVolume", "storageClass"], message: `required for containerMode kubernetes: ${where} names no storageClass` });
+    }
+  });
+  return issues;
+}

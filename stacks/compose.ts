@@ -1,0 +1,154 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as github from "@pulumi/github";
+import type * as k8s from "@pulumi/kubernetes";
+import { podSecurityLevel } from "../components/arc/pod-security";
+import { RunnerNamespace } from "../components/arc/RunnerNamespace";
+import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
+import { AgentArtifact } from "../components/aws/AgentArtifact";
+import { HostPool } from "../components/aws/HostPool";
+import { githubProviderAuth, githubProviderTarget } from "../components/github/github-provider";
+import { routingExpression } from "../components/github/routing";
+import { RoutingVariables } from "../components/github/RoutingVariables";
+import { RunnerGroup } from "../components/github/RunnerGroup";
+import { AwsGithubSecret } from "../components/secrets/AwsGithubSecret";
+import type { GithubCredentialValue } from "../components/secrets/github-secret-data";
+import { GithubCredentials } from "../components/secrets/GithubCredentials";
+import type { ClusterFacts } from "./cluster-facts";
+import { hostPoolModel } from "./host-model";
+import { runnerNamespace, type FleetModel, type RunnerSetModel } from "./model";
+import type { StackConfig } from "./schema";
+
+export const CREDENTIALS_SECRET_NAME = "runner-fleet-github";
+
+export interface RunnerSetOutput {
+  githubUrl: string;
+  arch: string;
+  labels: string[];
+  instances: number;
+  scaleSets: string[];
+  /** A `runs-on:` value: the scale set itself, or with several instances the seed's affinity routing. */
+  runsOn: string;
+  routingHint: string;
+  /** With publishRouting: the same routing, N read from Actions variables. */
+  routingExpression?: string;
+}
+
+export interface HostPoolOutput {
+  arch: string;
+  labels: string[];
+  /** A `runs-on:` value that selects exactly this pool. */
+  runsOn: string[];
+  runnersPerHost: number;
+  capacity: { min: number; desired: number; max: number };
+  asgName: pulumi.Output<string>;
+}
+
+export function runnerSetOutput(set: RunnerSetModel): RunnerSetOutput {
+  const scaleSets = set.instances.map((i) => i.name);
+  const out: RunnerSetOutput = {
+    githubUrl: set.githubUrl,
+    arch: set.arch,
+    labels: set.labels,
+    instances: scaleSets.length,
+    scaleSets,
+    runsOn: scaleSets.length === 1 ? scaleSets[0]! : set.routingHint,
+    routingHint: set.routingHint,
+  };
+  if (set.publishRouting) out.routingExpression = routingExpression(set);
+  return out;
+}
+
+/** Tags on every AWS resource: which fleet, stack and project (and team) own it. */
+export function awsTags(project: string, stack: string, team: string | undefined): Record<string, string> {
+  return { "runner-fleet:project": project, "runner-fleet:stack": stack, ...(team ? { "runner-fleet:team": team } : {}), "managed-by": "pulumi" };
+}
+
+/** The runner namespace, its credential Secret and one RunnerScaleSet per set, on the given cluster. */
+export function composeRunnerSets(
+  model: FleetModel,
+  facts: ClusterFacts,
+  provider: k8s.Provider,
+  credential: pulumi.Output<GithubCredentialValue>,
+  dependsOn: pulumi.Resource[],
+): { runnerNamespace: pulumi.Output<string>; runnerSets: Record<string, RunnerSetOutput> } {
+  const opts = { provider };
+  const ns = runnerNamespace(model.config);
+  const runnerNs = new RunnerNamespace(ns, { name: ns, podSecurity: podSecurityLevel(model.runnerSets) }, opts);
+  const credentials = new GithubCredentials("github-credentials", { namespace: runnerNs.name, credential, secretName: CREDENTIALS_SECRET_NAME }, opts);
+  const out: Record<string, RunnerSetOutput> = {};
+  for (const set of model.runnerSets) {
+    new RunnerScaleSet(
+      set.name,
+      {
+        set,
+        credentialsSecretName: credentials.secretName,
+        controllerNamespace: facts.controllerNamespace,
+        controllerServiceAccount: facts.controllerServiceAccount,
+        dependsOn: [credentials, ...dependsOn],
+      },
+      opts,
+    );
+    out[set.key] = runnerSetOutput(set);
+  }
+  return { runnerNamespace: runnerNs.name, runnerSets: out };
+}
+
+/** Host pools read the credential from Secrets Manager: the given secret, or one made here from the credential. */
+export function composeHostPools(
+  cfg: StackConfig,
+  credential: pulumi.Output<GithubCredentialValue>,
+  existingSecret: { arn: pulumi.Input<string>; kmsKeyArn?: string } | undefined,
+  project: string,
+  stack: string,
+  tags: Record<string, string>,
+): { hostPools: Record<string, HostPoolOutput>; credentialSecretArn: pulumi.Output<string> } {
+  const kms = cfg.credentialKmsKeyArn ? { kmsKeyArn: cfg.credentialKmsKeyArn } : {};
+  const secret = existingSecret ?? {
+    arn: new AwsGithubSecret("github-credential", { credential, secretName: `${project}/${stack}/github`, tags, ...kms }).arn,
+    ...kms,
+  };
+  const agent = new AgentArtifact("host-agent", { tags });
+  const out: Record<string, HostPoolOutput> = {};
+  for (const p of cfg.hostPools) {
+    const pool = hostPoolModel(cfg, p, project, stack);
+    const hp = new HostPool(pool.name, {
+      pool,
+      secretArn: secret.arn,
+      agent: { objectArn: agent.objectArn, s3Uri: agent.s3Uri, sha256: agent.sha256 },
+      tags,
+      ...(secret.kmsKeyArn ? { kmsKeyArn: secret.kmsKeyArn } : {}),
+    });
+    out[p.name] = { arch: pool.arch, labels: pool.labels, runsOn: pool.labels, runnersPerHost: p.runnersPerHost, capacity: p.capacity, asgName: hp.asgName };
+  }
+  return { hostPools: out, credentialSecretArn: pulumi.output(secret.arn) };
+}
+
+/** Runner groups and routing variables, through a GitHub provider authenticated with the same credential. */
+export function composeGithub(
+  model: FleetModel,
+  credential: pulumi.Output<GithubCredentialValue>,
+  kind: GithubCredentialValue["kind"],
+): { runnerGroups: Record<string, pulumi.Output<string>>; groupResources: pulumi.Resource[] } {
+  const cfg = model.config;
+  const routed = model.runnerSets.filter((s) => s.publishRouting);
+  if (cfg.runnerGroups.length === 0 && routed.length === 0) return { runnerGroups: {}, groupResources: [] };
+  const target = githubProviderTarget(cfg.github.url);
+  const auth = pulumi.secret(credential.apply(githubProviderAuth));
+  const provider = new github.Provider("github", {
+    owner: target.owner,
+    ...(target.baseUrl ? { baseUrl: target.baseUrl } : {}),
+    ...(kind === "token"
+      ? { token: auth.apply((a) => a.token ?? "") }
+      : { appAuth: auth.apply((a) => a.appAuth ?? { id: "", installationId: "", pemFile: "" }) }),
+  });
+  const runnerGroups: Record<string, pulumi.Output<string>> = {};
+  const groupResources: pulumi.Resource[] = [];
+  for (const g of cfg.runnerGroups) {
+    const id = `group-${g.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+    const group = new RunnerGroup(id, { org: target.owner, group: g }, { provider });
+    runnerGroups[g.name] = group.groupName;
+    groupResources.push(group);
+  }
+  for (const set of routed) new RoutingVariables(`${set.name}-routing`, { set }, { provider });
+  return { runnerGroups, groupResources };
+}
