@@ -34,7 +34,7 @@ function whereCanary(r: RenderResult, canary: string): { at: string; secret: boo
 const one = (r: RenderResult, type: string, name: string): RenderedResource => r.resources.find((x) => x.type === type && x.name === name)!;
 
 /** The outputs a deployed EKS platform stack exports, as the mock answers the StackReference with. */
-function platformOutputs(secrets: ReturnType<typeof canaries>) {
+function platformOutputs(secrets: ReturnType<typeof canaries>): { outputs: Record<string, unknown> & { cluster?: object }; secretOutputNames: string[] } {
   const cluster = clusterSchema.parse({
     type: "eks",
     nodeGroups: [

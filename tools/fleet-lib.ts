@@ -1,0 +1,98 @@
+import { githubArchLabel } from "../stacks/arch";
+import { prefixed } from "../stacks/cross-checks";
+import { ConfigError } from "../stacks/errors";
+import { hostLabels } from "../stacks/host-model";
+import { parseStackConfig } from "../stacks/load";
+import { scaleSetNames } from "../stacks/names";
+import type { StackConfig } from "../stacks/schema";
+import { EKS_CONTROL_PLANE_PER_HOUR, HOURS_PER_MONTH, ON_DEMAND_USD_PER_HOUR, PRICES_AS_OF } from "./prices";
+import type { StackFileConfig } from "./stack-file";
+import { PROJECT } from "./stack-file";
+
+export interface FleetRow {
+  kind: "runner set" | "host pool" | "node group" | "control plane";
+  name: string;
+  arch: string;
+  labels: string;
+  capacity: string;
+  /** Monthly USD at desired capacity; undefined where no price is known or nothing is billed per instance. */
+  monthly: number | undefined;
+  note: string;
+}
+
+export interface StackSummary {
+  stack: string;
+  file: string;
+  team: string;
+  platform: string;
+  rows: FleetRow[];
+  error?: string[];
+}
+
+/** The cheapest listed type: the ASG's price-capacity strategy leans that way, so it is the fairer estimate. */
+function hourly(types: string[]): { price: number | undefined; type: string | undefined } {
+  const priced = types.filter((t) => ON_DEMAND_USD_PER_HOUR[t] !== undefined).sort((a, b) => ON_DEMAND_USD_PER_HOUR[a]! - ON_DEMAND_USD_PER_HOUR[b]!);
+  return priced[0] ? { price: ON_DEMAND_USD_PER_HOUR[priced[0]], type: priced[0] } : { price: undefined, type: undefined };
+}
+
+function ec2Row(kind: "host pool" | "node group", name: string, arch: string, labels: string, types: string[], min: number, desired: number, max: number, spot: boolean): FleetRow {
+  const { price, type } = hourly(types);
+  const monthly = price === undefined ? undefined : price * desired * HOURS_PER_MONTH;
+  const note = price === undefined ? `no price for ${types.join("/")}` : `${desired} × ${type}${spot ? " (spot, at on-demand price)" : ""}`;
+  return { kind, name, arch, labels, capacity: `${min}/${desired}/${max}`, monthly, note };
+}
+
+export function summarise(cfg: StackConfig, file: StackFileConfig): StackSummary {
+  const rows: FleetRow[] = [];
+  for (const s of cfg.runnerSets) {
+    const names = scaleSetNames(prefixed(cfg.team, s.name), s.instances);
+    rows.push({
+      kind: "runner set",
+      name: names.length === 1 ? names[0]! : `${names[0]}…${names.at(-1)}`,
+      arch: s.arch,
+      labels: s.labels.join(",") || "(by name)",
+      capacity: `${s.instances} × ${s.minRunners}..${s.maxRunners}`,
+      monthly: undefined,
+      note: "runs on cluster nodes",
+    });
+  }
+  for (const p of cfg.hostPools) {
+    rows.push(ec2Row("host pool", prefixed(cfg.team, p.name), p.arch, hostLabels(p).join(","), p.instanceTypes, p.capacity.min, p.capacity.desired, p.capacity.max, p.spot));
+  }
+  if (cfg.cluster?.type === "eks") {
+    rows.push({ kind: "control plane", name: cfg.cluster.name, arch: "-", labels: "-", capacity: "-", monthly: EKS_CONTROL_PLANE_PER_HOUR * HOURS_PER_MONTH, note: "EKS" });
+    for (const g of cfg.cluster.nodeGroups) {
+      rows.push(ec2Row("node group", g.name, g.arch, githubArchLabel(g.arch), g.instanceTypes, g.scaling.min, g.scaling.desired, g.scaling.max, g.capacityType === "spot"));
+    }
+  }
+  return { stack: file.stack, file: file.file, team: cfg.team ?? "-", platform: cfg.platform ?? "-", rows };
+}
+
+/** Validates a stack file as the program would and summarises it; a bad file yields its keyed lines. */
+export function summariseFile(file: StackFileConfig): StackSummary {
+  try {
+    const cfg = parseStackConfig({
+      project: PROJECT,
+      stack: file.stack,
+      all: () => file.config,
+      isSecret: (k) => file.secretKeys.includes(k),
+    });
+    return summarise(cfg, file);
+  } catch (e) {
+    if (ConfigError.isConfigError(e)) return { stack: file.stack, file: file.file, team: "-", platform: "-", rows: [], error: [...e.lines] };
+    throw e;
+  }
+}
+
+const money = (n: number | undefined) => (n === undefined ? "-" : `$${Math.round(n).toLocaleString("en-US")}`);
+
+export function formatSummary(s: StackSummary): string {
+  const head = `== ${s.stack} (${s.file})  team: ${s.team}  platform: ${s.platform}`;
+  if (s.error) return [head, ...s.error.map((l) => `  INVALID ${l}`)].join("\n");
+  const cols = ["KIND", "NAME", "ARCH", "LABELS", "CAPACITY", "EST/MONTH", "NOTE"];
+  const data = s.rows.map((r) => [r.kind, r.name, r.arch, r.labels, r.capacity, money(r.monthly), r.note]);
+  const widths = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i]!.length)));
+  const line = (cells: string[]) => "  " + cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const total = s.rows.reduce((n, r) => n + (r.monthly ?? 0), 0);
+  return [head, line(cols), ...data.map(line), `  estimated EC2/EKS: ${money(total)}/month at desired capacity (list prices of ${PRICES_AS_OF}; an estimate, not a bill)`].join("\n");
+}
