@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { ConfigError } from "../stacks/errors";
+import { parseStackConfig } from "../stacks/load";
+import { checkWorkflow, failed, formatReport, targetsOf, type Target } from "./routing-check";
+import { PROJECT, readStackFile } from "./stack-file";
+
+const USAGE = "usage: npm run check-workflows -- <workflows dir> [--stack name]…";
+
+function main(): number {
+  const args = process.argv.slice(2);
+  const stacks: string[] = [];
+  let dir: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--stack") stacks.push(args[++i] ?? "");
+    else if (dir === undefined) dir = args[i];
+    else throw new Error(USAGE);
+  }
+  if (!dir) throw new Error(USAGE);
+  const all = stacks.length > 0 ? stacks : readdirSync(".").map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+  const targets: Target[] = [];
+  for (const stack of all) {
+    const file = readStackFile(".", stack);
+    const cfg = parseStackConfig({ project: PROJECT, stack, all: () => file.config, isSecret: (k) => file.secretKeys.includes(k) });
+    targets.push(...targetsOf(stack, cfg));
+  }
+  let failures = 0;
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  for (const f of files) {
+    for (const report of checkWorkflow(f, parse(readFileSync(join(dir, f), "utf8")), targets)) {
+      for (const line of formatReport(report)) console.log(line);
+      if (failed(report)) failures++;
+    }
+  }
+  console.log(`${files.length} workflows against ${targets.length} runner targets of ${all.join(", ")}: ${failures} job(s) would not route`);
+  return failures > 0 ? 1 : 0;
+}
+
+try {
+  process.exit(main());
+} catch (e) {
+  if (ConfigError.isConfigError(e)) for (const l of e.lines) console.error(l);
+  else console.error(e instanceof Error ? e.message : String(e));
+  process.exit(2);
+}
