@@ -1,0 +1,97 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { changedStacks } from "../../tools/changed-stacks-lib";
+import { checkWorkflow, failed } from "../../tools/routing-check";
+import { hasCommand, REPO } from "../helpers/env";
+
+type Step = { uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+type Job = {
+  needs?: string | string[];
+  if?: string;
+  permissions?: Record<string, string>;
+  environment?: string;
+  strategy?: { matrix?: { stack?: string } };
+  concurrency?: { "cancel-in-progress"?: boolean };
+  steps: Step[];
+};
+type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, Job> };
+
+const FILES = ["preview.yml", "preview-comment.yml", "up.yml"];
+const raw = (f: string) => readFileSync(join(REPO, ".github/workflows", f), "utf8");
+const wf = (f: string) => parse(raw(f)) as Workflow;
+
+describe("workflow files", () => {
+  it.each(FILES)("%s pins every action to a commit SHA with its version", (f) => {
+    const uses = raw(f).split("\n").filter((l) => /^\s*(- )?uses:/.test(l));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const l of uses) expect(l, l).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  it.each(FILES)("%s reads only by default and widens per job, no further than needed", (f) => {
+    const w = wf(f);
+    expect(w.permissions).toEqual({ contents: "read" });
+    const allowed = new Set(["contents:read", "id-token:write", "pull-requests:write", "actions:read"]);
+    for (const [name, job] of Object.entries(w.jobs)) {
+      for (const [k, v] of Object.entries(job.permissions ?? {})) expect(allowed.has(`${k}:${v}`), `${f} ${name}: ${k}: ${v}`).toBe(true);
+    }
+  });
+
+  it("preview: detects stacks, previews them in parallel, diffs offline for everyone, always summarises", () => {
+    const w = wf("preview.yml");
+    expect(Object.keys(w.on)).toEqual(["pull_request"]);
+    expect(w.jobs["offline-diff"]!.needs).toBe("changes");
+    expect(w.jobs.preview!.needs).toBe("changes");
+    for (const j of ["offline-diff", "preview"]) expect(w.jobs[j]!.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.changes.outputs.stacks) }}");
+    expect(w.jobs.summary).toMatchObject({ needs: ["changes", "offline-diff", "preview"], if: "always()" });
+    expect(w.jobs.preview!.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    const pulumiStep = w.jobs.preview!.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+    expect(pulumiStep.with).toMatchObject({ command: "preview", diff: true, "comment-on-pr": true });
+    expect(JSON.stringify(w.jobs["offline-diff"])).not.toContain("secrets.");
+    expect(w.jobs["offline-diff"]!.steps.some((s) => s.run?.includes("npm run -s diff"))).toBe(true);
+  });
+
+  it("preview-comment: posts fork diffs without ever running the fork's code", () => {
+    const w = wf("preview-comment.yml");
+    expect(w.on).toEqual({ workflow_run: { workflows: ["preview"], types: ["completed"] } });
+    const steps = w.jobs.comment!.steps;
+    expect(steps.some((s) => s.uses?.startsWith("actions/checkout@"))).toBe(false);
+    expect(steps.find((s) => s.run)!.run).toContain("*[!0-9]*");
+  });
+
+  it("up: one environment per stack, deployments of a stack never cancelled mid-way", () => {
+    const up = wf("up.yml").jobs.up!;
+    expect(up.environment).toBe("${{ matrix.stack }}");
+    expect(up.concurrency?.["cancel-in-progress"]).toBe(false);
+    expect(up.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!.with).toMatchObject({ command: "up" });
+  });
+
+  it("every job runs on GitHub-hosted runners the routing check accepts", () => {
+    for (const f of FILES) for (const r of checkWorkflow(f, wf(f), [])) expect(failed(r), `${f} ${r.job}`).toBe(false);
+  });
+});
+
+describe.runIf(hasCommand("shellcheck", "shellcheck"))("workflow run blocks under shellcheck", () => {
+  const blocks = FILES.flatMap((f) => Object.entries(wf(f).jobs).flatMap(([j, job]) => job.steps.filter((s) => s.run).map((s, i) => [`${f} ${j} #${i}`, s.run!] as [string, string])));
+  it.each(blocks)("%s", (_n, run) => {
+    const file = join(mkdtempSync(join(tmpdir(), "wf-")), "run.sh");
+    // Expressions are substituted by Actions before bash runs; stand in a word for each.
+    writeFileSync(file, `#!/bin/bash\nset -e\n${run.replace(/\$\{\{[^}]*\}\}/g, "expr")}\n`);
+    expect(() => execFileSync("shellcheck", ["--severity=style", file], { encoding: "utf8" })).not.toThrow();
+  });
+});
+
+describe("changed stacks", () => {
+  const stacks = ["dev", "prod", "team-payments"];
+  it("maps a stack file to its stack, code to every stack, docs to none", () => {
+    expect(changedStacks(["Pulumi.prod.yaml"], stacks)).toEqual(["prod"]);
+    expect(changedStacks(["Pulumi.prod.yaml", "Pulumi.team-payments.yaml", "README.md"], stacks)).toEqual(["prod", "team-payments"]);
+    expect(changedStacks(["components/arc/RunnerScaleSet.ts"], stacks)).toEqual(stacks);
+    expect(changedStacks(["package-lock.json"], stacks)).toEqual(stacks);
+    expect(changedStacks(["README.md", "test/unit/x.test.ts", ".github/workflows/up.yml"], stacks)).toEqual([]);
+    expect(changedStacks(["Pulumi.gone.yaml"], stacks)).toEqual([]);
+  });
+});
