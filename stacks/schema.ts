@@ -113,8 +113,13 @@ export const nodeGroupSchema = z
      * CSI driver authenticates through IRSA, so nothing here needs 2. Raise it only with a reason.
      */
     imdsHopLimit: z.union([z.literal(1), z.literal(2)]).default(1),
+    /** Why pods on this group need the metadata service; required with imdsHopLimit 2. */
+    imdsHopLimitReason: z.string().min(10, "say why, in a sentence").optional(),
   })
   .superRefine((g, ctx) => {
+    if (g.imdsHopLimit === 2 && g.imdsHopLimitReason === undefined) {
+      ctx.addIssue({ code: "custom", path: ["imdsHopLimitReason"], message: "required with imdsHopLimit 2: pods reaching the node role is a deliberate choice" });
+    }
     checkInstanceArch(g.instanceTypes, g.arch, ctx, "node group");
     checkRange(g.scaling, ctx, "scaling");
   });
@@ -286,6 +291,11 @@ export const hostPoolSchema = z
     rootVolumeGiB: z.number().int().min(20).max(16384).default(100),
     idleTimeoutMinutes: z.number().int().min(0).default(5),
     subnetIds: subnetIds.optional(),
+    /**
+     * A public IP: needed in the default VPC (no NAT) that the quick start uses; unset means "only
+     * when no subnets are given". Inbound stays closed either way (no ingress rules).
+     */
+    publicIp: z.boolean().optional(),
     ssm: z.boolean().default(false),
   })
   .superRefine((p, ctx) => {

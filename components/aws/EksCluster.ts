@@ -9,6 +9,8 @@ import { eksKubeconfig } from "./eks-kubeconfig";
 import { clusterAdminAccessPolicy, clusterPolicies, EKS_CLUSTER_TRUST, EKS_NODE_TRUST, nodePolicies } from "./eks-policies";
 import { EksNodeGroup } from "./EksNodeGroup";
 
+export const PUBLIC_ENDPOINT_TAG = "runner-fleet:public-endpoint";
+
 export interface EksClusterArgs {
   cluster: EksClusterConfig;
   tags: Record<string, string>;
@@ -70,7 +72,8 @@ export class EksCluster extends pulumi.ComponentResource {
         // API access entries only: no aws-auth ConfigMap to edit. The identity running `pulumi up`
         // stays admin, as it must to install ARC in the same update.
         accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
-        tags,
+        // Policies allow a public endpoint only where the stack asked for one, and this says it did.
+        tags: c.endpointPublicAccess ? { ...tags, [PUBLIC_ENDPOINT_TAG]: "allowed" } : tags,
       },
       { parent: this, dependsOn: [clusterAttach] },
     );

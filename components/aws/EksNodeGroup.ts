@@ -19,7 +19,8 @@ export class EksNodeGroup extends pulumi.ComponentResource {
     super("runner-fleet:aws:EksNodeGroup", name, {}, opts);
     const g = args.group;
     const tags = { ...args.tags, "runner-fleet:node-group": g.name, "runner-fleet:arch": g.arch };
-    const lt = new aws.ec2.LaunchTemplate(`${name}-lt`, { ...nodeLaunchTemplate(g, tags), updateDefaultVersion: true, tags }, { parent: this });
+    const template = nodeLaunchTemplate(g, tags);
+    const lt = new aws.ec2.LaunchTemplate(`${name}-lt`, { ...template, updateDefaultVersion: true, tags: template.tagSpecifications[0]!.tags }, { parent: this });
     const ng = new aws.eks.NodeGroup(
       name,
       {

@@ -7,6 +7,8 @@ import { amiParameter, rootDevice } from "./host-scripts";
 import { hostUserData } from "./host-user-data";
 import { managedPolicy } from "./policy-document";
 
+export const PUBLIC_IP_TAG = "runner-fleet:public-ip";
+
 export interface HostPoolArgs {
   pool: HostPoolModel;
   secretArn: pulumi.Input<string>;
@@ -74,6 +76,7 @@ export class HostPool extends pulumi.ComponentResource {
     }
     const profile = new aws.iam.InstanceProfile(`${name}-host`, { role: role.name, tags }, parent);
 
+    const publicIp = c.publicIp ?? c.subnetIds === undefined;
     const userData = pulumi
       .all([args.secretArn, region, args.agent.s3Uri])
       .apply(([secretArn, r, agentS3Uri]) => Buffer.from(hostUserData(pool, { secretArn, region: r, agentS3Uri, agentSha256: args.agent.sha256 })).toString("base64"));
@@ -84,7 +87,7 @@ export class HostPool extends pulumi.ComponentResource {
         // Resolved by EC2 at every launch: new hosts always boot the OS's current image.
         imageId: `resolve:ssm:${amiParameter(c.os, pool.arch)}`,
         iamInstanceProfile: { arn: profile.arn },
-        vpcSecurityGroupIds: [sg.id],
+        networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: String(publicIp), securityGroups: [sg.id], deleteOnTermination: "true" }],
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
         blockDeviceMappings: [
           { deviceName: rootDevice(c.os), ebs: { volumeSize: c.rootVolumeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
@@ -92,7 +95,8 @@ export class HostPool extends pulumi.ComponentResource {
         userData,
         updateDefaultVersion: true,
         tagSpecifications: (["instance", "volume"] as const).map((resourceType) => ({ resourceType, tags })),
-        tags,
+        // Policies allow a public IP only where the pool asked for one (or runs in the default VPC).
+        tags: publicIp ? { ...tags, [PUBLIC_IP_TAG]: "allowed" } : tags,
       },
       parent,
     );

@@ -10,7 +10,11 @@ export interface NodeLaunchTemplate {
 /** AL2023 EKS AMIs boot from /dev/xvda. */
 const ROOT_DEVICE = "/dev/xvda";
 
-export function nodeLaunchTemplate(group: NodeGroupConfig, tags: Record<string, string>): NodeLaunchTemplate {
+/** Tag that records why a launch template lets pods reach the metadata service; policies look for it. */
+export const HOP_LIMIT_REASON_TAG = "runner-fleet:imds-hop-limit-reason";
+
+export function nodeLaunchTemplate(group: NodeGroupConfig, tagsIn: Record<string, string>): NodeLaunchTemplate {
+  const tags = group.imdsHopLimitReason ? { ...tagsIn, [HOP_LIMIT_REASON_TAG]: group.imdsHopLimitReason.slice(0, 255) } : tagsIn;
   return {
     // IMDSv2 only; see imdsHopLimit in the schema for why 1 is the default.
     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: group.imdsHopLimit, instanceMetadataTags: "disabled" },

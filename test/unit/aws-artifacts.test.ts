@@ -61,7 +61,10 @@ describe("node launch template", () => {
   });
 
   it("raises the hop limit only when the group says so", () => {
-    expect(nodeLaunchTemplate(group({ imdsHopLimit: 2 }), {}).metadataOptions.httpPutResponseHopLimit).toBe(2);
+    const two = nodeLaunchTemplate(group({ imdsHopLimit: 2, imdsHopLimitReason: "the vendor's agent reads instance identity" }), {});
+    expect(two.metadataOptions.httpPutResponseHopLimit).toBe(2);
+    expect(two.tagSpecifications[0]!.tags["runner-fleet:imds-hop-limit-reason"]).toBe("the vendor's agent reads instance identity");
+    expect(() => group({ imdsHopLimit: 2 })).toThrow(/imdsHopLimitReason/);
     expect(() => group({ imdsHopLimit: 3 })).toThrow();
   });
 
