@@ -39,7 +39,7 @@ function tolerationsOf(cluster: ClusterConfig, arch: Arch): Toleration[] {
       seen.set(JSON.stringify(tol), tol);
     }
   }
-  return [...seen.values()];
+  return [...seen.values()].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
 export function clusterFacts(cluster: ClusterConfig, arc: ArcConfig): ClusterFacts {
@@ -47,7 +47,7 @@ export function clusterFacts(cluster: ClusterConfig, arc: ArcConfig): ClusterFac
     cluster.type === "kind" ? [cluster.arch] : cluster.type === "eks" ? [...new Set(cluster.nodeGroups.map((g) => g.arch))] : cluster.archs;
   return {
     type: cluster.type,
-    archs,
+    archs: [...archs].sort(),
     storageClass: cluster.type === "kind" ? undefined : cluster.storageClass,
     cacheHostPath: cluster.type === "kind" ? cluster.cacheHostPath : undefined,
     localStorageClass: cluster.type === "kind" ? cluster.storageClass : undefined,

@@ -22,7 +22,7 @@ export function githubApiUrl(githubUrl: string): string {
 
 export function hostLabels(pool: HostPoolConfig): string[] {
   const labels = ["self-hosted", "linux", githubArchLabel(pool.arch)];
-  for (const l of pool.labels) if (!labels.some((x) => x.toLowerCase() === l.toLowerCase())) labels.push(l);
+  for (const l of [...pool.labels].sort()) if (!labels.some((x) => x.toLowerCase() === l.toLowerCase())) labels.push(l);
   return labels;
 }
 

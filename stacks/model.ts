@@ -76,7 +76,8 @@ export function runnerSetModel(cfg: StackConfig, facts: ClusterFacts, set: Runne
     scope: scopeOf(githubUrl),
     arch: set.arch,
     tolerations: facts.tolerations[set.arch],
-    labels: set.labels,
+    // GitHub matches labels as a set: a sorted list keeps reordering from touching anything.
+    labels: [...set.labels].sort(),
     runnerGroup: set.runnerGroup,
     minRunners: set.minRunners,
     maxRunners: set.maxRunners,

@@ -3,14 +3,14 @@ import { maskSecrets, type RenderResult } from "./render-lib";
 /** The JSON contract other tools read: secrets as "[secret]", parents by logical name. */
 export interface RenderDocument {
   stack: string;
-  resources: { type: string; name: string; parent: string | null; inputs: unknown }[];
+  resources: { type: string; name: string; parent: string | null; inputs: unknown; aliases?: string[] }[];
   outputs: unknown;
 }
 
 export function renderDocument(r: RenderResult): RenderDocument {
   return {
     stack: r.stack,
-    resources: r.resources.map((x) => ({ type: x.type, name: x.name, parent: x.parent, inputs: maskSecrets(x.inputs) })),
+    resources: r.resources.map((x) => ({ type: x.type, name: x.name, parent: x.parent, inputs: maskSecrets(x.inputs), ...(x.aliases.length > 0 ? { aliases: x.aliases } : {}) })),
     outputs: maskSecrets(r.outputs),
   };
 }

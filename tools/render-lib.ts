@@ -10,6 +10,8 @@ export interface RenderedResource {
   /** `type::name` of this resource and of its parent: unique where names alone are not. */
   key: string;
   parentKey: string | null;
+  /** `type::name` identities this resource was once registered as (its aliases). */
+  aliases: string[];
   custom: boolean;
   /** The explicit provider's logical name, when the resource has one. */
   provider: string | undefined;
@@ -112,6 +114,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   const records = new Map<string, { custom: boolean; provider: string | undefined; inputs: Record<string, unknown> }>();
   const order: string[] = [];
   const parents = new Map<string, string | null>();
+  const aliasKeys = new Map<string, string[]>();
   const invokes: string[] = [];
   const unanswered: string[] = [];
   const keyOf = (type: string, name: string): string => `${type}::${name}`;
@@ -160,6 +163,8 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       keys.set(t.resource, key);
       order.push(key);
       parents.set(key, t.opts.parent ? (keys.get(t.opts.parent) ?? null) : null);
+      const aliases = (t.opts.aliases ?? []).filter((a): a is pulumi.Alias => typeof a === "object" && a !== null && !pulumi.Output.isInstance(a));
+      aliasKeys.set(key, aliases.map((a) => keyOf(typeof a.type === "string" ? a.type : t.type, typeof a.name === "string" ? a.name : t.name)));
       return undefined;
     });
     try {
@@ -183,7 +188,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
     if (!rec) throw new Error(`${key} was constructed but never registered`);
     const parentKey = parents.get(key) ?? null;
     const parent = parentKey === null ? null : parentKey.slice(parentKey.lastIndexOf("::") + 2);
-    return { type, name, parent, key, parentKey, custom: rec.custom, provider: rec.provider, inputs: rec.inputs };
+    return { type, name, parent, key, parentKey, aliases: aliasKeys.get(key) ?? [], custom: rec.custom, provider: rec.provider, inputs: rec.inputs };
   });
   return { stack: opts.stack, resources, outputs, invokes };
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
 import type { ArcConfig } from "../../stacks/schema";
 import { ARC_CHART_VERSION, ARC_CONTROLLER_CHART } from "../../stacks/versions";
@@ -20,7 +21,8 @@ export class ArcController extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: ArcControllerArgs, opts: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:arc:ArcController", name, {}, opts);
+    const [type, options] = component("ArcController", opts);
+    super(type, name, {}, options);
     const ns = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       {

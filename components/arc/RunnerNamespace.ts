@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
 import { podSecurityLabels, type PodSecurityLevel } from "./pod-security";
 
@@ -12,7 +13,8 @@ export class RunnerNamespace extends pulumi.ComponentResource {
   readonly name: pulumi.Output<string>;
 
   constructor(name: string, args: RunnerNamespaceArgs, opts: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:arc:RunnerNamespace", name, {}, opts);
+    const [type, options] = component("RunnerNamespace", opts);
+    super(type, name, {}, options);
     const ns = new k8s.core.v1.Namespace(
       name,
       {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
 import type { RunnerSetModel } from "../../stacks/model";
 import { ARC_CHART_VERSION, ARC_SCALE_SET_CHART } from "../../stacks/versions";
@@ -21,7 +22,8 @@ export class RunnerScaleSet extends pulumi.ComponentResource {
   readonly scaleSetNames: string[];
 
   constructor(name: string, args: RunnerScaleSetArgs, opts: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:arc:RunnerScaleSet", name, {}, opts);
+    const [type, options] = component("RunnerScaleSet", opts);
+    super(type, name, {}, options);
     const { set } = args;
     this.scaleSetNames = set.instances.map((i) => i.name);
     for (const inst of set.instances) {

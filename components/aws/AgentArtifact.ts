@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as aws from "@pulumi/aws";
 import { agentBundle } from "./agent-bundle";
 
@@ -15,7 +16,8 @@ export class AgentArtifact extends pulumi.ComponentResource {
   readonly sha256: string;
 
   constructor(name: string, args: AgentArtifactArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:aws:AgentArtifact", name, {}, opts);
+    const [type, options] = component("AgentArtifact", opts);
+    super(type, name, {}, options);
     const bundle = agentBundle();
     this.sha256 = bundle.sha256;
     // The hash in the key makes every agent version a new object, so running hosts keep theirs.

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { ebsCsiPolicies, ebsCsiTrust } from "./eks-policies";
@@ -19,7 +20,8 @@ export class EbsCsi extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: EbsCsiArgs, opts: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:aws:EbsCsi", name, {}, opts);
+    const [type, options] = component("EbsCsi", opts);
+    super(type, name, {}, options);
     const role = new aws.iam.Role(
       `${name}-role`,
       {

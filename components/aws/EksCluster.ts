@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { shortHash } from "../../stacks/names";
@@ -33,13 +34,14 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly storage: pulumi.Resource;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:aws:EksCluster", name, {}, opts);
+    const [type, options] = component("EksCluster", opts);
+    super(type, name, {}, options);
     const c = args.cluster;
     const tags = { ...args.tags, "runner-fleet:cluster": c.name };
     const parent = { parent: this };
     const partition = aws.getPartitionOutput({}, parent).partition;
     const region = aws.getRegionOutput({}, parent).region;
-    const subnetIds = c.subnetIds ? pulumi.output(c.subnetIds) : defaultSubnetIds(this);
+    const subnetIds = c.subnetIds ? pulumi.output([...c.subnetIds].sort()) : defaultSubnetIds(this);
 
     const clusterRole = new aws.iam.Role(`${name}-cluster`, { assumeRolePolicy: JSON.stringify(EKS_CLUSTER_TRUST), tags }, parent);
     const clusterAttach = new aws.iam.RolePolicyAttachment(
@@ -65,10 +67,10 @@ export class EksCluster extends pulumi.ComponentResource {
           subnetIds,
           endpointPrivateAccess: true,
           endpointPublicAccess: c.endpointPublicAccess,
-          ...(c.publicAccessCidrs ? { publicAccessCidrs: c.publicAccessCidrs } : {}),
+          ...(c.publicAccessCidrs ? { publicAccessCidrs: [...c.publicAccessCidrs].sort() } : {}),
         },
         encryptionConfig: { provider: { keyArn }, resources: ["secrets"] },
-        enabledClusterLogTypes: c.logTypes,
+        enabledClusterLogTypes: [...c.logTypes].sort(),
         // API access entries only: no aws-auth ConfigMap to edit. The identity running `pulumi up`
         // stays admin, as it must to install ARC in the same update.
         accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
@@ -122,7 +124,7 @@ export class EksCluster extends pulumi.ComponentResource {
     this.clusterName = cluster.name;
     this.endpoint = cluster.endpoint;
     this.oidcProviderArn = oidc.arn;
-    this.nodeGroupNames = pulumi.all(groups.map((g) => g.nodeGroupName));
+    this.nodeGroupNames = pulumi.all(groups.map((g) => g.nodeGroupName)).apply((names) => [...names].sort());
     this.storageClass = csi.storageClassName;
     this.registerOutputs({
       clusterName: this.clusterName,

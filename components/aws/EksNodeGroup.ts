@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as aws from "@pulumi/aws";
 import type { NodeGroupConfig } from "../../stacks/schema";
 import { amiType, eksTaintEffect, nodeLaunchTemplate } from "./eks-node-template";
@@ -16,7 +17,8 @@ export class EksNodeGroup extends pulumi.ComponentResource {
   readonly nodeGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: EksNodeGroupArgs, opts: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:aws:EksNodeGroup", name, {}, opts);
+    const [type, options] = component("EksNodeGroup", opts);
+    super(type, name, {}, options);
     const g = args.group;
     const tags = { ...args.tags, "runner-fleet:node-group": g.name, "runner-fleet:arch": g.arch };
     const template = nodeLaunchTemplate(g, tags);
@@ -33,7 +35,7 @@ export class EksNodeGroup extends pulumi.ComponentResource {
         capacityType: g.capacityType === "spot" ? "SPOT" : "ON_DEMAND",
         scalingConfig: { minSize: g.scaling.min, desiredSize: g.scaling.desired, maxSize: g.scaling.max },
         labels: { ...g.labels, "runner-fleet/node-group": g.name },
-        taints: g.taints.map((t) => ({ key: t.key, ...(t.value === undefined ? {} : { value: t.value }), effect: eksTaintEffect(t.effect) })),
+        taints: [...g.taints].sort((a, b) => `${a.key}${a.effect}`.localeCompare(`${b.key}${b.effect}`)).map((t) => ({ key: t.key, ...(t.value === undefined ? {} : { value: t.value }), effect: eksTaintEffect(t.effect) })),
         launchTemplate: { id: lt.id, version: lt.latestVersion.apply(String) },
         updateConfig: { maxUnavailable: 1 },
         tags,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as aws from "@pulumi/aws";
 import type { HostPoolModel } from "../../stacks/host-model";
 import { defaultSubnetIds } from "./default-subnets";
@@ -28,7 +29,8 @@ export class HostPool extends pulumi.ComponentResource {
   readonly launchTemplateId: pulumi.Output<string>;
 
   constructor(name: string, args: HostPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:aws:HostPool", name, {}, opts);
+    const [type, options] = component("HostPool", opts);
+    super(type, name, {}, options);
     const { pool } = args;
     const c = pool.config;
     const parent = { parent: this };
@@ -37,7 +39,7 @@ export class HostPool extends pulumi.ComponentResource {
     const region = aws.getRegionOutput({}, parent).region;
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
 
-    const subnetIds = c.subnetIds ? pulumi.output(c.subnetIds) : defaultSubnetIds(this);
+    const subnetIds = c.subnetIds ? pulumi.output([...c.subnetIds].sort()) : defaultSubnetIds(this);
     const vpcId = subnetIds.apply((ids) => aws.ec2.getSubnetOutput({ id: ids[0] }, parent).vpcId);
     const sg = new aws.ec2.SecurityGroup(
       `${name}-sg`,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as github from "@pulumi/github";
 import type { RunnerSetModel } from "../../stacks/model";
 import { routingVariables } from "./routing";
@@ -6,7 +7,8 @@ import { routingVariables } from "./routing";
 /** A runner set's routing facts as Actions variables of its repository or organisation. */
 export class RoutingVariables extends pulumi.ComponentResource {
   constructor(name: string, args: { set: RunnerSetModel }, opts: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:github:RoutingVariables", name, {}, opts);
+    const [type, options] = component("RoutingVariables", opts);
+    super(type, name, {}, options);
     const { set } = args;
     for (const v of routingVariables(set)) {
       const id = `${name}-${v.name.toLowerCase().replace(/_/g, "-")}`;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as github from "@pulumi/github";
 import type { RunnerGroupConfig } from "../../stacks/schema";
 
@@ -12,9 +13,10 @@ export class RunnerGroup extends pulumi.ComponentResource {
   readonly groupName: pulumi.Output<string>;
 
   constructor(name: string, args: RunnerGroupArgs, opts: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:github:RunnerGroup", name, {}, opts);
+    const [type, options] = component("RunnerGroup", opts);
+    super(type, name, {}, options);
     const g = args.group;
-    const repoIds = g.repositories.map((r) => github.getRepositoryOutput({ fullName: `${args.org}/${r}` }, { parent: this }).repoId);
+    const repoIds = [...g.repositories].sort().map((r) => github.getRepositoryOutput({ fullName: `${args.org}/${r}` }, { parent: this }).repoId);
     const group = new github.ActionsRunnerGroup(
       name,
       {

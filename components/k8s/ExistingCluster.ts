@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
 import type { ExistingClusterConfig } from "../../stacks/schema";
 
@@ -14,7 +15,8 @@ export class ExistingCluster extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
 
   constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:k8s:ExistingCluster", name, {}, opts);
+    const [type, options] = component("ExistingCluster", opts);
+    super(type, name, {}, options);
     const providerArgs: k8s.ProviderArgs = {};
     if (args.kubeconfig) providerArgs.kubeconfig = args.kubeconfig;
     if (args.cluster.context) providerArgs.context = args.cluster.context;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
 import * as command from "@pulumi/command";
 import type { KindClusterConfig } from "../../stacks/schema";
@@ -16,7 +17,8 @@ export class KindCluster extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
 
   constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:kind:KindCluster", name, {}, opts);
+    const [type, options] = component("KindCluster", opts);
+    super(type, name, {}, options);
     const cfg = args.cluster;
     const config = kindConfig(cfg);
     const cluster = new command.local.Command(

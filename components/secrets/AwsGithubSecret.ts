@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as aws from "@pulumi/aws";
 import type { GithubCredentialValue } from "./github-secret-data";
 
@@ -15,7 +16,8 @@ export class AwsGithubSecret extends pulumi.ComponentResource {
   readonly arn: pulumi.Output<string>;
 
   constructor(name: string, args: AwsGithubSecretArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:secrets:AwsGithubSecret", name, {}, opts);
+    const [type, options] = component("AwsGithubSecret", opts);
+    super(type, name, {}, options);
     const secret = new aws.secretsmanager.Secret(
       name,
       {

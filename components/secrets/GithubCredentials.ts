@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
 import { githubSecretData, type GithubCredentialValue } from "./github-secret-data";
 
@@ -14,7 +15,8 @@ export class GithubCredentials extends pulumi.ComponentResource {
   readonly secretName: pulumi.Output<string>;
 
   constructor(name: string, args: GithubCredentialsArgs, opts: pulumi.ComponentResourceOptions) {
-    super("runner-fleet:secrets:GithubCredentials", name, {}, opts);
+    const [type, options] = component("GithubCredentials", opts);
+    super(type, name, {}, options);
     const secret = new k8s.core.v1.Secret(
       name,
       {
