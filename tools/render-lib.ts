@@ -111,6 +111,18 @@ type Settle = { waitForRPCs?: () => Promise<void> };
  * needed. Safe to call several times in one process, one render at a time.
  */
 export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
+  // The SDK records a stack trace on every promise it makes, for its leak report: most of a
+  // render's time, and of no use offline. RUNNER_FLEET_RENDER_STACKS=1 keeps them for debugging.
+  const stackLimit = Error.stackTraceLimit;
+  if (process.env.RUNNER_FLEET_RENDER_STACKS !== "1") Error.stackTraceLimit = 0;
+  try {
+    return await render(opts);
+  } finally {
+    Error.stackTraceLimit = stackLimit;
+  }
+}
+
+async function render(opts: RenderOptions): Promise<RenderResult> {
   const records = new Map<string, { custom: boolean; provider: string | undefined; inputs: Record<string, unknown> }>();
   const order: string[] = [];
   const parents = new Map<string, string | null>();
