@@ -1,6 +1,7 @@
+import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "node:crypto";
 import { fleetProgram } from "../../stacks/program";
-import { renderStack, type RenderResult } from "../../tools/render-lib";
+import { renderStack, unwrapSecrets, type RenderResult } from "../../tools/render-lib";
 import { PROJECT, readStackFile } from "../../tools/stack-file";
 import { REPO } from "./env";
 
@@ -55,4 +56,21 @@ export async function renderConfig(
     program: () => fleetProgram(),
     ...(onRegister ? { onRegister } : {}),
   });
+}
+
+/** Every string anywhere in a value. */
+export function strings(v: unknown): string[] {
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v)) return v.flatMap(strings);
+  if (v !== null && typeof v === "object") return Object.values(v).flatMap(strings);
+  return [];
+}
+
+/** Top-level inputs whose (unwrapped) content holds the canary, and whether each was a secret. */
+export function whereCanary(r: RenderResult, canary: string): { at: string; secret: boolean }[] {
+  return r.resources.flatMap((res) =>
+    Object.entries(res.inputs)
+      .filter(([, v]) => strings(unwrapSecrets(v)).some((s) => s.includes(canary)))
+      .map(([k, v]) => ({ at: `${res.type}::${res.name}.${k}`, secret: pulumi.runtime.isRpcSecret(v) })),
+  );
 }

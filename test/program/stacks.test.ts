@@ -5,7 +5,7 @@ import { ARC_CHART_VERSION } from "../../stacks/versions";
 import { renderDocument } from "../../tools/render-format";
 import { SecretValue, unwrapSecrets, type RenderResult, type RenderedResource } from "../../tools/render-lib";
 import { baseConfig, TOKEN } from "../helpers/config";
-import { canaries, renderConfig, renderRealStack } from "../helpers/render";
+import { canaries, renderConfig, renderRealStack, whereCanary } from "../helpers/render";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const byType = (r: RenderResult, type: string): RenderedResource[] => r.resources.filter((x) => x.type === type);
@@ -22,27 +22,6 @@ type Values = {
   template: { spec: { volumes: { hostPath?: { path: string }; persistentVolumeClaim?: { claimName: string } }[]; nodeSelector: Record<string, string> } };
 };
 const values = (x: RenderedResource): Values => x.inputs.values as Values;
-
-/** Every string anywhere in a value, secrets unwrapped or not. */
-function strings(v: unknown): string[] {
-  if (typeof v === "string") return [v];
-  if (Array.isArray(v)) return v.flatMap(strings);
-  if (v !== null && typeof v === "object") return Object.values(v).flatMap(strings);
-  return [];
-}
-
-/** Top-level inputs whose (unwrapped) content holds the canary, and whether each was a secret. */
-function whereCanary(r: RenderResult, canary: string): { at: string; secret: boolean }[] {
-  const hits: { at: string; secret: boolean }[] = [];
-  for (const res of r.resources) {
-    for (const [k, v] of Object.entries(res.inputs)) {
-      if (strings(unwrapSecrets(v)).some((s) => s.includes(canary))) {
-        hits.push({ at: `${res.type}::${res.name}.${k}`, secret: pulumi.runtime.isRpcSecret(v) });
-      }
-    }
-  }
-  return hits;
-}
 
 describe("the dev stack (Pulumi.dev.yaml)", () => {
   const secrets = canaries();

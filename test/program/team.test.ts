@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { readFileSync } from "node:fs";
 import { clusterFacts } from "../../stacks/cluster-facts";
 import { ConfigError } from "../../stacks/errors";
 import { fleetProgram } from "../../stacks/program";
@@ -13,24 +12,11 @@ import { renderDocument } from "../../tools/render-format";
 import { renderStack, unwrapSecrets, type RenderResult, type RenderedResource } from "../../tools/render-lib";
 import { renderStackFile } from "../../tools/render-stack-file";
 import { PROJECT } from "../../tools/stack-file";
-import { canaries } from "../helpers/render";
+import { canaries, whereCanary } from "../helpers/render";
 import { REPO } from "../helpers/env";
 
 const PLATFORM = "acme-platform/runner-fleet/prod";
 
-function strings(v: unknown): string[] {
-  if (typeof v === "string") return [v];
-  if (Array.isArray(v)) return v.flatMap(strings);
-  if (v !== null && typeof v === "object") return Object.values(v).flatMap(strings);
-  return [];
-}
-function whereCanary(r: RenderResult, canary: string): { at: string; secret: boolean }[] {
-  return r.resources.flatMap((res) =>
-    Object.entries(res.inputs)
-      .filter(([, v]) => strings(unwrapSecrets(v)).some((s) => s.includes(canary)))
-      .map(([k, v]) => ({ at: `${res.type}::${res.name}.${k}`, secret: pulumi.runtime.isRpcSecret(v) })),
-  );
-}
 const one = (r: RenderResult, type: string, name: string): RenderedResource => r.resources.find((x) => x.type === type && x.name === name)!;
 
 /** The outputs a deployed EKS platform stack exports, as the mock answers the StackReference with. */
