@@ -13,14 +13,18 @@ export interface ConfigSource {
   isSecret(fullKey: string): boolean;
 }
 
-/** Reads the running program's config. `isConfigSecret` is internal to the SDK, hence the guarded cast. */
+/**
+ * Reads the running program's config. `isConfigSecret` is internal to the SDK, hence the guarded
+ * cast; an SDK without it cannot tell, and then the clear-text check stands aside rather than
+ * refusing every credential.
+ */
 export function pulumiConfigSource(): ConfigSource {
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
   return {
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
     all: () => pulumi.runtime.allConfig(),
-    isSecret: (k) => runtime.isConfigSecret?.(k) ?? false,
+    isSecret: (k) => (runtime.isConfigSecret ? runtime.isConfigSecret(k) : true),
   };
 }
 

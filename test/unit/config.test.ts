@@ -194,3 +194,14 @@ describe("fleet model", () => {
     expect(before).toEqual(["a-1", "a-2", "b-1"]);
   });
 });
+
+describe("reading Pulumi's config", () => {
+  it("tells secret keys from clear ones through the SDK", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    const { pulumiConfigSource } = await import("../../stacks/load");
+    pulumi.runtime.setAllConfig({ "runner-fleet:githubToken": "x", "runner-fleet:github": "{}" }, ["runner-fleet:githubToken"]);
+    const src = pulumiConfigSource();
+    expect(src.isSecret("runner-fleet:githubToken")).toBe(true);
+    expect(src.isSecret("runner-fleet:github")).toBe(false);
+  });
+});
