@@ -109,6 +109,7 @@ export class Slot {
     const settings = JSON.parse(readFileSync(join(this.dir, ".runner"), "utf8").replace(/^\uFEFF/, "")) as { agentId?: number };
     this.runnerId = settings.agentId;
     this.configured = true;
+    this.d.log.info("runner configured", { slot: this.index, runnerId: this.runnerId });
   }
 
   /** One job's worth of runner: mint, run, wipe. */

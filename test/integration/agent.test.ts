@@ -176,7 +176,8 @@ describe("host agent against fake GitHub and AWS APIs", () => {
     expect(flag("--runnergroup")).toBe("kernel");
     expect(w.github.registrationTokens).toContain(flag("--token"));
     expect(flag("--name")).toBe("graviton-i-0123456789abcdef0-1");
-    await waitFor("runners running", () => w.agent!.lines.filter((l) => l.includes("runner exited")).length === 0 && w.github.registrationTokens.length === 2);
+    await waitFor("both runners configured", () => w.agent!.lines.filter((l) => l.includes('"msg":"runner configured"')).length === 2);
+    expect(w.agent.lines.some((l) => l.includes("runner exited"))).toBe(false);
     w.agent.proc.kill("SIGTERM");
     expect(await w.agent.exit).toBe(0);
     expect(w.github.deleted.sort()).toEqual([901, 902]);
