@@ -9,5 +9,8 @@ set -eu
 
 export const JOB_COMPLETED_HOOK = `#!/bin/sh
 set -eu
+if [ "\${RUNNER_FLEET_WIPE_WORKSPACE:-}" = 1 ] && [ -d "\${GITHUB_WORKSPACE:-}" ]; then
+  find "$GITHUB_WORKSPACE" -mindepth 1 -delete
+fi
 rm -f "$RUNNER_FLEET_STATE/job"
 `;

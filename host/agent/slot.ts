@@ -36,7 +36,8 @@ export class Slot {
     private readonly d: SlotDeps,
   ) {
     this.dir = join(d.cfg.slotsRoot, String(index));
-    this.stateDir = join(this.dir, ".runner-fleet");
+    // Beside, not inside, the runner's directory: GitHub asks that job hooks live outside it.
+    this.stateDir = join(d.cfg.slotsRoot, `${index}.state`);
   }
 
   busy(): boolean {
@@ -54,6 +55,7 @@ export class Slot {
     writeFileSync(join(this.stateDir, "job-completed.sh"), JOB_COMPLETED_HOOK, { mode: 0o755 });
     rmSync(join(this.stateDir, "job"), { force: true });
     chownTree(this.dir, this.d.uid, this.d.gid);
+    chownTree(this.stateDir, this.d.uid, this.d.gid);
   }
 
   private name(): string {
@@ -76,6 +78,8 @@ export class Slot {
       RUNNER_FLEET_STATE: this.stateDir,
       ACTIONS_RUNNER_HOOK_JOB_STARTED: join(this.stateDir, "job-started.sh"),
       ACTIONS_RUNNER_HOOK_JOB_COMPLETED: join(this.stateDir, "job-completed.sh"),
+      // A persistent runner keeps its work directory between jobs: its hook empties the workspace.
+      ...(this.d.cfg.ephemeral ? {} : { RUNNER_FLEET_WIPE_WORKSPACE: "1" }),
     };
     const opts = { cwd: this.dir, env, stdio: ["ignore", "pipe", "pipe"] as ("ignore" | "pipe")[] };
     const proc = spawn(join(this.dir, script), args, this.d.uid === undefined ? opts : { ...opts, uid: this.d.uid, gid: this.d.gid });

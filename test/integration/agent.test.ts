@@ -178,6 +178,15 @@ describe("host agent against fake GitHub and AWS APIs", () => {
     expect(flag("--name")).toBe("graviton-i-0123456789abcdef0-1");
     await waitFor("both runners configured", () => w.agent!.lines.filter((l) => l.includes('"msg":"runner configured"')).length === 2);
     expect(w.agent.lines.some((l) => l.includes("runner exited"))).toBe(false);
+    // Jobs on a persistent runner: each finds an empty workspace, and leaves one behind.
+    enqueueJobs(w.host, 3);
+    const persistent = () =>
+      ["1", "2"].flatMap((s) => {
+        const f = join(w.host.ctrl, "records", `persistent-${s}.jsonl`);
+        return existsSync(f) ? readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { entriesAtStart: number; entriesAfter: number }) : [];
+      });
+    await waitFor("three persistent jobs", () => persistent().length === 3);
+    expect(persistent().every((r) => r.entriesAtStart === 0 && r.entriesAfter === 0)).toBe(true);
     w.agent.proc.kill("SIGTERM");
     expect(await w.agent.exit).toBe(0);
     expect(w.github.deleted.sort()).toEqual([901, 902]);

@@ -19,7 +19,26 @@ export function fakeRunnerDir(root: string, ctrl: string): string {
 set -eu
 ctrl='${ctrl}'
 if [ "$#" -eq 0 ]; then
-  while :; do sleep 0.2; done
+  # A persistent runner: takes jobs one after another in the work folder config.sh was given.
+  name=$(basename "$(pwd)")
+  work=$(sed -n 's/.*"work": "\\([^"]*\\)".*/\\1/p' .runner)
+  while :; do
+    for j in "$ctrl"/queue/job-*; do
+      [ -e "$j" ] || continue
+      if mv "$j" "$RUNNER_FLEET_STATE/claimed" 2>/dev/null; then
+        GITHUB_WORKSPACE="$work/repo/repo"
+        export GITHUB_WORKSPACE
+        mkdir -p "$GITHUB_WORKSPACE"
+        entries=$(ls -A "$GITHUB_WORKSPACE" | wc -l)
+        "$ACTIONS_RUNNER_HOOK_JOB_STARTED"
+        echo built > "$GITHUB_WORKSPACE/out"
+        "$ACTIONS_RUNNER_HOOK_JOB_COMPLETED"
+        left=$(ls -A "$GITHUB_WORKSPACE" | wc -l)
+        printf '{"entriesAtStart":%s,"entriesAfter":%s}\\n' "$entries" "$left" >> "$ctrl/records/persistent-$name.jsonl"
+      fi
+    done
+    sleep 0.05
+  done
 fi
 cfg=$(printf '%s' "$2" | base64 -d)
 name=$(printf '%s' "$cfg" | sed -n 's/.*"name":"\\([^"]*\\)".*/\\1/p')
@@ -47,7 +66,9 @@ done
     `#!/bin/sh
 set -eu
 printf '%s\\n' "$@" > '${ctrl}'/records/config-$(basename "$(pwd)").args
-printf '{"agentId": 90%s, "agentName": "fake"}' "$(basename "$(pwd)")" > .runner
+work=""
+while [ "$#" -gt 0 ]; do [ "$1" = "--work" ] && work="$2"; shift; done
+printf '{"agentId": 90%s, "agentName": "fake", "work": "%s"}' "$(basename "$(pwd)")" "$work" > .runner
 `,
     { mode: 0o755 },
   );
