@@ -1,3 +1,5 @@
+import { stackOfFile } from "./stack-file";
+
 /** Files whose change cannot affect any stack's desired state. */
 const INERT = [/^README\.md$/, /\.md$/, /^test\//, /^\.github\//, /^\.ci\//, /^\.gitignore$/, /^stacks\/.*\.yaml$/, /^stacks\/esc\//];
 
@@ -8,9 +10,9 @@ const INERT = [/^README\.md$/, /\.md$/, /^test\//, /^\.github\//, /^\.ci\//, /^\
 export function changedStacks(changedFiles: string[], stacks: string[]): string[] {
   const touched = new Set<string>();
   for (const f of changedFiles) {
-    const m = /^Pulumi\.(.+)\.yaml$/.exec(f);
-    if (m) {
-      if (stacks.includes(m[1]!)) touched.add(m[1]!);
+    const stack = stackOfFile(f);
+    if (stack !== undefined) {
+      if (stacks.includes(stack)) touched.add(stack);
       continue;
     }
     if (INERT.some((re) => re.test(f))) continue;

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { ConfigError } from "../stacks/errors";
 import { parseStackConfig } from "../stacks/load";
 import { checkWorkflow, failed, formatReport, targetsOf, type Target } from "./routing-check";
-import { PROJECT, readStackFile } from "./stack-file";
+import { listStacks, readStackFile, stackFileSource } from "./stack-file";
 
 const USAGE = "usage: npm run check-workflows -- <workflows dir> [--stack name]…";
 
@@ -18,11 +18,10 @@ function main(): number {
     else throw new Error(USAGE);
   }
   if (!dir) throw new Error(USAGE);
-  const all = stacks.length > 0 ? stacks : readdirSync(".").map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+  const all = stacks.length > 0 ? stacks : listStacks(".");
   const targets: Target[] = [];
   for (const stack of all) {
-    const file = readStackFile(".", stack);
-    const cfg = parseStackConfig({ project: PROJECT, stack, all: () => file.config, isSecret: (k) => file.secretKeys.includes(k) });
+    const cfg = parseStackConfig(stackFileSource(readStackFile(".", stack)));
     targets.push(...targetsOf(stack, cfg));
   }
   let failures = 0;

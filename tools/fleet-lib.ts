@@ -7,7 +7,7 @@ import { scaleSetNames } from "../stacks/names";
 import type { StackConfig } from "../stacks/schema";
 import { EKS_CONTROL_PLANE_PER_HOUR, HOURS_PER_MONTH, ON_DEMAND_USD_PER_HOUR, PRICES_AS_OF } from "./prices";
 import type { StackFileConfig } from "./stack-file";
-import { PROJECT } from "./stack-file";
+import { stackFileSource } from "./stack-file";
 
 export interface FleetRow {
   kind: "runner set" | "host pool" | "node group" | "control plane";
@@ -71,12 +71,7 @@ export function summarise(cfg: StackConfig, file: StackFileConfig): StackSummary
 /** Validates a stack file as the program would and summarises it; a bad file yields its keyed lines. */
 export function summariseFile(file: StackFileConfig): StackSummary {
   try {
-    const cfg = parseStackConfig({
-      project: PROJECT,
-      stack: file.stack,
-      all: () => file.config,
-      isSecret: (k) => file.secretKeys.includes(k),
-    });
+    const cfg = parseStackConfig(stackFileSource(file));
     return summarise(cfg, file);
   } catch (e) {
     if (ConfigError.isConfigError(e)) return { stack: file.stack, file: file.file, team: "-", platform: "-", rows: [], error: [...e.lines] };

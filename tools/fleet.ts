@@ -1,14 +1,10 @@
-import { readdirSync } from "node:fs";
 import { formatSummary, summariseFile } from "./fleet-lib";
-import { readStackFile } from "./stack-file";
+import { listStacks, readStackFile } from "./stack-file";
 
 /** `npm run fleet`: every stack of the project, validated and summarised, offline and without credentials. */
 function main(): number {
   const dir = process.cwd();
-  const stacks = readdirSync(dir)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
+  const stacks = listStacks(dir);
   let invalid = 0;
   for (const stack of stacks) {
     const summary = summariseFile(readStackFile(dir, stack));

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import type { ConfigSource } from "../stacks/load";
 
 export const PROJECT = "runner-fleet";
 
@@ -102,4 +103,22 @@ function authCredentialKey(githubJson: string | undefined, project: string): str
     // An unparseable github key is reported by the schema, with its key path.
   }
   return undefined;
+}
+
+/** The stack of a `Pulumi.<stack>.yaml` file name, or undefined for any other file. */
+export function stackOfFile(file: string): string | undefined {
+  return /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1];
+}
+
+/** Every stack with a stack file in `dir`, sorted. */
+export function listStacks(dir: string): string[] {
+  return readdirSync(dir)
+    .map(stackOfFile)
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+/** A stack file's config as the program's config loader reads it. */
+export function stackFileSource(file: StackFileConfig, project = PROJECT): ConfigSource {
+  return { project, stack: file.stack, all: () => file.config, isSecret: (k) => file.secretKeys.includes(k) };
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SecretValue, type RenderResult } from "../../tools/render-lib";
 import { renderStackFile } from "../../tools/render-stack-file";
-import type { StackFileConfig } from "../../tools/stack-file";
+import { stackOfFile, type StackFileConfig } from "../../tools/stack-file";
 import { REPO } from "../helpers/env";
 
 /** Fresh per run, so nothing committed can match by accident. */
@@ -77,9 +77,9 @@ function allStacks(): { dir: string; stacks: string[] } {
     ...readdirSync(REPO).map((f) => [REPO, f] as const),
     ...readdirSync(join(REPO, "stacks")).map((f) => [join(REPO, "stacks"), f] as const),
   ]) {
-    const m = /^Pulumi\.(.+)\.yaml$/.exec(f);
-    if (f === "Pulumi.yaml" || m) copyFileSync(join(from, f), join(dir, f));
-    if (m) stacks.push(m[1]!);
+    const stack = stackOfFile(f);
+    if (f === "Pulumi.yaml" || stack) copyFileSync(join(from, f), join(dir, f));
+    if (stack) stacks.push(stack);
   }
   return { dir, stacks };
 }

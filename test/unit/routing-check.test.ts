@@ -5,13 +5,13 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseStackConfig } from "../../stacks/load";
 import { checkWorkflow, expandRunsOn, failed, formatReport, targetsOf, type JobReport } from "../../tools/routing-check";
-import { PROJECT, readStackFile } from "../../tools/stack-file";
+import { readStackFile, stackFileSource } from "../../tools/stack-file";
 import { REPO } from "../helpers/env";
 
 function targets(stacks: string[]) {
   return stacks.flatMap((stack) => {
     const f = readStackFile(REPO, stack);
-    return targetsOf(stack, parseStackConfig({ project: PROJECT, stack, all: () => f.config, isSecret: (k) => f.secretKeys.includes(k) }));
+    return targetsOf(stack, parseStackConfig(stackFileSource(f)));
   });
 }
 
