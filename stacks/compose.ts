@@ -5,6 +5,7 @@ import { podSecurityLevel } from "../components/arc/pod-security";
 import { RunnerNamespace } from "../components/arc/RunnerNamespace";
 import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
 import { AgentArtifact } from "../components/aws/AgentArtifact";
+import type { AwsContext } from "../components/aws/aws-context";
 import { HostPool } from "../components/aws/HostPool";
 import { githubProviderAuth, githubProviderTarget } from "../components/github/github-provider";
 import { routingExpression } from "../components/github/routing";
@@ -101,6 +102,7 @@ export function composeHostPools(
   project: string,
   stack: string,
   tags: Record<string, string>,
+  aws: AwsContext,
 ): { hostPools: Record<string, HostPoolOutput>; credentialSecretArn: pulumi.Output<string> } {
   const kms = cfg.credentialKmsKeyArn ? { kmsKeyArn: cfg.credentialKmsKeyArn } : {};
   const secret = existingSecret ?? {
@@ -116,6 +118,7 @@ export function composeHostPools(
       secretArn: secret.arn,
       agent: { objectArn: agent.objectArn, s3Uri: agent.s3Uri, sha256: agent.sha256 },
       tags,
+      aws,
       ...(secret.kmsKeyArn ? { kmsKeyArn: secret.kmsKeyArn } : {}),
     });
     out[p.name] = { arch: pool.arch, labels: pool.labels, runsOn: pool.labels, runnersPerHost: p.runnersPerHost, capacity: p.capacity, asgName: hp.asgName };

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ArcController } from "../components/arc/ArcController";
+import { awsContext, type AwsContext } from "../components/aws/aws-context";
 import { EksCluster } from "../components/aws/EksCluster";
 import { ExistingCluster } from "../components/k8s/ExistingCluster";
 import { KindCluster } from "../components/kind/KindCluster";
@@ -52,13 +53,13 @@ interface ClusterHandle {
   eks?: EksOutputs;
 }
 
-function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: boolean, tags: Record<string, string>): ClusterHandle {
+function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: boolean, tags: Record<string, string>, aws: () => AwsContext): ClusterHandle {
   if (cluster.type === "kind") {
     const kind = new KindCluster(cluster.name, { cluster }, { protect });
     return { provider: kind.provider, name: kind.clusterName, kubeconfig: kind.kubeconfig };
   }
   if (cluster.type === "eks") {
-    const eks = new EksCluster(cluster.name, { cluster, tags }, { protect });
+    const eks = new EksCluster(cluster.name, { cluster, tags, aws: aws() }, { protect });
     return {
       provider: eks.provider,
       name: eks.clusterName,
@@ -72,12 +73,19 @@ function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: bool
   return kubeconfig ? { provider: existing.provider, name: existing.clusterName, kubeconfig } : { provider: existing.provider, name: existing.clusterName };
 }
 
+/** One AWS context per stack, made only if something in the stack uses AWS (kind stacks never do). */
+function sharedAwsContext(): () => AwsContext {
+  let ctx: AwsContext | undefined;
+  return () => (ctx ??= awsContext());
+}
+
 /** A platform stack: its own cluster and controller, the credential once, everything its teams build on. */
 function platformProgram(cfg: StackConfig, source: ConfigSource, config: pulumi.Config): FleetOutputs {
   const model = fleetModel(cfg);
   const kind = cfg.github.auth === "platform" ? "token" : cfg.github.auth;
   const credential = githubCredential(cfg.github, config);
   const tags = awsTags(source.project, source.stack, cfg.team);
+  const aws = sharedAwsContext();
   const outputs: FleetOutputs = {
     stack: source.stack,
     githubUrl: cfg.github.url,
@@ -90,10 +98,10 @@ function platformProgram(cfg: StackConfig, source: ConfigSource, config: pulumi.
   // Runners register into the groups this stack makes: they must exist first.
   const { runnerGroups, groupResources } = composeGithub(model, credential, kind);
   outputs.runnerGroups = runnerGroups;
-  if (cfg.hostPools.length > 0) Object.assign(outputs, composeHostPools(cfg, credential, undefined, source.project, source.stack, tags));
+  if (cfg.hostPools.length > 0) Object.assign(outputs, composeHostPools(cfg, credential, undefined, source.project, source.stack, tags, aws()));
   if (cfg.cluster === undefined || model.facts === undefined) return outputs;
 
-  const cluster = clusterFor(cfg.cluster, config, cfg.protect, tags);
+  const cluster = clusterFor(cfg.cluster, config, cfg.protect, tags, aws);
   const controller = new ArcController("arc", { arc: cfg.arc }, { provider: cluster.provider, protect: cfg.protect });
   const runners = composeRunnerSets(model, model.facts, cluster.provider, credential, [controller, ...groupResources, ...(cluster.dependsOn ?? [])]);
   Object.assign(outputs, runners, { clusterName: cluster.name, cluster: model.facts, controllerNamespace: controller.namespace });
@@ -135,7 +143,7 @@ async function teamProgram(cfg: StackConfig, source: ConfigSource, config: pulum
   if (cfg.team) outputs.team = cfg.team;
   if (cfg.hostPools.length > 0) {
     const platformSecret = usesPlatformCredential ? ((await detail("credentialSecretArn")) as string | undefined) : undefined;
-    Object.assign(outputs, composeHostPools(cfg, credential, platformSecret ? { arn: platformSecret } : undefined, source.project, source.stack, tags));
+    Object.assign(outputs, composeHostPools(cfg, credential, platformSecret ? { arn: platformSecret } : undefined, source.project, source.stack, tags, awsContext()));
   }
   if (model.runnerSets.length > 0 && facts) {
     const provider = new k8s.Provider("platform-k8s", { kubeconfig: ref.requireOutput("kubeconfig") as pulumi.Output<string> });

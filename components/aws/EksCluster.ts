@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { shortHash } from "../../stacks/names";
 import type { EksClusterConfig } from "../../stacks/schema";
-import { defaultSubnetIds } from "./default-subnets";
+import type { AwsContext } from "./aws-context";
 import { EbsCsi } from "./EbsCsi";
 import { eksKubeconfig } from "./eks-kubeconfig";
 import { clusterAdminAccessPolicy, clusterPolicies, EKS_CLUSTER_TRUST, EKS_NODE_TRUST, nodePolicies } from "./eks-policies";
@@ -15,6 +15,8 @@ export const PUBLIC_ENDPOINT_TAG = "runner-fleet:public-endpoint";
 export interface EksClusterArgs {
   cluster: EksClusterConfig;
   tags: Record<string, string>;
+  /** The stack's account, region and default network, shared with its host pools. */
+  aws: AwsContext;
 }
 
 /**
@@ -39,9 +41,8 @@ export class EksCluster extends pulumi.ComponentResource {
     const c = args.cluster;
     const tags = { ...args.tags, "runner-fleet:cluster": c.name };
     const parent = { parent: this };
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const region = aws.getRegionOutput({}, parent).region;
-    const subnetIds = c.subnetIds ? pulumi.output([...c.subnetIds].sort()) : defaultSubnetIds(this);
+    const { partition, region } = args.aws;
+    const subnetIds = c.subnetIds ? pulumi.output([...c.subnetIds].sort()) : args.aws.defaultSubnetIds();
 
     const clusterRole = new aws.iam.Role(`${name}-cluster`, { assumeRolePolicy: JSON.stringify(EKS_CLUSTER_TRUST), tags }, parent);
     const clusterAttach = new aws.iam.RolePolicyAttachment(

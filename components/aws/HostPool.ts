@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as aws from "@pulumi/aws";
 import type { HostPoolModel } from "../../stacks/host-model";
-import { defaultSubnetIds } from "./default-subnets";
+import type { AwsContext } from "./aws-context";
 import { asgArn, HOST_TRUST, hostPolicy } from "./host-policies";
 import { amiParameter, rootDevice } from "./host-scripts";
 import { hostUserData } from "./host-user-data";
@@ -16,6 +16,8 @@ export interface HostPoolArgs {
   kmsKeyArn?: string;
   agent: { objectArn: pulumi.Input<string>; s3Uri: pulumi.Input<string>; sha256: string };
   tags: Record<string, string>;
+  /** The stack's account, region and default network, shared by its pools. */
+  aws: AwsContext;
 }
 
 /**
@@ -35,11 +37,9 @@ export class HostPool extends pulumi.ComponentResource {
     const c = pool.config;
     const parent = { parent: this };
     const tags = { ...args.tags, "runner-fleet:pool": pool.name, "runner-fleet:arch": pool.arch };
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const region = aws.getRegionOutput({}, parent).region;
-    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const { partition, region, account } = args.aws;
 
-    const subnetIds = c.subnetIds ? pulumi.output([...c.subnetIds].sort()) : defaultSubnetIds(this);
+    const subnetIds = c.subnetIds ? pulumi.output([...c.subnetIds].sort()) : args.aws.defaultSubnetIds();
     const vpcId = subnetIds.apply((ids) => aws.ec2.getSubnetOutput({ id: ids[0] }, parent).vpcId);
     const sg = new aws.ec2.SecurityGroup(
       `${name}-sg`,
