@@ -14,8 +14,6 @@ import { parseStackConfig, pulumiConfigSource, stackFileName, type ConfigSource 
 import { fleetModel } from "./model";
 import type { ClusterConfig, StackConfig } from "./schema";
 
-export { CREDENTIALS_SECRET_NAME, runnerSetOutput } from "./compose";
-export type { RunnerSetOutput, HostPoolOutput } from "./compose";
 
 export interface EksOutputs {
   endpoint: pulumi.Output<string>;

@@ -360,4 +360,3 @@ export type ContainerMode = (typeof CONTAINER_MODES)[number];
 
 /** Keys that hold credentials: only ever read as secrets. */
 export const SECRET_KEYS = ["githubToken", "githubAppPrivateKey", "kubeconfig"] as const;
-export type SecretKey = (typeof SECRET_KEYS)[number];

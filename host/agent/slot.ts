@@ -44,10 +44,6 @@ export class Slot {
     return existsSync(join(this.stateDir, "job"));
   }
 
-  running(): boolean {
-    return this.proc !== undefined;
-  }
-
   prepare(): void {
     linkTree(this.d.cfg.runnerDir, this.dir);
     mkdirSync(this.stateDir, { recursive: true });
