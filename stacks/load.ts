@@ -44,6 +44,29 @@ function parseRaw(value: string): unknown {
   }
 }
 
+/** Exactly the credential `auth` needs is set, and it looks like one; values are never echoed. */
+function credentialIssues(auth: StackConfig["github"]["auth"], get: (key: string) => string | undefined): KeyIssue[] {
+  if (auth === "platform") {
+    return Object.values(CREDENTIAL_FOR)
+      .filter((k) => get(k) !== undefined)
+      .map((k) => ({ path: [k], message: "is set but github.auth is platform (the platform stack's credential is used); remove it" }));
+  }
+  const issues: KeyIssue[] = [];
+  const needed = CREDENTIAL_FOR[auth];
+  const other = CREDENTIAL_FOR[auth === "app" ? "token" : "app"];
+  const value = get(needed);
+  if (value === undefined || value.trim() === "") {
+    const how = auth === "app" ? `pulumi config set --secret ${needed} < app-private-key.pem` : `pulumi config set --secret ${needed}`;
+    issues.push({ path: [needed], message: `required when github.auth is ${auth}; set it with \`${how}\`` });
+  } else if (auth === "app" && !PEM_KEY.test(value)) {
+    issues.push({ path: [needed], message: "is not a PEM private key (expected the .pem file GitHub gave you, BEGIN … PRIVATE KEY)" });
+  } else if (auth === "token" && /\s/.test(value.trim())) {
+    issues.push({ path: [needed], message: "contains whitespace; a GitHub token is one word" });
+  }
+  if (get(other) !== undefined) issues.push({ path: [other], message: `is set but github.auth is ${auth}; remove it so one credential is in use` });
+  return issues;
+}
+
 /**
  * Validates this stack's config, defaults it, and checks the credential keys without revealing
  * them. Throws one ConfigError listing every problem, so a user fixes the file in one pass.
@@ -75,28 +98,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   const parsed = stackConfigSchema.safeParse(raw);
   if (!parsed.success) issues.push(...toKeyIssues(parsed.error, KNOWN));
   else {
-    const auth = parsed.data.github.auth;
-    if (auth === "platform") {
-      for (const k of Object.values(CREDENTIAL_FOR)) {
-        if (all[ns + k] !== undefined) issues.push({ path: [k], message: "is set but github.auth is platform (the platform stack's credential is used); remove it" });
-      }
-    }
-    const needed = auth === "platform" ? undefined : CREDENTIAL_FOR[auth];
-    const other = auth === "platform" ? undefined : CREDENTIAL_FOR[auth === "app" ? "token" : "app"];
-    const value = needed === undefined ? "" : all[ns + needed];
-    if (needed === undefined || other === undefined) {
-      // the platform stack's credential: checked there
-    } else if (value === undefined || value.trim() === "") {
-      const how = auth === "app" ? `pulumi config set --secret ${needed} < app-private-key.pem` : `pulumi config set --secret ${needed}`;
-      issues.push({ path: [needed], message: `required when github.auth is ${auth}; set it with \`${how}\`` });
-    } else if (auth === "app" && !PEM_KEY.test(value ?? "")) {
-      issues.push({ path: [needed], message: "is not a PEM private key (expected the .pem file GitHub gave you, BEGIN … PRIVATE KEY)" });
-    } else if (auth === "token" && /\s/.test((value ?? "").trim())) {
-      issues.push({ path: [needed], message: "contains whitespace; a GitHub token is one word" });
-    }
-    if (other !== undefined && all[ns + other] !== undefined) {
-      issues.push({ path: [other], message: `is set but github.auth is ${auth}; remove it so one credential is in use` });
-    }
+    issues.push(...credentialIssues(parsed.data.github.auth, (k) => all[ns + k]));
     const needsAws = parsed.data.cluster?.type === "eks" ? "an EKS cluster" : parsed.data.hostPools.length > 0 ? "host pools" : undefined;
     if (needsAws && !all["aws:region"]) {
       issues.push({ namespace: "aws", path: ["region"], message: `required for ${needsAws}; set it with \`pulumi config set aws:region <region>\`` });
