@@ -1,0 +1,4 @@
+// Types shared by the Pulumi program, the control plane and the host agent. Imports nothing.
+export * from "./agent-config";
+export * from "./broker";
+export * from "./mirror";
