@@ -1,4 +1,5 @@
 // Types shared by the Pulumi program, the control plane and the host agent. Imports nothing.
 export * from "./agent-config";
 export * from "./broker";
+export * from "./control-plane-config";
 export * from "./mirror";
