@@ -12,37 +12,15 @@ import { routingExpression } from "../components/github/routing";
 import { RoutingVariables } from "../components/github/RoutingVariables";
 import { RunnerGroup } from "../components/github/RunnerGroup";
 import { AwsGithubSecret } from "../components/secrets/AwsGithubSecret";
-import type { GithubCredentialValue } from "../components/secrets/github-secret-data";
+import type { GithubCredentialValue } from "../config/credentials";
 import { GithubCredentials } from "../components/secrets/GithubCredentials";
-import type { ClusterFacts } from "./cluster-facts";
-import { hostPoolModel } from "./host-model";
-import { runnerNamespace, type FleetModel, type RunnerSetModel } from "./model";
-import type { StackConfig } from "./schema";
+import type { ClusterFacts } from "../config/cluster-facts";
+import { hostPoolModel } from "../config/host-model";
+import { runnerNamespace, type FleetModel, type RunnerSetModel } from "../config/model";
+import type { StackConfig } from "../config/schema";
+import type { HostPoolOutput, RunnerSetOutput } from "./outputs";
 
 export const CREDENTIALS_SECRET_NAME = "runner-fleet-github";
-
-export interface RunnerSetOutput {
-  githubUrl: string;
-  arch: string;
-  labels: string[];
-  instances: number;
-  scaleSets: string[];
-  /** A `runs-on:` value: the scale set itself, or with several instances the seed's affinity routing. */
-  runsOn: string;
-  routingHint: string;
-  /** With publishRouting: the same routing, N read from Actions variables. */
-  routingExpression?: string;
-}
-
-export interface HostPoolOutput {
-  arch: string;
-  labels: string[];
-  /** A `runs-on:` value that selects exactly this pool. */
-  runsOn: string[];
-  runnersPerHost: number;
-  capacity: { min: number; desired: number; max: number };
-  asgName: pulumi.Output<string>;
-}
 
 export function runnerSetOutput(set: RunnerSetModel): RunnerSetOutput {
   const scaleSets = set.instances.map((i) => i.name);

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ConfigError } from "../stacks/errors";
-import { parseStackConfig } from "../stacks/load";
+import { ConfigError } from "../config/errors";
+import { parseStackConfig } from "../config/load";
 import { checkWorkflow, failed, formatReport, targetsOf, type Target } from "./routing-check";
 import { listStacks, readStackFile, stackFileSource } from "./stack-file";
 

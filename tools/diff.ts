@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ConfigError } from "../stacks/errors";
+import { ConfigError } from "../config/errors";
 import { diffRenders, formatDiff } from "./diff-lib";
 import { renderDocument, type RenderDocument } from "./render-format";
 import { renderStackFile } from "./render-stack-file";

@@ -1,10 +1,10 @@
-import { githubArchLabel } from "../stacks/arch";
-import { prefixed } from "../stacks/cross-checks";
-import { ConfigError } from "../stacks/errors";
-import { hostLabels } from "../stacks/host-model";
-import { parseStackConfig } from "../stacks/load";
-import { scaleSetNames } from "../stacks/names";
-import type { StackConfig } from "../stacks/schema";
+import { githubArchLabel } from "../config/arch";
+import { prefixed } from "../config/cross-checks";
+import { ConfigError } from "../config/errors";
+import { hostLabels } from "../config/host-model";
+import { parseStackConfig } from "../config/load";
+import { scaleSetNames } from "../config/names";
+import type { StackConfig } from "../config/schema";
 import { EKS_CONTROL_PLANE_PER_HOUR, HOURS_PER_MONTH, ON_DEMAND_USD_PER_HOUR, PRICES_AS_OF } from "./prices";
 import type { StackFileConfig } from "./stack-file";
 import { stackFileSource } from "./stack-file";

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { ConfigError } from "../stacks/errors";
+import { ConfigError } from "../config/errors";
 import { renderDocument, renderTree } from "./render-format";
 import { renderStackFile } from "./render-stack-file";
 

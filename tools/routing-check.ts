@@ -1,7 +1,7 @@
-import { prefixed } from "../stacks/cross-checks";
-import { hostLabels } from "../stacks/host-model";
-import { scaleSetNames } from "../stacks/names";
-import type { StackConfig } from "../stacks/schema";
+import { prefixed } from "../config/cross-checks";
+import { hostLabels } from "../config/host-model";
+import { scaleSetNames } from "../config/names";
+import type { StackConfig } from "../config/schema";
 
 /** Something a job can land on, with the labels GitHub matches `runs-on` against. */
 export interface Target {

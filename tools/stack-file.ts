@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { ConfigSource } from "../stacks/load";
+import type { ConfigSource } from "../config/load";
 
 export const PROJECT = "runner-fleet";
 

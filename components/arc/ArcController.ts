@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
-import type { ArcConfig } from "../../stacks/schema";
-import { ARC_CHART_VERSION, ARC_CONTROLLER_CHART } from "../../stacks/versions";
-import { CONTROLLER_RELEASE, CONTROLLER_SERVICE_ACCOUNT, controllerValues } from "./controller-values";
+import type { ArcConfig } from "../../config/schema";
+import { ARC_CHART_VERSION, ARC_CONTROLLER_CHART } from "../../config/versions";
+import { CONTROLLER_RELEASE, CONTROLLER_SERVICE_ACCOUNT } from "../../config/names";
+import { controllerValues } from "./controller-values";
 import { podSecurityLabels } from "./pod-security";
 
 export interface ArcControllerArgs {

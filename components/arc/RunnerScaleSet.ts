@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
-import type { RunnerSetModel } from "../../stacks/model";
-import { ARC_CHART_VERSION, ARC_SCALE_SET_CHART } from "../../stacks/versions";
+import type { RunnerSetModel } from "../../config/model";
+import { ARC_CHART_VERSION, ARC_SCALE_SET_CHART } from "../../config/versions";
 import { instanceLabels, scaleSetValues } from "./scale-set-values";
 
 export interface RunnerScaleSetArgs {

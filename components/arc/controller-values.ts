@@ -1,11 +1,5 @@
-import type { ArcConfig } from "../../stacks/schema";
-
-/**
- * Named explicitly so every scale set can be told who its controller is: the scale-set chart would
- * otherwise `lookup` the controller Deployment in a live cluster, which fails in preview.
- */
-export const CONTROLLER_SERVICE_ACCOUNT = "arc-gha-rs-controller";
-export const CONTROLLER_RELEASE = "arc";
+import { CONTROLLER_SERVICE_ACCOUNT } from "../../config/names";
+import type { ArcConfig } from "../../config/schema";
 
 export interface ControllerValues {
   serviceAccount: { create: true; name: string };

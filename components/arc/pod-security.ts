@@ -1,4 +1,4 @@
-import type { RunnerSetModel } from "../../stacks/model";
+import type { RunnerSetModel } from "../../config/model";
 
 export type PodSecurityLevel = "baseline" | "privileged";
 

@@ -1,4 +1,4 @@
-import type { RunnerSetModel, ScaleSetInstance } from "../../stacks/model";
+import type { RunnerSetModel, ScaleSetInstance } from "../../config/model";
 
 /** uid of `runner` and gid of `docker` in ghcr.io/actions/actions-runner; runner is in that group. */
 export const RUNNER_UID = 1001;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as aws from "@pulumi/aws";
-import type { NodeGroupConfig } from "../../stacks/schema";
+import type { NodeGroupConfig } from "../../config/schema";
 import { amiType, eksTaintEffect, nodeLaunchTemplate } from "./eks-node-template";
 
 export interface EksNodeGroupArgs {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as aws from "@pulumi/aws";
-import type { HostPoolModel } from "../../stacks/host-model";
+import type { HostPoolModel } from "../../config/host-model";
 import type { AwsContext } from "./aws-context";
 import { asgArn, HOST_TRUST, hostPolicy } from "./host-policies";
 import { amiParameter, rootDevice } from "./host-scripts";

@@ -1,4 +1,4 @@
-import type { NodeGroupConfig } from "../../stacks/schema";
+import type { NodeGroupConfig } from "../../config/schema";
 
 /** The launch template data for a managed node group's instances; pure, so tests check it whole. */
 export interface NodeLaunchTemplate {

@@ -1,5 +1,5 @@
-import type { Arch } from "../../stacks/arch";
-import { RUNNER_TARBALL_SHA256, runnerTarballUrl } from "../../stacks/versions";
+import type { Arch } from "../../config/arch";
+import { RUNNER_TARBALL_SHA256, runnerTarballUrl } from "../../config/versions";
 
 export type HostOs = "al2023" | "ubuntu";
 

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import type { AgentConfig } from "../../host/agent/config";
-import type { HostPoolModel } from "../../stacks/host-model";
+import type { HostPoolModel } from "../../config/host-model";
 import { AGENT_CONFIG, AGENT_UNIT, agentUnit, FIREWALL_SCRIPT, firewallScript, INSTALL_SCRIPT, installScript, RUNNER_DIR, RUNNER_USER } from "./host-scripts";
 
 /** EC2 refuses user-data over 16 KB; we keep well under to leave room for growth. */

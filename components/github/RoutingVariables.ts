@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as github from "@pulumi/github";
-import type { RunnerSetModel } from "../../stacks/model";
+import type { RunnerSetModel } from "../../config/model";
 import { routingVariables } from "./routing";
 
 /** A runner set's routing facts as Actions variables of its repository or organisation. */

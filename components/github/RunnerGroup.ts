@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as github from "@pulumi/github";
-import type { RunnerGroupConfig } from "../../stacks/schema";
+import type { RunnerGroupConfig } from "../../config/schema";
 
 export interface RunnerGroupArgs {
   org: string;

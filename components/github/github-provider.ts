@@ -1,4 +1,4 @@
-import type { GithubCredentialValue } from "../secrets/github-secret-data";
+import type { GithubCredentialValue } from "../../config/credentials";
 
 /** The owner (organisation or user) and API base for the GitHub provider, from a registration URL. */
 export function githubProviderTarget(url: string): { owner: string; baseUrl?: string } {

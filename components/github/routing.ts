@@ -1,4 +1,4 @@
-import type { RunnerSetModel } from "../../stacks/model";
+import type { RunnerSetModel } from "../../config/model";
 
 /** Actions variable names for a set: upper-case, `_` for `-`. */
 export function routingVariableNames(set: RunnerSetModel): { instances: string; prefix: string } {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
-import type { ExistingClusterConfig } from "../../stacks/schema";
+import type { ExistingClusterConfig } from "../../config/schema";
 
 export interface ExistingClusterArgs {
   cluster: ExistingClusterConfig;

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
 import * as command from "@pulumi/command";
-import type { KindClusterConfig } from "../../stacks/schema";
+import type { KindClusterConfig } from "../../config/schema";
 import { KIND_CREATE_SCRIPT, KIND_DELETE_SCRIPT, kindConfig, kindKubeconfigCommand } from "./kind-config";
 
 export interface KindClusterArgs {

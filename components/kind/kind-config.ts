@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { KindClusterConfig } from "../../stacks/schema";
+import type { KindClusterConfig } from "../../config/schema";
 
 /**
  * The kind cluster config. Every node mounts the cache root from the host at the same path, so a

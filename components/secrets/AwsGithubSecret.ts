@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as aws from "@pulumi/aws";
-import type { GithubCredentialValue } from "./github-secret-data";
+import type { GithubCredentialValue } from "../../config/credentials";
 
 export interface AwsGithubSecretArgs {
   /** Must be a secret Output; the component keeps it one. */

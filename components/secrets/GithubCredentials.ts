@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
-import { githubSecretData, type GithubCredentialValue } from "./github-secret-data";
+import type { GithubCredentialValue } from "../../config/credentials";
+import { githubSecretData } from "./github-secret-data";
 
 export interface GithubCredentialsArgs {
   namespace: pulumi.Input<string>;

@@ -1,7 +1,4 @@
-/** The credential as the program holds it; the private key or token only ever inside a secret Output. */
-export type GithubCredentialValue =
-  | { kind: "token"; token: string }
-  | { kind: "app"; appId: string; installationId: string; privateKey: string };
+import type { GithubCredentialValue } from "../../config/credentials";
 
 /** The data keys the scale-set chart reads from a pre-created githubConfigSecret. */
 export function githubSecretData(cred: GithubCredentialValue): Record<string, string> {

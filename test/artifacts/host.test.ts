@@ -9,9 +9,9 @@ import { agentUnit, amiParameter, firewallScript, installScript, rootDevice } fr
 import { agentConfig, hostUserData, USER_DATA_LIMIT } from "../../components/aws/host-user-data";
 import { JOB_COMPLETED_HOOK, JOB_STARTED_HOOK } from "../../host/agent/hooks";
 import { readConfig } from "../../host/agent/config";
-import { githubApiUrl, hostLabels, hostPoolModel, type HostPoolModel } from "../../stacks/host-model";
-import { parseStackConfig } from "../../stacks/load";
-import { RUNNER_TARBALL_SHA256 } from "../../stacks/versions";
+import { githubApiUrl, hostLabels, hostPoolModel, type HostPoolModel } from "../../config/host-model";
+import { parseStackConfig } from "../../config/load";
+import { RUNNER_TARBALL_SHA256 } from "../../config/versions";
 import { sourceFrom, TOKEN } from "../helpers/config";
 import { hasCommand } from "../helpers/env";
 

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { KIND_CREATE_SCRIPT, KIND_DELETE_SCRIPT, kindConfig, kindKubeconfigCommand } from "../../components/kind/kind-config";
-import { parseStackConfig } from "../../stacks/load";
-import type { KindClusterConfig } from "../../stacks/schema";
+import { parseStackConfig } from "../../config/load";
+import type { KindClusterConfig } from "../../config/schema";
 import { baseConfig, sourceFrom, TOKEN } from "../helpers/config";
 import { hasCommand } from "../helpers/env";
 

@@ -1,4 +1,4 @@
-import type { ConfigSource } from "../../stacks/load";
+import type { ConfigSource } from "../../config/load";
 
 export const PROJECT = "runner-fleet";
 

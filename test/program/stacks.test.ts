@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../../stacks/errors";
-import { ARC_CHART_VERSION } from "../../stacks/versions";
+import { ConfigError } from "../../config/errors";
+import { ARC_CHART_VERSION } from "../../config/versions";
 import { renderDocument } from "../../tools/render-format";
 import { SecretValue, unwrapSecrets, type RenderResult, type RenderedResource } from "../../tools/render-lib";
 import { baseConfig, TOKEN } from "../helpers/config";

@@ -4,9 +4,9 @@ import { eksKubeconfig } from "../../components/aws/eks-kubeconfig";
 import { amiType, eksTaintEffect, nodeLaunchTemplate } from "../../components/aws/eks-node-template";
 import { clusterAdminAccessPolicy, clusterPolicies, ebsCsiPolicies, ebsCsiTrust, EKS_CLUSTER_TRUST, EKS_NODE_TRUST, nodePolicies } from "../../components/aws/eks-policies";
 import type { PolicyDocument } from "../../components/aws/policy-document";
-import { clusterFacts } from "../../stacks/cluster-facts";
-import { arcSchema } from "../../stacks/schema";
-import { nodeGroupSchema, clusterSchema } from "../../stacks/schema";
+import { clusterFacts } from "../../config/cluster-facts";
+import { arcSchema } from "../../config/schema";
+import { nodeGroupSchema, clusterSchema } from "../../config/schema";
 
 const group = (extra: Record<string, unknown> = {}) => nodeGroupSchema.parse({ name: "g", arch: "arm64", instanceTypes: ["c7g.large"], ...extra });
 

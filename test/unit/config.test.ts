@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../stacks/errors";
-import { parseStackConfig } from "../../stacks/load";
-import { fleetModel } from "../../stacks/model";
+import { ConfigError } from "../../config/errors";
+import { parseStackConfig } from "../../config/load";
+import { fleetModel } from "../../config/model";
 import { baseConfig, FAKE_PEM, sourceFrom, TOKEN, type SourceOptions } from "../helpers/config";
 
 type Cfg = Record<string, unknown>;
@@ -198,7 +198,7 @@ describe("fleet model", () => {
 describe("reading Pulumi's config", () => {
   it("tells secret keys from clear ones through the SDK", async () => {
     const pulumi = await import("@pulumi/pulumi");
-    const { pulumiConfigSource } = await import("../../stacks/load");
+    const { pulumiConfigSource } = await import("../../config/load");
     pulumi.runtime.setAllConfig({ "runner-fleet:githubToken": "x", "runner-fleet:github": "{}" }, ["runner-fleet:githubToken"]);
     const src = pulumiConfigSource();
     expect(src.isSecret("runner-fleet:githubToken")).toBe(true);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../stacks/errors";
-import { parseStackConfig } from "../../stacks/load";
+import { ConfigError } from "../../config/errors";
+import { parseStackConfig } from "../../config/load";
 import { readStackFile, type StackFileConfig } from "../../tools/stack-file";
 import { REPO } from "../helpers/env";
 

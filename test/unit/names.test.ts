@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { instanceTypeArch, githubArchLabel } from "../../stacks/arch";
-import { parseGithubUrl } from "../../stacks/github-url";
-import { routingHint, scaleSetBase, scaleSetNames, SCALE_SET_NAME_MAX, DNS1123_LABEL } from "../../stacks/names";
+import { instanceTypeArch, githubArchLabel } from "../../config/arch";
+import { parseGithubUrl } from "../../config/github-url";
+import { routingHint, scaleSetBase, scaleSetNames, SCALE_SET_NAME_MAX, DNS1123_LABEL } from "../../config/names";
 
 describe("scale-set names", () => {
   it("numbers instances from 1 as the seed does", () => {

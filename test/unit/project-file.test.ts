@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -13,6 +13,7 @@ interface Decl {
 }
 const project = parse(readFileSync(join(REPO, "Pulumi.yaml"), "utf8")) as {
   name: string;
+  description: string;
   runtime: { name: string; options?: Record<string, unknown> };
   main: string;
   config: Record<string, Decl>;
@@ -42,5 +43,19 @@ describe("Pulumi.yaml", () => {
   it("has a template that asks for the credential as a secret", () => {
     expect(project.template.description).toBeTruthy();
     expect(project.template.config["runner-fleet:githubToken"]?.secret).toBe(true);
+  });
+
+  it("describes what the program provisions today, with nothing left 'to come'", () => {
+    for (const text of [project.description, project.template.description]) {
+      expect(text).not.toMatch(/to come|coming soon|planned/i);
+      for (const what of ["kind", "EKS", "EC2"]) expect(text).toContain(what);
+    }
+  });
+
+  it("names the schema file that types the structured keys, and that file exists", () => {
+    const raw = readFileSync(join(REPO, "Pulumi.yaml"), "utf8");
+    const named = [...raw.matchAll(/\b((?:config|stacks|components)\/[\w/-]+\.ts)\b/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(0);
+    for (const file of named) expect(existsSync(join(REPO, file)), file).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseStackConfig } from "../../stacks/load";
+import { parseStackConfig } from "../../config/load";
 import { checkWorkflow, expandRunsOn, failed, formatReport, targetsOf, type JobReport } from "../../tools/routing-check";
 import { readStackFile, stackFileSource } from "../../tools/stack-file";
 import { REPO } from "../helpers/env";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type KeyIssue } from "./errors";
-import { OBJECT_KEYS, SECRET_KEYS, stackConfigSchema, type StackConfig } from "./schema";
+import { OBJECT_KEYS, SECRET_KEYS, type StackConfig } from "./schema";
+import { stackConfigSchema } from "./stack-schema";
 import { didYouMean } from "./suggest";
 import { knownKeys, toKeyIssues } from "./zod-issues";
 

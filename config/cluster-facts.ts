@@ -1,7 +1,7 @@
 import type { Arch } from "./arch";
 import type { KeyIssue } from "./errors";
 import type { ArcConfig, ClusterConfig, RunnerSetConfig } from "./schema";
-import { CONTROLLER_SERVICE_ACCOUNT } from "../components/arc/controller-values";
+import { CONTROLLER_SERVICE_ACCOUNT } from "./names";
 
 export interface Toleration {
   key: string;

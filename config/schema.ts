@@ -3,7 +3,6 @@ import { ARCHES, instanceTypeArch, type Arch } from "./arch";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { DNS1123_LABEL, DNS1123_MAX, MAX_INSTANCES } from "./names";
 import { EKS_VERSION } from "./versions";
-import { crossCheck } from "./cross-checks";
 
 /*
  * The one schema for every stack file. All static defaults live here; the only other place that
@@ -323,7 +322,7 @@ export const runnerGroupSchema = z.strictObject({
 });
 
 /** Keys of the stack file under the project namespace; the value is the zod schema of each. */
-const stackConfigObject = z.strictObject({
+export const stackConfigObject = z.strictObject({
   /** A team stack: its name prefixes every name it makes, so two teams never collide. */
   team: dnsName.max(20, "must be at most 20 characters (it prefixes other names)").optional(),
   /** `<org>/<project>/<stack>` of the platform stack whose cluster, controller and credential a team stack uses. */
@@ -339,8 +338,6 @@ const stackConfigObject = z.strictObject({
   /** A customer KMS key for the credential in Secrets Manager; unset: the AWS-managed key. */
   credentialKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, "must be a KMS key ARN").optional(),
 });
-
-export const stackConfigSchema = stackConfigObject.superRefine(crossCheck);
 
 /** The config keys this program reads (object-valued; the secret ones are in SECRET_KEYS). */
 export const OBJECT_KEYS = Object.keys(stackConfigObject.shape) as (keyof typeof stackConfigObject.shape)[];

@@ -41,3 +41,10 @@ export function scaleSetNames(fullName: string, instances: number): string[] {
 export function routingHint(fullName: string, instances: number): string {
   return `${scaleSetBase(fullName)}-\${{ github.event.issue.number % ${instances} + 1 }}`;
 }
+
+/**
+ * Named explicitly so every scale set can be told who its controller is: the scale-set chart would
+ * otherwise `lookup` the controller Deployment in a live cluster, which fails in preview.
+ */
+export const CONTROLLER_SERVICE_ACCOUNT = "arc-gha-rs-controller";
+export const CONTROLLER_RELEASE = "arc";

@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { GithubCredentialValue } from "../components/secrets/github-secret-data";
 import type { GithubConfig } from "./schema";
+
+/** The credential as the program holds it; the private key or token only ever inside a secret Output. */
+export type GithubCredentialValue =
+  | { kind: "token"; token: string }
+  | { kind: "app"; appId: string; installationId: string; privateKey: string };
 
 /** The GitHub credential from this stack's secret config, as one secret Output. Only read after validation. */
 export function githubCredential(github: GithubConfig, config: pulumi.Config): pulumi.Output<GithubCredentialValue> {

@@ -1,0 +1,53 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClusterFacts } from "../config/cluster-facts";
+import type { GithubCredentialValue } from "../config/credentials";
+
+export interface EksOutputs {
+  endpoint: pulumi.Output<string>;
+  oidcProviderArn: pulumi.Output<string>;
+  nodeGroups: pulumi.Output<string[]>;
+  storageClass: pulumi.Output<string>;
+}
+
+/** Stack outputs. A platform's cluster facts, credential and kubeconfig are what its team stacks read. */
+export interface FleetOutputs {
+  stack: string;
+  team?: string;
+  githubUrl: string;
+  githubAuth?: GithubCredentialValue["kind"];
+  /** Secret: the credential, for team stacks (through a StackReference, never copied). */
+  githubCredential?: pulumi.Output<GithubCredentialValue>;
+  clusterName?: pulumi.Output<string>;
+  kubeconfig?: pulumi.Output<string>;
+  cluster?: ClusterFacts;
+  controllerNamespace?: pulumi.Output<string>;
+  runnerNamespace?: pulumi.Output<string>;
+  eks?: EksOutputs;
+  runnerSets: Record<string, RunnerSetOutput>;
+  hostPools: Record<string, HostPoolOutput>;
+  runnerGroups: Record<string, pulumi.Output<string>>;
+  credentialSecretArn?: pulumi.Output<string>;
+}
+
+export interface RunnerSetOutput {
+  githubUrl: string;
+  arch: string;
+  labels: string[];
+  instances: number;
+  scaleSets: string[];
+  /** A `runs-on:` value: the scale set itself, or with several instances the seed's affinity routing. */
+  runsOn: string;
+  routingHint: string;
+  /** With publishRouting: the same routing, N read from Actions variables. */
+  routingExpression?: string;
+}
+
+export interface HostPoolOutput {
+  arch: string;
+  labels: string[];
+  /** A `runs-on:` value that selects exactly this pool. */
+  runsOn: string[];
+  runnersPerHost: number;
+  capacity: { min: number; desired: number; max: number };
+  asgName: pulumi.Output<string>;
+}
