@@ -7,17 +7,34 @@ import { asgArn, HOST_TRUST, hostPolicy } from "./host-policies";
 import { amiParameter, rootDevice } from "./host-scripts";
 import { hostUserData } from "./host-user-data";
 import { managedPolicy } from "./policy-document";
+import { LAUNCH_HOOK } from "../../config/host-model";
+import { shortHash } from "../../config/names";
+import { MIRROR_MANIFEST_KEY } from "../../protocol/mirror";
 
 export const PUBLIC_IP_TAG = "runner-fleet:public-ip";
 
 export interface HostPoolArgs {
   pool: HostPoolModel;
+  /** Still handed to the user-data until host-boot drops it; no host policy grants reading it. */
   secretArn: pulumi.Input<string>;
-  kmsKeyArn?: string;
   agent: { objectArn: pulumi.Input<string>; s3Uri: pulumi.Input<string>; sha256: string };
+  /** The pool bucket: the runner mirror hosts install from. */
+  bucket: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
+  /** The control plane's broker: its function (for IAM) and URL (for the agent). */
+  broker: { functionName: pulumi.Input<string>; functionArn: pulumi.Input<string>; url: pulumi.Input<string> };
   tags: Record<string, string>;
   /** The stack's account, region and default network, shared by its pools. */
   aws: AwsContext;
+}
+
+/** The host role's fixed name (the control plane is told its ARN before it exists); IAM allows 64 characters. */
+export function hostRoleName(pool: HostPoolModel): string {
+  const full = `${pool.asgName}-host`;
+  return full.length <= 64 ? full : `${full.slice(0, 57).replace(/-+$/, "")}-${shortHash(full)}`;
+}
+
+export function hostRoleArn(partition: string, account: string, pool: HostPoolModel): string {
+  return `arn:${partition}:iam::${account}:role/${hostRoleName(pool)}`;
 }
 
 /**
@@ -52,25 +69,35 @@ export class HostPool extends pulumi.ComponentResource {
       parent,
     );
 
-    const role = new aws.iam.Role(`${name}-host`, { assumeRolePolicy: JSON.stringify(HOST_TRUST), tags }, parent);
+    // Fixed name: replacing the role must delete the old one first.
+    const role = new aws.iam.Role(`${name}-host`, { name: hostRoleName(pool), assumeRolePolicy: JSON.stringify(HOST_TRUST), tags }, { parent: this, deleteBeforeReplace: true });
     new aws.iam.RolePolicy(
       `${name}-host`,
       {
         role: role.name,
         policy: pulumi
-          .all([args.secretArn, args.agent.objectArn, partition, region, account])
-          .apply(([secretArn, agentObjectArn, p, r, a]) =>
+          .all([args.agent.objectArn, args.bucket.arn, args.broker.functionArn, partition, region, account])
+          .apply(([agentObjectArn, bucketArn, brokerFunctionArn, p, r, a]) =>
             JSON.stringify(
               hostPolicy({
-                secretArn,
-                agentObjectArn,
-                asgArn: asgArn({ partition: p, region: r, account: a, asgName: pool.asgName }),
+                partition: p,
                 region: r,
-                ...(args.kmsKeyArn ? { kmsKeyArn: args.kmsKeyArn } : {}),
+                account: a,
+                bucketArn,
+                agentObjectArn,
+                brokerFunctionArn,
+                asgArn: asgArn({ partition: p, region: r, account: a, asgName: pool.asgName }),
+                completesLaunchHook: pool.lifecycleHookName !== undefined,
               }),
             ),
           ),
       },
+      parent,
+    );
+    // The function URL's resource policy: this pool's host role, and through its own policy only.
+    new aws.lambda.Permission(
+      `${name}-broker`,
+      { action: "lambda:InvokeFunctionUrl", function: args.broker.functionName, principal: role.arn, functionUrlAuthType: "AWS_IAM" },
       parent,
     );
     if (c.ssm) {
@@ -80,8 +107,20 @@ export class HostPool extends pulumi.ComponentResource {
 
     const publicIp = c.publicIp ?? c.subnetIds === undefined;
     const userData = pulumi
-      .all([args.secretArn, region, args.agent.s3Uri])
-      .apply(([secretArn, r, agentS3Uri]) => Buffer.from(hostUserData(pool, { secretArn, region: r, agentS3Uri, agentSha256: args.agent.sha256 })).toString("base64"));
+      .all([args.secretArn, region, args.agent.s3Uri, args.broker.url, args.bucket.name])
+      .apply(([secretArn, r, agentS3Uri, brokerUrl, bucket]) => {
+        // What the host needs from this stack; host-boot's user-data decides how it is written.
+        const wiring = {
+          secretArn,
+          region: r,
+          agentS3Uri,
+          agentSha256: args.agent.sha256,
+          brokerUrl,
+          mirror: { bucket, manifestKey: MIRROR_MANIFEST_KEY },
+          ...(pool.lifecycleHookName ? { lifecycleHookName: pool.lifecycleHookName } : {}),
+        };
+        return Buffer.from(hostUserData(pool, wiring)).toString("base64");
+      });
     const lt = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
       {
@@ -96,6 +135,8 @@ export class HostPool extends pulumi.ComponentResource {
         ],
         userData,
         updateDefaultVersion: true,
+        // Warm pools refuse mixed instances policies, so the template names the one type.
+        ...(c.warmPool ? { instanceType: c.instanceTypes[0] } : {}),
         tagSpecifications: (["instance", "volume"] as const).map((resourceType) => ({ resourceType, tags })),
         // Policies allow a public IP only where the pool asked for one (or runs in the default VPC).
         tags: publicIp ? { ...tags, [PUBLIC_IP_TAG]: "allowed" } : tags,
@@ -112,22 +153,50 @@ export class HostPool extends pulumi.ComponentResource {
         desiredCapacity: c.capacity.desired,
         vpcZoneIdentifiers: subnetIds,
         capacityRebalance: c.spot,
-        mixedInstancesPolicy: {
-          instancesDistribution: c.spot
-            ? { onDemandBaseCapacity: c.onDemandBase, onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: "price-capacity-optimized" }
-            : { onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 100, onDemandAllocationStrategy: "prioritized" },
-          launchTemplate: {
-            launchTemplateSpecification: { launchTemplateId: lt.id, version: "$Latest" },
-            overrides: c.instanceTypes.map((instanceType) => ({ instanceType })),
-          },
-        },
+        // A decrementing terminate (a host's idle leave) would otherwise let Auto Scaling
+        // "rebalance" zones by terminating other, possibly busy, hosts.
+        suspendedProcesses: ["AZRebalance"],
+        ...(c.warmPool
+          ? {
+              launchTemplate: { id: lt.id, version: "$Latest" },
+              warmPool: { minSize: c.warmPool.size, poolState: c.warmPool.state, instanceReusePolicy: { reuseOnScaleIn: false } },
+            }
+          : {
+              mixedInstancesPolicy: {
+                instancesDistribution: c.spot
+                  ? { onDemandBaseCapacity: c.onDemandBase, onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: "price-capacity-optimized" }
+                  : { onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 100, onDemandAllocationStrategy: "prioritized" },
+                launchTemplate: {
+                  launchTemplateSpecification: { launchTemplateId: lt.id, version: "$Latest" },
+                  overrides: c.instanceTypes.map((instanceType) => ({ instanceType })),
+                },
+              },
+            }),
         healthCheckGracePeriod: 300,
         tags: Object.entries({ ...tags, Name: `runner-fleet-${pool.name}` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
-      // Hosts leave by lowering desired capacity themselves; an `up` must not put them back. The
-      // name is fixed (hosts are told it up front), so a replacement must delete first.
+      // The control plane sets desired capacity from GitHub's assigned jobs and hosts lower it
+      // when they leave; an `up` must not reset it to the config's value (min and max stay the
+      // bounds the control plane works within). The name is fixed (hosts and the control plane
+      // are told it up front), so a replacement must delete first.
       { parent: this, ignoreChanges: ["desiredCapacity"], deleteBeforeReplace: true },
     );
+    if (pool.lifecycleHookName) {
+      // Every launch (into the group or its warm pool) waits until the host has installed and
+      // completed this hook. A resource of its own rather than the group's initial hooks, so
+      // turning warmPool on for an existing pool adds it too.
+      new aws.autoscaling.LifecycleHook(
+        `${name}-launch`,
+        {
+          name: pool.lifecycleHookName,
+          autoscalingGroupName: asg.name,
+          lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+          heartbeatTimeout: LAUNCH_HOOK.heartbeatTimeoutSeconds,
+          defaultResult: LAUNCH_HOOK.defaultResult,
+        },
+        parent,
+      );
+    }
     for (const s of c.schedules) {
       new aws.autoscaling.Schedule(
         `${name}-${s.name}`,

@@ -1,0 +1,184 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { createHash } from "node:crypto";
+import type { HostPoolModel } from "../../config/host-model";
+import { CONTROL_PLANE_CONFIG_ENV } from "../../protocol/control-plane-config";
+import type { ListenEvent, MirrorEvent, RegisterEvent } from "../../protocol/control-plane-events";
+import { METRIC_NAMESPACE, METRICS } from "../../protocol/metrics";
+import type { AwsContext } from "../aws/aws-context";
+import { asgArn } from "../aws/host-policies";
+import { component } from "../types";
+import { controlPlaneBundle, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./bundle";
+import { controlPlaneConfig } from "./control-plane-config";
+import { jobWaitAlarm } from "./alarms";
+import { CONTROL_PLANE_SIZING, LOG_RETENTION_DAYS } from "./sizing";
+import { controlPlanePolicy, LAMBDA_TRUST } from "./policies";
+
+export interface ControlPlaneArgs {
+  /** `<project>-<stack>`: names the log group, the metric dimension and the scale-set owner. */
+  fleet: string;
+  pools: HostPoolModel[];
+  /** Per pool name: the ARN its host role will have (fixed names, so no cycle with the pools). */
+  hostRoleArns: Record<string, pulumi.Input<string>>;
+  secretArn: pulumi.Input<string>;
+  kmsKeyArn?: string;
+  bucket: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  githubApiUrl: string;
+  tags: Record<string, string>;
+  aws: AwsContext;
+  /** What the credential read needs to exist before `up` registers the scale sets (the secret's version). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The control plane of a stack's host pools: two functions from one bundle, the only role that
+ * can read the GitHub credential, a log group with retention, one job-wait alarm per pool, and
+ * the scale sets registered (and the runner mirror filled) during `pulumi up`.
+ *
+ * Two functions, not one: the listener long-polls GitHub for most of every minute with reserved
+ * concurrency 1 (one session per scale set); hosts' broker calls through the function URL must
+ * never queue behind it or be throttled by that limit.
+ */
+export class ControlPlane extends pulumi.ComponentResource {
+  readonly brokerFunctionName: pulumi.Output<string>;
+  readonly brokerFunctionArn: pulumi.Output<string>;
+  readonly brokerUrl: pulumi.Output<string>;
+  readonly listenerFunctionName: pulumi.Output<string>;
+  readonly logGroupName: pulumi.Output<string>;
+  readonly alarmNames: pulumi.Output<string>[];
+  readonly roleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+    const [type, options] = component("ControlPlane", opts);
+    super(type, name, {}, options);
+    const parent = { parent: this };
+    const { partition, region, account } = args.aws;
+    const tags = { ...args.tags, "runner-fleet:part": "control-plane" };
+
+    const logGroup = new aws.cloudwatch.LogGroup(name, { name: `/runner-fleet/${args.fleet}/control-plane`, retentionInDays: LOG_RETENTION_DAYS, tags }, parent);
+
+    const role = new aws.iam.Role(name, { assumeRolePolicy: JSON.stringify(LAMBDA_TRUST), tags }, parent);
+    const policy = new aws.iam.RolePolicy(
+      name,
+      {
+        role: role.name,
+        policy: pulumi.all([args.secretArn, args.bucketArn, logGroup.arn, partition, region, account]).apply(([secretArn, bucketArn, logGroupArn, p, r, a]) =>
+          JSON.stringify(
+            controlPlanePolicy({
+              region: r,
+              secretArn,
+              bucketArn,
+              logGroupArn,
+              asgArns: args.pools.map((pool) => asgArn({ partition: p, region: r, account: a, asgName: pool.asgName })),
+              ...(args.kmsKeyArn ? { kmsKeyArn: args.kmsKeyArn } : {}),
+            }),
+          ),
+        ),
+      },
+      parent,
+    );
+
+    const config = pulumi
+      .all([region, args.secretArn, args.bucket, pulumi.all(args.hostRoleArns)])
+      .apply(([r, credentialSecretArn, bucket, roles]) =>
+        JSON.stringify(
+          controlPlaneConfig({
+            fleet: args.fleet,
+            region: r,
+            credentialSecretArn,
+            bucket,
+            githubApiUrl: args.githubApiUrl,
+            pools: args.pools.map((pool) => ({ pool, hostRoleArn: roles[pool.name]! })),
+          }),
+        ),
+      );
+    const bundle = controlPlaneBundle();
+    const code = new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code) });
+    const fn = (fnName: "broker" | "listener") =>
+      new aws.lambda.Function(
+        `${name}-${fnName}`,
+        {
+          description: `runner-fleet ${args.fleet} control plane: ${fnName}`,
+          runtime: LAMBDA_RUNTIME,
+          architectures: ["arm64"],
+          handler: LAMBDA_HANDLER,
+          code,
+          role: role.arn,
+          memorySize: CONTROL_PLANE_SIZING[fnName].memoryMiB,
+          timeout: CONTROL_PLANE_SIZING[fnName].timeoutSeconds,
+          ...(fnName === "listener" ? { reservedConcurrentExecutions: 1 } : {}),
+          environment: { variables: { [CONTROL_PLANE_CONFIG_ENV]: config } },
+          // Text, not JSON: the embedded-metric lines must reach CloudWatch as the JSON they are.
+          loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+          tags,
+        },
+        // The role must be able to write logs and read the credential before the first call.
+        { parent: this, dependsOn: [policy] },
+      );
+    const broker = fn("broker");
+    const listener = fn("listener");
+
+    const url = new aws.lambda.FunctionUrl(`${name}-broker`, { functionName: broker.name, authorizationType: "AWS_IAM" }, parent);
+
+    const schedule = (id: string, expression: string, target: aws.lambda.Function, input: ListenEvent | MirrorEvent) => {
+      const rule = new aws.cloudwatch.EventRule(`${name}-${id}`, { description: `runner-fleet ${args.fleet}: ${input.action}`, scheduleExpression: expression, tags }, parent);
+      new aws.lambda.Permission(`${name}-${id}`, { action: "lambda:InvokeFunction", function: target.name, principal: "events.amazonaws.com", sourceArn: rule.arn }, parent);
+      new aws.cloudwatch.EventTarget(`${name}-${id}`, { rule: rule.name, arn: target.arn, input: JSON.stringify(input) }, parent);
+    };
+    schedule("listen", "rate(1 minute)", listener, { action: "listen" });
+    // Daily keeps the mirror within GitHub's 30-day window with nobody deploying.
+    schedule("mirror", "rate(1 day)", broker, { action: "mirror" });
+
+    // Registration and the first mirror run through the broker function, which has no reserved
+    // concurrency: a synchronous call to the listener would be throttled while it long-polls.
+    const configHash = config.apply((c) => createHash("sha256").update(c).digest("hex"));
+    const register: RegisterEvent = { action: "register", pools: args.pools.map((p) => p.name).sort() };
+    new aws.lambda.Invocation(
+      `${name}-register`,
+      { functionName: broker.name, input: JSON.stringify(register), lifecycleScope: "CRUD", triggers: { config: configHash, code: bundle.sha256 } },
+      { parent: this, dependsOn: [policy, ...(args.dependsOn ?? [])] },
+    );
+    const mirror: MirrorEvent = { action: "mirror" };
+    new aws.lambda.Invocation(`${name}-mirror`, { functionName: broker.name, input: JSON.stringify(mirror), triggers: { code: bundle.sha256 } }, { parent: this, dependsOn: [policy] });
+
+    this.alarmNames = args.pools.map(
+      (pool) =>
+        new aws.cloudwatch.MetricAlarm(`${name}-${pool.name}-job-wait`, { ...jobWaitAlarm(args.fleet, pool), tags }, parent).name,
+    );
+    const listenerErrors = new aws.cloudwatch.MetricAlarm(
+      `${name}-listener-errors`,
+      {
+        alarmDescription: `runner-fleet ${args.fleet}: the listener failed 5 runs in a row; pools do not follow demand`,
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: listener.name },
+        statistic: "Sum",
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "breaching",
+        tags,
+      },
+      parent,
+    );
+    this.alarmNames.push(listenerErrors.name);
+
+    this.brokerFunctionName = broker.name;
+    this.brokerFunctionArn = broker.arn;
+    this.brokerUrl = url.functionUrl;
+    this.listenerFunctionName = listener.name;
+    this.logGroupName = logGroup.name;
+    this.roleArn = role.arn;
+    this.registerOutputs({
+      brokerFunctionName: this.brokerFunctionName,
+      brokerUrl: this.brokerUrl,
+      listenerFunctionName: this.listenerFunctionName,
+      logGroupName: this.logGroupName,
+      alarmNames: this.alarmNames,
+      metricNamespace: METRIC_NAMESPACE,
+      jobWaitMetric: METRICS.jobWait,
+    });
+  }
+}
