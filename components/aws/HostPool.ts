@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as aws from "@pulumi/aws";
+import { scheduleSizes } from "./schedule-sizes";
 import type { HostPoolModel } from "../../config/host-model";
 import type { AwsContext } from "./aws-context";
 import { asgArn, HOST_TRUST, hostPolicy } from "./host-policies";
@@ -136,9 +137,7 @@ export class HostPool extends pulumi.ComponentResource {
           scheduledActionName: s.name,
           recurrence: s.recurrence,
           timeZone: s.timeZone,
-          ...(s.min === undefined ? {} : { minSize: s.min }),
-          ...(s.max === undefined ? {} : { maxSize: s.max }),
-          ...(s.desired === undefined ? {} : { desiredCapacity: s.desired }),
+          ...scheduleSizes(s),
         },
         parent,
       );

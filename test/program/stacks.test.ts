@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../config/errors";
@@ -5,6 +7,7 @@ import { ARC_CHART_VERSION } from "../../config/versions";
 import { renderDocument } from "../../tools/render-format";
 import { SecretValue, unwrapSecrets, type RenderResult, type RenderedResource } from "../../tools/render-lib";
 import { baseConfig, TOKEN } from "../helpers/config";
+import { REPO } from "../helpers/env";
 import { canaries, renderConfig, renderRealStack, whereCanary } from "../helpers/render";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -225,6 +228,17 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
       ["nightly-off", "0 20 * * 1-5", 0],
       ["morning-on", "0 7 * * 1-5", 2],
     ]);
+    // What a schedule leaves unset goes out as -1: the provider sends an absent size as 0, which
+    // would make morning-on min 0 / max 0 / desired 2 (refused by AWS) and nightly-off max 0.
+    const sizes = (n: string) => {
+      const i = one(prod, "aws:autoscaling/schedule:Schedule", n).inputs;
+      return [i.minSize, i.maxSize, i.desiredCapacity];
+    };
+    expect(sizes("graviton-builders-nightly-off")).toEqual([0, -1, 0]);
+    expect(sizes("graviton-builders-morning-on")).toEqual([-1, -1, 2]);
+    // Grounded in the installed provider's own documentation of the three inputs.
+    const doc = readFileSync(join(REPO, "node_modules/@pulumi/aws/autoscaling/schedule.d.ts"), "utf8");
+    for (const what of ["desired capacity", "maximum size", "minimum size"]) expect(doc).toContain(`Set to \`-1\` if you don't want to change the ${what} at the scheduled time. Defaults to \`0\`.`);
   });
 
   it("lets hosts read exactly their secret and leave exactly their group, and lets nothing in", () => {
