@@ -123,6 +123,10 @@ export const nodeGroupSchema = z
     checkRange(g.scaling, ctx, "scaling");
   });
 
+/** GitHub refuses App authentication on every enterprise runner endpoint (`enabledForGitHubApps: false`). */
+export const ENTERPRISE_APP_REFUSED =
+  "GitHub refuses GitHub App authentication on enterprise runner endpoints: use auth: token with a token that has the manage_runners:enterprise scope";
+
 export const githubSchema = z
   .strictObject({
     url: z.string(),
@@ -134,6 +138,7 @@ export const githubSchema = z
   .superRefine((g, ctx) => {
     const scope = parseGithubUrl(g.url);
     if (isScopeError(scope)) ctx.addIssue({ code: "custom", path: ["url"], message: scope.error });
+    if (g.auth === "app" && !isScopeError(scope) && scope.kind === "enterprise") ctx.addIssue({ code: "custom", path: ["auth"], message: ENTERPRISE_APP_REFUSED });
     if (g.auth === "app") {
       if (g.appId === undefined) ctx.addIssue({ code: "custom", path: ["appId"], message: "required when auth is app" });
       if (g.installationId === undefined) {
