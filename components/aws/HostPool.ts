@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import { scheduleSizes } from "./schedule-sizes";
 import type { HostPoolModel } from "../../config/host-model";
 import type { AwsContext } from "./aws-context";
-import { asgArn, HOST_TRUST, hostPolicy } from "./host-policies";
+import { asgArn, hostPolicy, hostTrust } from "./host-policies";
 import { amiParameter, rootDevice } from "./host-scripts";
 import { hostUserData } from "./host-user-data";
 import { managedPolicy } from "./policy-document";
@@ -53,20 +53,21 @@ export class HostPool extends pulumi.ComponentResource {
       parent,
     );
 
-    const role = new aws.iam.Role(`${name}-host`, { assumeRolePolicy: JSON.stringify(HOST_TRUST), tags }, parent);
+    const role = new aws.iam.Role(`${name}-host`, { assumeRolePolicy: args.aws.servicePrincipal("ec2").apply((p) => JSON.stringify(hostTrust(p))), tags }, parent);
     new aws.iam.RolePolicy(
       `${name}-host`,
       {
         role: role.name,
         policy: pulumi
-          .all([args.secretArn, args.agent.objectArn, partition, region, account])
-          .apply(([secretArn, agentObjectArn, p, r, a]) =>
+          .all([args.secretArn, args.agent.objectArn, partition, region, account, args.aws.dnsSuffix])
+          .apply(([secretArn, agentObjectArn, p, r, a, dnsSuffix]) =>
             JSON.stringify(
               hostPolicy({
                 secretArn,
                 agentObjectArn,
                 asgArn: asgArn({ partition: p, region: r, account: a, asgName: pool.asgName }),
                 region: r,
+                dnsSuffix,
                 ...(args.kmsKeyArn ? { kmsKeyArn: args.kmsKeyArn } : {}),
               }),
             ),
