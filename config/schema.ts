@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainScalarProblem } from "./plain-scalar";
 import { ARCHES, instanceTypeArch, type Arch } from "./arch";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { DNS1123_LABEL, DNS1123_MAX, MAX_INSTANCES } from "./names";
@@ -52,7 +53,12 @@ const labels = z
   })
   .default([]);
 
-const runnerGroup = z.string().min(1).max(255);
+/** A value ARC's chart writes unquoted into the AutoscalingRunnerSet: it must read back as itself. */
+const plainScalar = (s: string, ctx: z.RefinementCtx): void => {
+  const problem = plainScalarProblem(s);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+};
+const runnerGroup = z.string().min(1).max(255).superRefine(plainScalar);
 
 const instanceTypes = z
   .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "c7g.2xlarge"'))
@@ -129,7 +135,7 @@ export const ENTERPRISE_APP_REFUSED =
 
 export const githubSchema = z
   .strictObject({
-    url: z.string(),
+    url: z.string().superRefine(plainScalar),
     /** "platform": a team stack uses the credential its platform stack exports. */
     auth: z.enum(["app", "token", "platform"], { error: 'must be "app" (a GitHub App, recommended), "token" or "platform"' }),
     appId: appId.optional(),
@@ -227,7 +233,7 @@ export const runnerSetSchema = z
   .strictObject({
     name: dnsName,
     /** Unset: github.url. A repository, organisation or enterprise URL on the same host. */
-    githubUrl: z.string().optional(),
+    githubUrl: z.string().superRefine(plainScalar).optional(),
     instances: z.number().int().min(1).max(MAX_INSTANCES).default(1),
     minRunners: z.number().int().min(0, "must be ≥ 0").default(0),
     /** 1 per instance by default: one runner owns an instance's cache volume at a time. */
