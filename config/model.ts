@@ -4,7 +4,7 @@ import { prefixed } from "./cross-checks";
 import { isScopeError, parseGithubUrl, type GithubScope } from "./github-url";
 import { routingHint, scaleSetBase, scaleSetNames } from "./names";
 import type { ContainerMode, RunnerSetConfig, StackConfig } from "./schema";
-import { RUNNER_IMAGE } from "./versions";
+import { ARC_RUNNER_IMAGE } from "./versions";
 
 export type { Toleration } from "./cluster-facts";
 
@@ -82,7 +82,7 @@ export function runnerSetModel(cfg: StackConfig, facts: ClusterFacts, set: Runne
     minRunners: set.minRunners,
     maxRunners: set.maxRunners,
     containerMode: set.containerMode,
-    image: set.image ?? RUNNER_IMAGE,
+    image: set.image ?? ARC_RUNNER_IMAGE,
     namespace: runnerNamespace(cfg),
     workVolume: set.containerMode === "kubernetes" ? { size: set.workVolume.size, storageClass: workClass } : undefined,
     instances: scaleSetNames(name, set.instances).map((n, i) => ({ index: i + 1, name: n, cache: cacheFor(facts, set, n) })),

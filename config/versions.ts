@@ -23,7 +23,29 @@ export function runnerTarballUrl(arch: "amd64" | "arm64"): string {
   const a = arch === "arm64" ? "arm64" : "x64";
   return `https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/actions-runner-linux-${a}-${RUNNER_VERSION}.tar.gz`;
 }
-export const RUNNER_IMAGE = `ghcr.io/actions/actions-runner:${RUNNER_VERSION}`;
+/**
+ * ARC's own default runner image (gha-runner-scale-set values.yaml, template.spec.containers):
+ * a tag that tracks the current runner, pulled when each runner pod starts (`:latest` means
+ * imagePullPolicy Always). Sets use it unless they pin `image`.
+ */
+export const ARC_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:latest";
+
+/**
+ * actions/runner releases, newest first, dated by their tag's commit in actions/runner (checked
+ * 2026-11-23). GitHub stops dispatching to a runner that does not update itself once it is more than
+ * 30 days behind a newer release, so a pin's window closes 30 days after the release that follows it.
+ * Add each new release here (newest first) when it is published.
+ */
+export const RUNNER_RELEASES: readonly { version: string; date: string }[] = [
+  { version: "2.336.0", date: "2026-07-20" },
+  { version: "2.335.1", date: "2026-06-09" },
+  { version: "2.335.0", date: "2026-06-08" },
+  { version: "2.334.0", date: "2026-04-21" },
+  { version: "2.333.1", date: "2026-03-27" },
+  { version: "2.333.0", date: "2026-03-18" },
+];
+
+export const GITHUB_RUNNER_WINDOW_DAYS = 30;
 
 /** EKS Kubernetes minor version for new clusters; a stack may pin another with cluster.version. */
 export const EKS_VERSION = "1.33";

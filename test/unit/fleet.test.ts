@@ -10,7 +10,7 @@ import { REPO } from "../helpers/env";
 
 describe("fleet summary", () => {
   it("lists prod's sets, pools and node groups with an EC2 estimate from the price table", () => {
-    const s = summariseFile(readStackFile(REPO, "prod"));
+    const s = summariseFile(readStackFile(REPO, "prod"), new Date("2026-11-23T00:00:00Z"));
     expect(s.error).toBeUndefined();
     const pool = s.rows.find((r) => r.name === "kvm-x64")!;
     expect(pool).toMatchObject({ kind: "host pool", arch: "amd64", labels: "self-hosted,linux,X64,kvm", capacity: "0/1/4" });
@@ -22,7 +22,7 @@ describe("fleet summary", () => {
 
   it("validates the documented team and ESC examples", () => {
     for (const stack of ["team-example", "team-esc-example"]) {
-      const s = summariseFile(readStackFile(join(REPO, "stacks"), stack));
+      const s = summariseFile(readStackFile(join(REPO, "stacks"), stack), new Date("2026-11-23T00:00:00Z"));
       expect(s.error, stack).toBeUndefined();
       expect(s.team).not.toBe("-");
     }
