@@ -8,15 +8,17 @@ export const ARC_CONTROLLER_CHART = `${ARC_CHART_REPO}/gha-runner-scale-set-cont
 export const ARC_SCALE_SET_CHART = `${ARC_CHART_REPO}/gha-runner-scale-set`;
 
 /** actions/runner release; the ghcr.io image of the same tag is multi-arch (amd64 + arm64). */
-export const RUNNER_VERSION = "2.335.1";
+export const RUNNER_VERSION = "2.336.0";
 
 /**
- * SHA-256 of the release tarballs, from the release notes of RUNNER_VERSION: hosts refuse a
- * download that does not match. Bump with the version, never without it.
+ * SHA-256 of the release tarballs GitHub publishes for RUNNER_VERSION (release notes and the API's
+ * asset digest); hosts refuse a download that does not match. Bump with the version, never without
+ * it. 2.336.0's were taken from public pins of the same assets (two independent repositories each)
+ * because this machine cannot reach GitHub to hash the tarballs itself.
  */
 export const RUNNER_TARBALL_SHA256: Record<"amd64" | "arm64", string> = {
-  amd64: "4ef2f25285f0ae4477f1fe1e346db76d2f3ebf03824e2ddd1973a2819bf6c8cf",
-  arm64: "6d1e85bfd1a506a8b17c1f1b9b57dba458ffed90898799aaa9f599520b0d9207",
+  amd64: "04cf0be1aff4c3ec3554466c39124ca250e3effd8873bb7e8d68535aa9505d5d",
+  arm64: "58b758e420b87093fbd4bfddd368074960053e2f1388f01848c82624b90f27d1",
 };
 
 export function runnerTarballUrl(arch: "amd64" | "arm64"): string {
