@@ -1,4 +1,5 @@
 import type { RunnerSetModel, ScaleSetInstance } from "../../config/model";
+import { awayFromPrivileged, type NodeAffinity } from "./placement";
 
 /** uid of `runner` and gid of `docker` in ghcr.io/actions/actions-runner; runner is in that group. */
 export const RUNNER_UID = 1001;
@@ -27,6 +28,8 @@ export interface ScaleSetValues {
   containerMode?: { type: string; kubernetesModeWorkVolumeClaim?: { [k: string]: Json } };
   controllerServiceAccount: { namespace: string; name: string };
   labels: Record<string, string>;
+  /** The listener pod (it holds a session on GitHub): never on a node where privileged runners run. */
+  listenerTemplate: { spec: { containers: { name: "listener" }[]; affinity: NodeAffinity } };
   template: PodTemplate;
 }
 
@@ -46,7 +49,7 @@ export function runnerPodTemplate(set: RunnerSetModel, inst: ScaleSetInstance): 
       ? { name: CACHE_VOLUME, hostPath: { path: cache.path, type: "DirectoryOrCreate" } }
       : { name: CACHE_VOLUME, persistentVolumeClaim: { claimName: cache.claimName } };
   const spec: { [k: string]: Json } = {
-    nodeSelector: { "kubernetes.io/os": "linux", "kubernetes.io/arch": set.arch },
+    nodeSelector: { "kubernetes.io/os": "linux", "kubernetes.io/arch": set.arch, ...set.nodeSelector },
     // fsGroup makes a fresh PVC writable by the runner user through its docker group.
     securityContext: { fsGroup: RUNNER_GID },
     containers: [
@@ -87,6 +90,8 @@ export function scaleSetValues(set: RunnerSetModel, inst: ScaleSetInstance, ctx:
     maxRunners: set.maxRunners,
     controllerServiceAccount: { namespace: ctx.controllerNamespace, name: ctx.controllerServiceAccount },
     labels: instanceLabels(set, inst),
+    // "listener" is the container ARC merges this into (values.yaml: another name becomes a side-car).
+    listenerTemplate: { spec: { containers: [{ name: "listener" }], affinity: awayFromPrivileged() } },
     template: runnerPodTemplate(set, inst),
   };
   if (set.labels.length > 0) values.scaleSetLabels = set.labels;
