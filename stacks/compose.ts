@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import type * as k8s from "@pulumi/kubernetes";
 import { podSecurityLevel } from "../components/arc/pod-security";
+import { usesContainerHooks } from "../components/arc/hook-template-names";
 import { RunnerNamespace } from "../components/arc/RunnerNamespace";
 import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
 import { AgentArtifact } from "../components/aws/AgentArtifact";
@@ -56,10 +57,14 @@ export function composeRunnerSets(
   // made only in a namespace that has sets.
   const base = runnerNamespace(model.config);
   const namespaces = new Map<string, RunnerNamespace>();
+  const namespaceArgs = (ns: string) => {
+    const sets = model.runnerSets.filter((s) => s.namespace === ns);
+    return { name: ns, podSecurity: podSecurityLevel(sets), jobServiceAccount: sets.some(usesContainerHooks) };
+  };
   const credentials = new Map<string, GithubCredentials>();
   const namespaceOf = (ns: string): RunnerNamespace => {
     let made = namespaces.get(ns);
-    if (!made) namespaces.set(ns, (made = new RunnerNamespace(ns, { name: ns, podSecurity: podSecurityLevel(model.runnerSets.filter((s) => s.namespace === ns)) }, opts)));
+    if (!made) namespaces.set(ns, (made = new RunnerNamespace(ns, namespaceArgs(ns), opts)));
     return made;
   };
   const credentialsIn = (ns: string): GithubCredentials => {

@@ -1,4 +1,5 @@
 import type { RunnerSetModel, ScaleSetInstance } from "../../config/model";
+import { HOOK_TEMPLATE_DIR, HOOK_TEMPLATE_ENV, HOOK_TEMPLATE_FILE, HOOK_TEMPLATE_VOLUME, hookTemplateConfigMapName, usesContainerHooks } from "./hook-template-names";
 import { awayFromPrivileged, type NodeAffinity } from "./placement";
 
 /** uid of `runner` and gid of `docker` in ghcr.io/actions/actions-runner; runner is in that group. */
@@ -64,6 +65,13 @@ export function runnerPodTemplate(set: RunnerSetModel, inst: ScaleSetInstance): 
     volumes: [volume],
   };
   if (set.tolerations.length > 0) spec.tolerations = set.tolerations.map((t) => ({ ...t }));
+  if (usesContainerHooks(set)) {
+    // The job runs in a pod of its own: the hook template (a ConfigMap per instance) gives it the cache.
+    const runner = (spec.containers as { [k: string]: Json }[])[0]!;
+    (runner.env as Json[]).push({ name: HOOK_TEMPLATE_ENV, value: `${HOOK_TEMPLATE_DIR}/${HOOK_TEMPLATE_FILE}` });
+    (runner.volumeMounts as Json[]).push({ name: HOOK_TEMPLATE_VOLUME, mountPath: HOOK_TEMPLATE_DIR, readOnly: true });
+    (spec.volumes as Json[]).push({ name: HOOK_TEMPLATE_VOLUME, configMap: { name: hookTemplateConfigMapName(inst) } });
+  }
   if (cache.kind === "hostPath") {
     // kubelet creates a missing hostPath directory as root 0755, and fsGroup does not apply to
     // hostPath; hand it to the runner user once, before the (non-root) runner starts.

@@ -63,7 +63,11 @@ describe("scale-set values", () => {
   it("select the set's architecture and mount the instance's own cache", () => {
     const k8s = allValues().find((v) => v.set.name === "k8s")!.values;
     expect(k8s.template.spec.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "kubernetes.io/arch": "arm64" });
-    expect(k8s.template.spec.volumes).toEqual([{ name: "cache", persistentVolumeClaim: { claimName: "k8s-1-cache" } }]);
+    expect(k8s.template.spec.volumes).toEqual([
+      { name: "cache", persistentVolumeClaim: { claimName: "k8s-1-cache" } },
+      // kubernetes mode: the container hook template that gives the job pod the same cache.
+      { name: "runner-fleet-hook-template", configMap: { name: "k8s-1-hook-template" } },
+    ]);
     expect(k8s.containerMode).toEqual({
       type: "kubernetes",
       kubernetesModeWorkVolumeClaim: { accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "5Gi" } } },
