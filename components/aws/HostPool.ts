@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as aws from "@pulumi/aws";
+import { scheduleSizes } from "./schedule-sizes";
 import type { HostPoolModel } from "../../config/host-model";
 import type { AwsContext } from "./aws-context";
-import { asgArn, HOST_TRUST, hostPolicy } from "./host-policies";
+import { asgArn, hostPolicy, hostTrust } from "./host-policies";
 import { amiParameter, rootDevice } from "./host-scripts";
 import { hostUserData } from "./host-user-data";
 import { managedPolicy } from "./policy-document";
@@ -69,8 +70,12 @@ export class HostPool extends pulumi.ComponentResource {
       parent,
     );
 
-    // Fixed name: replacing the role must delete the old one first.
-    const role = new aws.iam.Role(`${name}-host`, { name: hostRoleName(pool), assumeRolePolicy: JSON.stringify(HOST_TRUST), tags }, { parent: this, deleteBeforeReplace: true });
+    // Fixed name (the control plane is told its ARN before it exists): a replacement must delete first.
+    const role = new aws.iam.Role(
+      `${name}-host`,
+      { name: hostRoleName(pool), assumeRolePolicy: args.aws.servicePrincipal("ec2").apply((p) => JSON.stringify(hostTrust(p))), tags },
+      { parent: this, deleteBeforeReplace: true },
+    );
     new aws.iam.RolePolicy(
       `${name}-host`,
       {
@@ -94,10 +99,17 @@ export class HostPool extends pulumi.ComponentResource {
       },
       parent,
     );
-    // The function URL's resource policy: this pool's host role, and through its own policy only.
+    // The broker's resource policy admits this pool's host role through the function URL only:
+    // InvokeFunctionUrl with AWS_IAM auth, and the InvokeFunction that new function URLs also
+    // check, held to invocations via the URL.
     new aws.lambda.Permission(
       `${name}-broker`,
       { action: "lambda:InvokeFunctionUrl", function: args.broker.functionName, principal: role.arn, functionUrlAuthType: "AWS_IAM" },
+      parent,
+    );
+    new aws.lambda.Permission(
+      `${name}-broker-via-url`,
+      { action: "lambda:InvokeFunction", function: args.broker.functionName, principal: role.arn, invokedViaFunctionUrl: true },
       parent,
     );
     if (c.ssm) {
@@ -107,8 +119,8 @@ export class HostPool extends pulumi.ComponentResource {
 
     const publicIp = c.publicIp ?? c.subnetIds === undefined;
     const userData = pulumi
-      .all([args.secretArn, region, args.agent.s3Uri, args.broker.url, args.bucket.name])
-      .apply(([secretArn, r, agentS3Uri, brokerUrl, bucket]) => {
+      .all([args.secretArn, region, args.agent.s3Uri, args.broker.url, args.bucket.name, args.aws.dnsSuffix])
+      .apply(([secretArn, r, agentS3Uri, brokerUrl, bucket, dnsSuffix]) => {
         // What the host needs from this stack; host-boot's user-data decides how it is written.
         const wiring = {
           secretArn,
@@ -117,6 +129,7 @@ export class HostPool extends pulumi.ComponentResource {
           agentSha256: args.agent.sha256,
           brokerUrl,
           mirror: { bucket, manifestKey: MIRROR_MANIFEST_KEY },
+          dnsSuffix,
           ...(pool.lifecycleHookName ? { lifecycleHookName: pool.lifecycleHookName } : {}),
         };
         return Buffer.from(hostUserData(pool, wiring)).toString("base64");
@@ -205,9 +218,7 @@ export class HostPool extends pulumi.ComponentResource {
           scheduledActionName: s.name,
           recurrence: s.recurrence,
           timeZone: s.timeZone,
-          ...(s.min === undefined ? {} : { minSize: s.min }),
-          ...(s.max === undefined ? {} : { maxSize: s.max }),
-          ...(s.desired === undefined ? {} : { desiredCapacity: s.desired }),
+          ...scheduleSizes(s),
         },
         parent,
       );

@@ -51,7 +51,7 @@ export class PoolBucket extends pulumi.ComponentResource {
       parent,
     );
     new aws.s3.BucketPolicy(name, { bucket: bucket.id, policy: bucket.arn.apply(tlsOnlyPolicy) }, { parent: this, dependsOn: [block] });
-    this.bucket = bucket.id;
+    this.bucket = bucket.bucket;
     this.arn = bucket.arn;
     this.registerOutputs({ bucket: this.bucket, arn: this.arn });
   }

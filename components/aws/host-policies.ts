@@ -1,6 +1,7 @@
 import { serviceTrust, type PolicyDocument, type PolicyStatement } from "./policy-document";
 
-export const HOST_TRUST = serviceTrust("ec2.amazonaws.com");
+/** Hosts are EC2 instances: the trust names EC2's service principal in the stack's partition. */
+export const hostTrust = (ec2Principal: string): PolicyDocument => serviceTrust(ec2Principal);
 
 export interface HostPolicyInputs {
   partition: string;
@@ -23,7 +24,8 @@ export function asgArn(o: { partition: string; region: string; account: string; 
 /**
  * The condition that limits an EC2 action to the calling instance itself: the instance role's
  * credentials carry `ec2:SourceInstanceARN`, and `aws:ARN` is the resource acted on. The same
- * condition cdk-github-runners puts on its runners' terminate-self statement.
+ * statement terraform-aws-github-runner gives its runners (modules/runners/policies/instance-ec2.json)
+ * and cdk-github-runners uses for terminate-self.
  */
 export const ONLY_SELF = { StringEquals: { "aws:ARN": "${ec2:SourceInstanceARN}" } };
 
@@ -40,6 +42,15 @@ export function hostPolicy(i: HostPolicyInputs): PolicyDocument {
       Action: "lambda:InvokeFunctionUrl",
       Resource: i.brokerFunctionArn,
       Condition: { StringEquals: { "lambda:FunctionUrlAuthType": "AWS_IAM" } },
+    },
+    // Function URLs made since October 2025 also check lambda:InvokeFunction (Lambda's urls-auth
+    // guide); held to calls that come through the URL, so a host cannot invoke the function directly.
+    {
+      Sid: "AskBrokerViaUrl",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: i.brokerFunctionArn,
+      Condition: { Bool: { "lambda:InvokedViaFunctionUrl": "true" } },
     },
     { Sid: "TerminateSelf", Effect: "Allow", Action: "ec2:TerminateInstances", Resource: `arn:${i.partition}:ec2:${i.region}:${i.account}:instance/*`, Condition: ONLY_SELF },
     // The idle leave must lower desired capacity with the terminate, or the group launches a

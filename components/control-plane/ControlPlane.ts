@@ -12,7 +12,7 @@ import { controlPlaneBundle, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./bundle";
 import { controlPlaneConfig } from "./control-plane-config";
 import { jobWaitAlarm } from "./alarms";
 import { CONTROL_PLANE_SIZING, LOG_RETENTION_DAYS } from "./sizing";
-import { controlPlanePolicy, LAMBDA_TRUST } from "./policies";
+import { controlPlanePolicy, lambdaTrust } from "./policies";
 
 export interface ControlPlaneArgs {
   /** `<project>-<stack>`: names the log group, the metric dimension and the scale-set owner. */
@@ -58,15 +58,16 @@ export class ControlPlane extends pulumi.ComponentResource {
 
     const logGroup = new aws.cloudwatch.LogGroup(name, { name: `/runner-fleet/${args.fleet}/control-plane`, retentionInDays: LOG_RETENTION_DAYS, tags }, parent);
 
-    const role = new aws.iam.Role(name, { assumeRolePolicy: JSON.stringify(LAMBDA_TRUST), tags }, parent);
+    const role = new aws.iam.Role(name, { assumeRolePolicy: args.aws.servicePrincipal("lambda").apply((p) => JSON.stringify(lambdaTrust(p))), tags }, parent);
     const policy = new aws.iam.RolePolicy(
       name,
       {
         role: role.name,
-        policy: pulumi.all([args.secretArn, args.bucketArn, logGroup.arn, partition, region, account]).apply(([secretArn, bucketArn, logGroupArn, p, r, a]) =>
+        policy: pulumi.all([args.secretArn, args.bucketArn, logGroup.arn, partition, region, account, args.aws.dnsSuffix]).apply(([secretArn, bucketArn, logGroupArn, p, r, a, dnsSuffix]) =>
           JSON.stringify(
             controlPlanePolicy({
               region: r,
+              dnsSuffix,
               secretArn,
               bucketArn,
               logGroupArn,
@@ -123,7 +124,7 @@ export class ControlPlane extends pulumi.ComponentResource {
 
     const schedule = (id: string, expression: string, target: aws.lambda.Function, input: ListenEvent | MirrorEvent) => {
       const rule = new aws.cloudwatch.EventRule(`${name}-${id}`, { description: `runner-fleet ${args.fleet}: ${input.action}`, scheduleExpression: expression, tags }, parent);
-      new aws.lambda.Permission(`${name}-${id}`, { action: "lambda:InvokeFunction", function: target.name, principal: "events.amazonaws.com", sourceArn: rule.arn }, parent);
+      new aws.lambda.Permission(`${name}-${id}`, { action: "lambda:InvokeFunction", function: target.name, principal: args.aws.servicePrincipal("events"), sourceArn: rule.arn }, parent);
       new aws.cloudwatch.EventTarget(`${name}-${id}`, { rule: rule.name, arn: target.arn, input: JSON.stringify(input) }, parent);
     };
     schedule("listen", "rate(1 minute)", listener, { action: "listen" });

@@ -10,6 +10,15 @@ export interface ControlPlaneBundle {
 
 const ROOT = join(__dirname, "../..");
 export const CONTROL_PLANE_ENTRY = join(ROOT, "control-plane/handler.ts");
+/**
+ * Tests may bundle another entry (a tiny handler) while control-plane/handler.ts is not in the
+ * checkout; the program itself always bundles the real one.
+ */
+export const ENTRY_OVERRIDE_ENV = "RUNNER_FLEET_CONTROL_PLANE_ENTRY";
+
+export function controlPlaneEntry(): string {
+  return process.env[ENTRY_OVERRIDE_ENV] ?? CONTROL_PLANE_ENTRY;
+}
 const CACHE_DIR = join(ROOT, "node_modules/.cache/runner-fleet");
 /** The Lambda runtime the functions run on; the bundle targets its Node. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -29,29 +38,31 @@ function tsFiles(dir: string): string[] {
 }
 
 /** Changes whenever the control plane's or the protocol's sources, the locked libraries or the bundler do. */
-function sourceKey(): string {
-  const h = createHash("sha256").update(esbuildVersion).update(JSON.stringify(BUILD));
+function sourceKey(entry: string): string {
+  const h = createHash("sha256").update(esbuildVersion).update(JSON.stringify(BUILD)).update(entry).update(readFileSync(entry));
   for (const f of [...tsFiles(join(ROOT, "control-plane")), ...tsFiles(join(ROOT, "protocol")), join(ROOT, "package-lock.json")]) h.update(f.slice(ROOT.length)).update(readFileSync(f));
   return h.digest("hex").slice(0, 32);
 }
 
-let cached: ControlPlaneBundle | undefined;
+const cached = new Map<string, ControlPlaneBundle>();
 
 /**
  * control-plane/handler.ts and everything it imports as one CommonJS file for the Lambda runtime.
  * Deterministic, so the function's code hash changes only when the control plane does; cached in
  * node_modules/.cache by a hash of the sources.
  */
-export function controlPlaneBundle(): ControlPlaneBundle {
-  if (cached) return cached;
-  if (!existsSync(CONTROL_PLANE_ENTRY)) {
-    throw new Error(`the control plane's entry ${CONTROL_PLANE_ENTRY} does not exist: host pools need it (it exports the Lambda handler)`);
+export function controlPlaneBundle(entry: string = controlPlaneEntry()): ControlPlaneBundle {
+  const hit = cached.get(entry);
+  if (hit) return hit;
+  if (!existsSync(entry)) {
+    throw new Error(`the control plane's entry ${entry} does not exist: host pools need it (it exports the Lambda handler)`);
   }
-  const file = join(CACHE_DIR, `control-plane-${sourceKey()}.js`);
+  const file = join(CACHE_DIR, `control-plane-${sourceKey(entry)}.js`);
   let code: string;
   if (existsSync(file)) code = readFileSync(file, "utf8");
   else {
-    const out = buildSync({ ...BUILD, entryPoints: [CONTROL_PLANE_ENTRY], write: false, logLevel: "silent" });
+    // The working dir fixes the path comments esbuild writes, so the bytes do not depend on the cwd.
+    const out = buildSync({ ...BUILD, absWorkingDir: ROOT, entryPoints: [entry], write: false, logLevel: "silent" });
     code = out.outputFiles[0]!.text;
     try {
       mkdirSync(CACHE_DIR, { recursive: true });
@@ -60,6 +71,7 @@ export function controlPlaneBundle(): ControlPlaneBundle {
       // A read-only checkout bundles every time.
     }
   }
-  cached = { code, sha256: createHash("sha256").update(code).digest("hex") };
-  return cached;
+  const bundle = { code, sha256: createHash("sha256").update(code).digest("hex") };
+  cached.set(entry, bundle);
+  return bundle;
 }

@@ -1,7 +1,8 @@
 import { serviceTrust, type PolicyDocument, type PolicyStatement } from "../aws/policy-document";
 import { MIRROR_PREFIX } from "../../protocol/mirror";
 
-export const LAMBDA_TRUST = serviceTrust("lambda.amazonaws.com");
+/** The functions' role: Lambda's service principal in the stack's partition. */
+export const lambdaTrust = (lambdaPrincipal: string): PolicyDocument => serviceTrust(lambdaPrincipal);
 
 /** The control plane's own prefix in the pool bucket (sessions, issued runners). */
 export const STATE_PREFIX = "state/";
@@ -14,6 +15,8 @@ export const UNSCOPABLE_ACTIONS = ["autoscaling:DescribeAutoScalingGroups", "aut
 
 export interface ControlPlanePolicyInputs {
   region: string;
+  /** The partition's DNS suffix (amazonaws.com, amazonaws.com.cn, …), for kms:ViaService. */
+  dnsSuffix: string;
   secretArn: string;
   /** Only with a customer-managed key; the AWS-managed key needs no grant. */
   kmsKeyArn?: string;
@@ -45,7 +48,7 @@ export function controlPlanePolicy(i: ControlPlanePolicyInputs): PolicyDocument 
       Effect: "Allow",
       Action: "kms:Decrypt",
       Resource: i.kmsKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${i.region}.amazonaws.com` } },
+      Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${i.region}.${i.dnsSuffix}` } },
     });
   }
   return { Version: "2012-10-17", Statement: statements };

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { asgArn, HOST_TRUST, hostPolicy } from "../../components/aws/host-policies";
+import { asgArn, hostPolicy, hostTrust } from "../../components/aws/host-policies";
 import { agentUnit, amiParameter, firewallScript, installScript, rootDevice } from "../../components/aws/host-scripts";
 import { agentConfig, hostUserData, USER_DATA_LIMIT } from "../../components/aws/host-user-data";
 import { JOB_COMPLETED_HOOK, JOB_STARTED_HOOK } from "../../host/agent/hooks";
@@ -120,32 +120,38 @@ describe.runIf(hasCommand("shellcheck", "shellcheck"))("host scripts under shell
 
 describe("host IAM", () => {
   const arn = asgArn({ partition: "aws", region: "eu-west-1", account: "123456789012", asgName: "runner-fleet-prod-g" });
-  const base = { secretArn: WIRING.secretArn, agentObjectArn: "arn:aws:s3:::bucket/agent/abc/agent.js", asgArn: arn, region: "eu-west-1" };
+  const base = {
+    partition: "aws",
+    region: "eu-west-1",
+    account: "123456789012",
+    bucketArn: "arn:aws:s3:::bucket",
+    agentObjectArn: "arn:aws:s3:::bucket/agent/abc/agent.js",
+    brokerFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:broker",
+    asgArn: arn,
+    completesLaunchHook: false,
+  };
 
-  it("grants exactly: read this secret, fetch this object, leave this group", () => {
+  it("grants no secret: the mirror and agent, the broker through its URL, terminate-self, leave this group", () => {
     expect(arn).toBe("arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/runner-fleet-prod-g");
     const doc = hostPolicy(base);
     expect(doc.Statement.map((s) => [s.Action, s.Resource])).toEqual([
-      ["secretsmanager:GetSecretValue", WIRING.secretArn],
-      ["s3:GetObject", "arn:aws:s3:::bucket/agent/abc/agent.js"],
+      ["s3:GetObject", ["arn:aws:s3:::bucket/runner/*", "arn:aws:s3:::bucket/agent/abc/agent.js"]],
+      ["lambda:InvokeFunctionUrl", base.brokerFunctionArn],
+      ["lambda:InvokeFunction", base.brokerFunctionArn],
+      ["ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:123456789012:instance/*"],
       ["autoscaling:TerminateInstanceInAutoScalingGroup", arn],
     ]);
+    expect(JSON.stringify(doc)).not.toMatch(/secretsmanager|kms:/);
     for (const s of doc.Statement) {
       expect(s.Action).not.toContain("*");
       expect(s.Resource).not.toBe("*");
     }
-    expect(HOST_TRUST.Statement[0]!.Principal).toEqual({ Service: "ec2.amazonaws.com" });
+    expect(hostTrust("ec2.amazonaws.com").Statement[0]!.Principal).toEqual({ Service: "ec2.amazonaws.com" });
   });
 
-  it("adds kms:Decrypt only for a customer key, only via Secrets Manager", () => {
-    const doc = hostPolicy({ ...base, kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" });
-    expect(doc.Statement.at(-1)).toEqual({
-      Sid: "DecryptCredential",
-      Effect: "Allow",
-      Action: "kms:Decrypt",
-      Resource: "arn:aws:kms:eu-west-1:123456789012:key/k",
-      Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
-    });
+  it("completes a launch hook only on its own group, and only with a warm pool", () => {
+    const doc = hostPolicy({ ...base, completesLaunchHook: true });
+    expect(doc.Statement.at(-1)).toEqual({ Sid: "CompleteOwnLaunchHook", Effect: "Allow", Action: "autoscaling:CompleteLifecycleAction", Resource: arn });
   });
 });
 
