@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentBundle } from "../../components/aws/agent-bundle";
+import { hasMoto } from "../helpers/moto";
+import { prerequisite } from "../helpers/env";
+import { poolOf } from "../helpers/host-pools";
+import { reports } from "./broker-recorder";
+import type { Instance } from "./container";
+import { runnerTarball, RUNNER_UPSTREAM, type Tarball } from "./fixture";
+import { installSteps, Lab } from "./harness";
+import { bootTools } from "./rootfs";
+
+/**
+ * The program's real user-data booted for real: a Debian 12 root under systemd-nspawn, cloud-init
+ * reading it from a NoCloud seed, in a network namespace of the test's own where IMDS and the
+ * stand-ins answer. Required in CI; elsewhere it says why it skips.
+ */
+function canBoot(): boolean {
+  const t = bootTools();
+  if (!prerequisite("a booted host (root, debootstrap, systemd-nspawn, ip, flock)", t.ok, `missing: ${t.missing.join(", ")}`)) return false;
+  if (!prerequisite("../shared/upstream/actions-runner-2.336.0", existsSync(RUNNER_UPSTREAM), `looked in ${RUNNER_UPSTREAM}`)) return false;
+  return hasMoto();
+}
+
+const sha = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
+const INSTALLED = /runner-fleet-install: (step=finished|FAILED)/;
+
+describe.runIf(canBoot())("a host booted from the program's user-data", () => {
+  let lab: Lab;
+  let host: Instance;
+  let failed: Instance;
+  let tarball: Tarball;
+  const bundle = agentBundle();
+  const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "rootless" }, { runnersPerHost: 2 });
+
+  beforeAll(async () => {
+    lab = await Lab.start({ asgName: "rf-boot-pool", bucket: "rf-boot-pool", tag: "b" });
+    tarball = runnerTarball(lab.dir);
+    await lab.putRelease("2.336.0", tarball);
+    const agent = await lab.putAgent(bundle.code);
+
+    // A host whose agent bundle does not match the pinned checksum: the install must fail loudly.
+    failed = lab.instance("rf-bad", pool, lab.wiring({ key: agent.key, sha256: "f".repeat(64) }));
+    failed.boot();
+    await failed.waitFor(/Cloud-init v\. .* finished/, 180_000);
+    await failed.stop();
+
+    host = lab.instance("rf-host", pool, lab.wiring(agent));
+    host.boot();
+    await host.waitFor(INSTALLED, 180_000);
+  }, 15 * 60_000);
+
+  afterAll(async () => {
+    await lab?.close();
+  }, 120_000);
+
+  it("installs offline: nothing is missing from a prepared image, so the package manager never runs", () => {
+    expect(host.lines.some((l) => /runner-fleet-install: step=finished/.test(l.text)), host.tail(60)).toBe(true);
+    const steps = installSteps(host);
+    expect(Object.keys(steps)).toEqual(["checks", "packages", "hidepid", "fetch", "node", "agent", "docker", "start-agent", "finished"]);
+    expect(host.lines.filter((l) => /runner-fleet-install: installing|apt-get|Reading package lists/.test(l.text))).toEqual([]);
+  });
+
+  it("runs the agent on the runner tarball's glibc Node, both root-owned, both checked", async () => {
+    const r = await host.exec(["stat", "-c", "%U:%G %a %n", "/usr/local/lib/runner-fleet", "/usr/local/lib/runner-fleet/node", "/usr/local/lib/runner-fleet/agent.js"]);
+    expect(r.stdout.trim().split("\n")).toEqual([
+      "root:root 755 /usr/local/lib/runner-fleet",
+      "root:root 755 /usr/local/lib/runner-fleet/node",
+      "root:root 644 /usr/local/lib/runner-fleet/agent.js",
+    ]);
+    expect(sha(readFileSync(`${host.root}/usr/local/lib/runner-fleet/node`))).toBe(tarball.nodeSha256);
+    expect(sha(readFileSync(`${host.root}/usr/local/lib/runner-fleet/agent.js`))).toBe(bundle.sha256);
+    expect((await host.exec(["/usr/local/lib/runner-fleet/node", "-e", "process.stdout.write(process.version)"])).stdout).toBe(process.version);
+    expect(readdirSync(`${host.root}/var/tmp`).filter((f) => f.startsWith("runner-fleet-install."))).toEqual([]);
+  });
+
+  it("mounts /proc with hidepid=2 now and at every boot: another user's processes are invisible", async () => {
+    expect((await host.exec(["findmnt", "-no", "OPTIONS", "/proc"])).stdout).toMatch(/hidepid=(2|invisible)/);
+    expect(host.read("etc/fstab")).toMatch(/^proc \/proc proc defaults,hidepid=2 0 0$/m);
+    const visible = async (user?: string): Promise<number> => {
+      const r = await host.exec(["sh", "-c", "ps -e -o user= | grep -vc \"^$(id -un)\\$\" || true"], user ? { user } : {});
+      return Number(r.stdout.trim());
+    };
+    expect(await visible()).toBeGreaterThan(0);
+    expect(await visible("nobody")).toBe(0);
+  });
+
+  it("refuses IMDS to every user but root, and the rule does not pile up across agent starts", async () => {
+    const token = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5", "-X", "PUT", "-H", "X-aws-ec2-metadata-token-ttl-seconds: 60", "http://169.254.169.254/latest/api/token"];
+    expect((await host.exec(token)).stdout).toBe("200");
+    const nobody = await host.exec(token, { user: "nobody" });
+    expect(nobody.code).toBe(7);
+    expect(nobody.stdout).toBe("000");
+    await host.exec(["/usr/local/sbin/runner-fleet-firewall"]);
+    const rules = (await host.exec(["iptables", "-S", "OUTPUT"])).stdout.split("\n").filter((l) => l.includes("169.254.169.254"));
+    expect(rules).toEqual(["-A OUTPUT -d 169.254.169.254/32 -m owner ! --uid-owner 0 -j REJECT --reject-with icmp-port-unreachable"]);
+  });
+
+  it("leaves the root docker daemon off for rootless slots and puts dockerd-rootless.sh on PATH", async () => {
+    const r = await host.exec(["sh", "-c", "systemctl is-enabled docker.service docker.socket; for c in dockerd-rootless.sh rootlesskit newuidmap newgidmap; do command -v $c; done"]);
+    expect(r.stdout.trim().split("\n")).toEqual(["disabled", "disabled", "/usr/local/bin/dockerd-rootless.sh", "/usr/bin/rootlesskit", "/usr/bin/newuidmap", "/usr/bin/newgidmap"]);
+    // The image's docker.io started the root daemon at boot (it fails in the container, lacking
+    // privileges nspawn withholds); the install stopped it either way.
+    expect((await host.exec(["systemctl", "is-active", "docker.service", "docker.socket"])).stdout.trim().split("\n")).not.toContain("active");
+  });
+
+  it("reports a failed install to the broker as the instance role, and cloud-init shows the failure", () => {
+    const failedAt = failed.lines.find((l) => /runner-fleet-install: FAILED/.test(l.text));
+    expect(failedAt?.text, failed.tail(60)).toMatch(/FAILED in agent bundle: SHA-256 mismatch \(exit 1\)/);
+    expect(failed.lines.some((l) => /Failed to run module scripts-user|scripts-user.*failed/i.test(l.text))).toBe(true);
+    expect(reports(lab.broker)).toContainEqual({ v: 1, action: "report", pool: pool.name, event: "install-failed", detail: "agent bundle: SHA-256 mismatch (exit 1)" });
+    expect(lab.broker.refused).toEqual([]);
+  });
+});
