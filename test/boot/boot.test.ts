@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
 import { hasMoto } from "../helpers/moto";
 import { prerequisite } from "../helpers/env";
 import { poolOf } from "../helpers/host-pools";
 import { reports } from "./broker-recorder";
-import type { Instance } from "./container";
+import type { ExecResult, Instance } from "./container";
 import { runnerTarball, RUNNER_UPSTREAM, type Tarball } from "./fixture";
 import { installSteps, Lab } from "./harness";
 import { bootTools } from "./rootfs";
@@ -22,6 +22,30 @@ function canBoot(): boolean {
   if (!prerequisite("../shared/upstream/actions-runner-2.336.0", existsSync(RUNNER_UPSTREAM), `looked in ${RUNNER_UPSTREAM}`)) return false;
   return hasMoto();
 }
+
+/**
+ * What a slot's job does with docker, run as an ordinary user with subordinate ids: its own
+ * rootless daemon (the one the agent gives each slot), a container, a build, and a container
+ * asking IMDS for a token. The unit it runs in ends the daemon with it.
+ */
+const DOCKER_PROBE = String.raw`#!/bin/sh
+set -eu
+x=/var/tmp/xdg-$(id -u); mkdir -p "$x"; chmod 700 "$x"
+(XDG_RUNTIME_DIR=$x dockerd-rootless.sh > "$x/log" 2>&1 &)
+for _ in $(seq 1 120); do [ -S "$x/docker.sock" ] && break; sleep 0.5; done
+export DOCKER_HOST=unix://$x/docker.sock
+if ! docker image inspect rf/busybox >/dev/null 2>&1; then
+  d=$(mktemp -d); mkdir -p "$d/bin"; cp /bin/busybox "$d/bin/"
+  for t in sh echo cat nc printf head sleep; do ln -s busybox "$d/bin/$t"; done
+  tar -C "$d" -c . | docker import - rf/busybox >/dev/null
+  printf 'FROM rf/busybox
+RUN echo built-in-a-build > /built
+' > "$d/Dockerfile"
+  docker build -q -t rf/built "$d" >/dev/null
+fi
+docker run --rm rf/built cat /built
+docker run --rm rf/busybox sh -c '(printf "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\nX-aws-ec2-metadata-token-ttl-seconds: 5\r\nConnection: close\r\n\r\n"; sleep 3) | nc -w 5 169.254.169.254 80 | head -n 1; echo imds-probe-done'
+`;
 
 const sha = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
 const INSTALLED = /runner-fleet-install: (step=finished|FAILED)/;
@@ -104,6 +128,28 @@ describe.runIf(canBoot())("a host booted from the program's user-data", () => {
     // privileges nspawn withholds); the install stopped it either way.
     expect((await host.exec(["systemctl", "is-active", "docker.service", "docker.socket"])).stdout.trim().split("\n")).not.toContain("active");
   });
+
+  it("gives a non-root user rootless docker (containers and builds) whose containers cannot reach IMDS", async () => {
+    writeFileSync(`${host.root}/var/tmp/rf-docker-probe.sh`, DOCKER_PROBE, { mode: 0o755 });
+    expect((await host.exec(["useradd", "--create-home", "rf-probe"])).code).toBe(0);
+    const probe = (): Promise<ExecResult> => host.exec(["/var/tmp/rf-docker-probe.sh"], { user: "rf-probe", timeoutMs: 180_000 });
+    const fenced = await probe();
+    expect(fenced.stdout, fenced.stderr).toContain("built-in-a-build\n");
+    expect(fenced.stdout).toContain("imds-probe-done");
+    expect(fenced.stdout).not.toMatch(/HTTP\/1\.[01] 200/);
+    // Without the firewall the same container gets a token: the check above can fail. (The agent
+    // unit is stopped meanwhile: every start of it puts the rule back.)
+    const rule = ["OUTPUT", "-d", "169.254.169.254/32", "-m", "owner", "!", "--uid-owner", "0", "-j", "REJECT"];
+    await host.exec(["systemctl", "stop", "runner-fleet-agent.service"]);
+    expect((await host.exec(["iptables", "-D", ...rule])).code).toBe(0);
+    try {
+      expect((await probe()).stdout).toMatch(/HTTP\/1\.[01] 200/);
+    } finally {
+      await host.exec(["/usr/local/sbin/runner-fleet-firewall"]);
+      await host.exec(["systemctl", "start", "runner-fleet-agent.service"]);
+    }
+    expect((await host.exec(["iptables", "-C", ...rule])).code).toBe(0);
+  }, 600_000);
 
   it("reports a failed install to the broker as the instance role, and cloud-init shows the failure", () => {
     const failedAt = failed.lines.find((l) => /runner-fleet-install: FAILED/.test(l.text));

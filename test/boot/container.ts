@@ -54,9 +54,14 @@ export class Instance {
   }
 
   /**
-   * `--register=no --keep-unit`: there is no system bus on this machine (DESIGN.md §6).
-   * CAP_NET_ADMIN: nspawn grants it only with --private-network; the namespace is the test's own,
-   * so the container's iptables (the IMDS firewall) can only touch that namespace.
+   * `--register=no --keep-unit`: there is no system bus on this machine (DESIGN.md §6). What an EC2
+   * instance has and nspawn withholds, given back only as far as the tests need it:
+   * - CAP_NET_ADMIN (nspawn grants it only with --private-network): the IMDS firewall's iptables;
+   *   the namespace is the test's own, so rules touch nothing else.
+   * - /proc/sys/net writable (SYSTEMD_NSPAWN_API_VFS_WRITABLE=network): a rootless dockerd sets
+   *   ip_forward in its own network namespace.
+   * - the keyring system calls (@keyring, refused by nspawn's seccomp filter): runc gives every
+   *   container a session keyring.
    */
   boot(): void {
     if (this.proc) throw new Error(`${this.name} is already running`);
@@ -65,8 +70,8 @@ export class Instance {
     this.bootedAt = Date.now();
     const p = spawn(
       "systemd-nspawn",
-      ["-D", this.root, "--boot", "--register=no", "--keep-unit", `--network-namespace-path=${this.net.containerPath}`, "--capability=CAP_NET_ADMIN", `--machine=${this.name}`, "--console=read-only"],
-      { stdio: ["ignore", "pipe", "pipe"] },
+      ["-D", this.root, "--boot", "--register=no", "--keep-unit", `--network-namespace-path=${this.net.containerPath}`, "--capability=CAP_NET_ADMIN", "--system-call-filter=@keyring", `--machine=${this.name}`, "--console=read-only"],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: "network" } },
     );
     const onData = (d: Buffer): void => this.take(d.toString());
     p.stdout.on("data", onData);

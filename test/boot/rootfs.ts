@@ -15,8 +15,8 @@ export const SUITE = "bookworm";
 
 /** What debootstrap installs itself (DESIGN.md §6: the recipe measured on this machine). */
 const BASE = ["systemd", "systemd-sysv", "dbus", "iproute2", "iptables", "curl", "ca-certificates"];
-/** Beyond our install's packages: what the test itself runs inside the container. */
-const TEST_TOOLS = ["cloud-init", "procps", "psmisc"];
+/** Beyond our install's packages: what the test itself runs inside the container (busybox-static: an image for docker, built offline). */
+const TEST_TOOLS = ["cloud-init", "procps", "psmisc", "busybox-static"];
 
 export interface Mirror {
   uri: string;
@@ -103,6 +103,9 @@ rm -f "$tmp/var/lib/dbus/machine-id"
 # The agent's journal lines go to the console the test reads.
 mkdir -p "$tmp/etc/systemd/journald.conf.d"
 printf '[Journal]\\nForwardToConsole=yes\\nMaxLevelConsole=info\\nTTYPath=/dev/console\\n' > "$tmp/etc/systemd/journald.conf.d/console.conf"
+# udev gives an EC2 instance /dev/net/tun 0666 (rootless docker's slirp4netns opens it as the
+# slot's user); a container has no udev and nspawn makes the node 0600.
+printf 'z /dev/net/tun 0666 - - -\n' > "$tmp/etc/tmpfiles.d/runner-fleet-test-tun.conf"
 # Nothing in the root should wait for a network it will not get.
 chroot "$tmp" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
 echo ${SUITE} > "$tmp/.runner-fleet-rootfs"
