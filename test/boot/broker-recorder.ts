@@ -11,6 +11,8 @@ import type { Creds } from "./aws";
 export interface BrokerCall {
   at: number;
   body: BrokerRequest;
+  /** Whether the broker answered it with success (a JIT config issued, a report accepted). */
+  ok: boolean;
 }
 
 export interface BrokerRecorder {
@@ -49,10 +51,15 @@ export async function startBrokerRecorder(o: { region: string; creds: Creds }): 
       } catch {
         return refuse("body is not JSON");
       }
-      calls.push({ at: Date.now(), body });
-      res.writeHead(200, { "content-type": "application/json" });
-      if (body.action === "report") return res.end(JSON.stringify({ v: 1, accepted: true }));
-      return res.end(JSON.stringify({ v: 1, error: { code: "bad-request", message: "recorder answers reports only", retryable: false } }));
+      const ok = body.action === "report";
+      calls.push({ at: Date.now(), body, ok });
+      if (ok) {
+        res.writeHead(200, { "content-type": "application/json" });
+        return res.end(JSON.stringify({ v: 1, accepted: true }));
+      }
+      const refusal: BrokerError = { v: 1, error: { code: "bad-request", message: "this recorder answers reports only", retryable: false } };
+      res.writeHead(400, { "content-type": "application/json" });
+      return res.end(JSON.stringify(refusal));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
