@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ import { reports } from "./broker-recorder";
 import type { ExecResult, Instance } from "./container";
 import { runnerTarball, RUNNER_UPSTREAM, type Tarball } from "./fixture";
 import { installSteps, Lab } from "./harness";
-import { bootTools } from "./rootfs";
+import { bootTools, TEST_REPO, TEST_REPO_PACKAGES } from "./rootfs";
 
 /**
  * The program's real user-data booted for real: a Debian 12 root under systemd-nspawn, cloud-init
@@ -64,8 +65,12 @@ describe.runIf(canBoot())("a host booted from the program's user-data", () => {
     await lab.putRelease("2.336.0", tarball);
     const agent = await lab.putAgent(bundle.code);
 
-    // A host whose agent bundle does not match the pinned checksum: the install must fail loudly.
+    // A host whose image lacks two packages (one of an alternatives group) that a local
+    // repository offers, and whose agent bundle does not match the pinned checksum: the install
+    // must install exactly those two, then fail loudly.
     failed = lab.instance("rf-bad", pool, lab.wiring({ key: agent.key, sha256: "f".repeat(64) }));
+    execFileSync("chroot", [failed.root, "dpkg", "--purge", ...TEST_REPO_PACKAGES], { stdio: "ignore" });
+    writeFileSync(`${failed.root}/etc/apt/sources.list`, `deb [trusted=yes] file:${TEST_REPO} ./\n`);
     failed.boot();
     await failed.waitFor(/Cloud-init v\. .* finished/, 180_000);
     await failed.stop();
@@ -150,6 +155,14 @@ describe.runIf(canBoot())("a host booted from the program's user-data", () => {
     }
     expect((await host.exec(["iptables", "-C", ...rule])).code).toBe(0);
   }, 600_000);
+
+  it("installs what an image lacks, and only that, choosing among alternatives in order", () => {
+    expect(failed.lines.filter((l) => /runner-fleet-install: installing/.test(l.text)).map((l) => l.text.replace(/^.*runner-fleet-install: /, ""))).toEqual([
+      "installing liblttng-ust1 slirp4netns",
+    ]);
+    const status = readFileSync(`${failed.root}/var/lib/dpkg/status`, "utf8");
+    for (const p of TEST_REPO_PACKAGES) expect(status).toMatch(new RegExp(`^Package: ${p}\nStatus: install ok installed$`, "m"));
+  });
 
   it("reports a failed install to the broker as the instance role, and cloud-init shows the failure", () => {
     const failedAt = failed.lines.find((l) => /runner-fleet-install: FAILED/.test(l.text));

@@ -12,6 +12,9 @@ import { DEBIAN_ROOT_NEEDS } from "../../components/aws/host-packages";
  */
 export const CACHE_DIR = process.env.RUNNER_FLEET_CACHE ?? "/var/cache/runner-fleet";
 export const SUITE = "bookworm";
+/** Inside the root: a flat apt repository holding the .debs of TEST_REPO_PACKAGES. */
+export const TEST_REPO = "/var/lib/runner-fleet-test-repo";
+export const TEST_REPO_PACKAGES = ["liblttng-ust1", "slirp4netns"];
 
 /** What debootstrap installs itself (DESIGN.md §6: the recipe measured on this machine). */
 const BASE = ["systemd", "systemd-sysv", "dbus", "iproute2", "iptables", "curl", "ca-certificates"];
@@ -93,6 +96,19 @@ chroot "$tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-inst
   || { tail -n 40 "$final.apt.log" >&2; exit 1; }
 rm -f "$final.apt.log"
 umount "$tmp/proc"
+# A local repository with two of our packages, for the test of the install's missing-package path
+# (the container has no route to Debian's mirrors): one plain, one of an alternatives group.
+repo="$tmp${TEST_REPO}"
+mkdir -p "$repo"
+cp "$tmp"/var/cache/apt/archives/slirp4netns_*.deb "$tmp"/var/cache/apt/archives/liblttng-ust1_*.deb "$repo/"
+(
+  cd "$repo"
+  for d in *.deb; do
+    dpkg-deb -f "$d"
+    printf 'Filename: ./%s\nSize: %s\nSHA256: %s\n\n' "$d" "$(stat -c %s "$d")" "$(sha256sum "$d" | cut -d' ' -f1)"
+  done > Packages
+  printf 'Suite: ./\nSHA256:\n %s %s Packages\n' "$(sha256sum Packages | cut -d' ' -f1)" "$(stat -c %s Packages)" > Release
+)
 chroot "$tmp" apt-get clean
 rm -f "$tmp/usr/sbin/policy-rc.d" "$tmp/etc/resolv.conf"
 # cloud-init reads only the NoCloud seed the test writes (else it probes for clouds and waits).
