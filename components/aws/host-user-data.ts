@@ -75,6 +75,7 @@ export function agentConfig(pool: HostPoolModel, w: HostWiring): AgentConfig {
     workMaxAgeHours: c.workMaxAgeHours,
     tickSeconds: 5,
     endpoints,
+    ...(w.lifecycleHookName ? { warmPool: { hookName: w.lifecycleHookName } } : {}),
     ...w.agentTuning,
   };
 }

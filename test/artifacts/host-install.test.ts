@@ -53,6 +53,8 @@ describe("host user-data", () => {
     }
     const warm = agentConfig(poolOf(SHAPES[0]!, { idleTimeoutMinutes: 7, ephemeral: false }), { ...WIRING, endpoints: { imds: "http://10.0.0.1", s3: "http://10.0.0.1:9000" } });
     expect(warm).toMatchObject({ slots: 4, ephemeral: false, idleTimeoutSeconds: 420, endpoints: { imds: "http://10.0.0.1", s3: "http://10.0.0.1:9000" } });
+    expect(warm.warmPool).toBeUndefined();
+    expect(agentConfig(poolOf(SHAPES[0]!), { ...WIRING, lifecycleHookName: "runner-fleet-prod-p-launch" }).warmPool).toEqual({ hookName: "runner-fleet-prod-p-launch" });
   });
 
   it("runs the installer once, which fetches from the pool bucket (test endpoints path-style)", () => {
