@@ -112,6 +112,9 @@ fi`;
 }
 
 /**
+ * Keys read from the manifest are held to plain characters before use: curl's SigV4 signer (7.88
+ * on Debian 12, 8.5 on Ubuntu 24.04) mis-signs some paths (':', '*'; curl issues 7559, 18423).
+ *
  * First boot, as root under cloud-init: OS packages (only missing ones), /proc with hidepid=2, the
  * agent's Node from the mirrored runner tarball and the agent bundle from the pool bucket (both
  * SHA-256 checked, fetched with the instance role: curl's SigV4, no AWS CLI), docker per the
