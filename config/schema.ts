@@ -114,6 +114,11 @@ export const nodeGroupSchema = z
     labels: z.record(z.string(), z.string()).default({}),
     taints: z.array(taint).default([]),
     /**
+     * Only for privileged runner sets (dind, hostPath caches): the group is tainted and labelled
+     * runner-fleet/privileged, those sets select it, and the ARC controller and listeners never run there.
+     */
+    privileged: z.boolean().default(false),
+    /**
      * 1 keeps pods off the instance metadata service (and the node role's credentials); the EBS
      * CSI driver authenticates through IRSA, so nothing here needs 2. Raise it only with a reason.
      */

@@ -43,8 +43,11 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
       `${RELEASE} arc-controller <- arc`,
       "runner-fleet:arc:RunnerNamespace arc-runners <- null",
       "kubernetes:core/v1:Namespace arc-runners <- arc-runners",
-      "runner-fleet:secrets:GithubCredentials github-credentials <- null",
-      "kubernetes:core/v1:Secret github-credentials <- github-credentials",
+      // hostPath caches on kind need privilege: the seed's sets live in a namespace of their own.
+      "runner-fleet:arc:RunnerNamespace arc-runners-privileged <- null",
+      "kubernetes:core/v1:Namespace arc-runners-privileged <- arc-runners-privileged",
+      "runner-fleet:secrets:GithubCredentials github-credentials-privileged <- null",
+      "kubernetes:core/v1:Secret github-credentials-privileged <- github-credentials-privileged",
       "runner-fleet:arc:RunnerScaleSet rubionic <- null",
       `${RELEASE} rubionic-1 <- rubionic`,
       `${RELEASE} rubionic-2 <- rubionic`,
@@ -78,7 +81,7 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
   });
 
   it("keeps the token secret: only in the Secret's data, and only as a secret", () => {
-    expect(whereCanary(dev, secrets.token)).toEqual([{ at: "kubernetes:core/v1:Secret::github-credentials.stringData", secret: true }]);
+    expect(whereCanary(dev, secrets.token)).toEqual([{ at: "kubernetes:core/v1:Secret::github-credentials-privileged.stringData", secret: true }]);
     const doc = JSON.stringify(renderDocument(dev));
     expect(doc).not.toContain(secrets.token);
     expect(doc).toContain('"stringData": "[secret]"'.replace(": ", ":"));
@@ -125,6 +128,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     expect(groups.map((g) => [g.nodeGroupName, g.amiType])).toEqual([
       ["runner-fleet-prod-amd64", "AL2023_x86_64_STANDARD"],
       ["runner-fleet-prod-graviton", "AL2023_ARM_64_STANDARD"],
+      ["runner-fleet-prod-amd64-privileged", "AL2023_x86_64_STANDARD"],
     ]);
     expect(groups[0]!.instanceTypes.every((t) => !/^[a-z]+\d+g/.test(t))).toBe(true);
     expect(groups[1]!.instanceTypes.every((t) => /^[a-z]+\d+g/.test(t))).toBe(true);
@@ -176,7 +180,9 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     expect(rub.tolerations).toEqual([{ key: "runner-fleet/arch", operator: "Equal", value: "arm64", effect: "NoSchedule" }]);
     const org = values(one(prod, RELEASE, "org-builders-1")).template.spec as Values["template"]["spec"] & { tolerations?: unknown };
     expect(org.nodeSelector["kubernetes.io/arch"]).toBe("amd64");
-    expect(org.tolerations).toBeUndefined();
+    // dind: only on the privileged amd64 group, which it alone tolerates.
+    expect(org.nodeSelector["runner-fleet/privileged"]).toBe("true");
+    expect(org.tolerations).toEqual([{ key: "runner-fleet/privileged", operator: "Equal", value: "true", effect: "NoSchedule" }]);
   });
 
   it("exports the cluster facts an operator needs, the kubeconfig only as a secret", () => {
@@ -185,7 +191,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     expect(prod.outputs.eks).toMatchObject({
       endpoint: expect.stringMatching(/^https:\/\//),
       oidcProviderArn: expect.stringMatching(/^arn:aws:iam::\d{12}:oidc-provider\//),
-      nodeGroups: ["runner-fleet-prod-amd64", "runner-fleet-prod-graviton"],
+      nodeGroups: ["runner-fleet-prod-amd64", "runner-fleet-prod-amd64-privileged", "runner-fleet-prod-graviton"],
       storageClass: "gp3",
     });
   });
@@ -195,6 +201,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     expect(whereCanary(prod, secrets.privateKey.split("\n")[1]!)).toEqual([
       { at: "aws:secretsmanager/secretVersion:SecretVersion::github-credential.secretString", secret: true },
       { at: "kubernetes:core/v1:Secret::github-credentials.stringData", secret: true },
+      { at: "kubernetes:core/v1:Secret::github-credentials-privileged.stringData", secret: true },
     ]);
     expect(JSON.stringify(renderDocument(prod))).not.toContain("canary");
   });

@@ -1,22 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../config/errors";
-import { parseStackConfig } from "../../config/load";
-import { baseConfig, FAKE_PEM, sourceFrom, TOKEN, type SourceOptions } from "../helpers/config";
+import { configErrorLines, baseConfig, FAKE_PEM, TOKEN } from "../helpers/config";
 import { REPO } from "../helpers/env";
 
 type Cfg = Record<string, unknown>;
 
-function errorLines(cfg: Cfg, opts: SourceOptions): string[] {
-  try {
-    parseStackConfig(sourceFrom(cfg, opts));
-  } catch (e) {
-    if (ConfigError.isConfigError(e)) return [...e.lines];
-    throw e;
-  }
-  return [];
-}
+const errorLines = configErrorLines;
 
 interface Operation {
   description?: string;

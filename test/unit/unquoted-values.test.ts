@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ConfigError } from "../../config/errors";
-import { parseStackConfig } from "../../config/load";
 import { plainScalarProblem } from "../../config/plain-scalar";
-import { baseConfig, sourceFrom, TOKEN } from "../helpers/config";
+import { configErrorLines, baseConfig } from "../helpers/config";
 
 /**
  * The lines of ARC's chart that write our values unquoted, verbatim from actions/actions-runner-controller
@@ -28,15 +26,7 @@ function renderSpec(v: { githubConfigUrl: string; runnerGroup: string }): Record
   return (parse(text) as { spec: Record<string, unknown> }).spec;
 }
 
-function errorLines(cfg: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(sourceFrom(cfg, { secrets: TOKEN }));
-  } catch (e) {
-    if (ConfigError.isConfigError(e)) return [...e.lines];
-    throw e;
-  }
-  return [];
-}
+const errorLines = configErrorLines;
 
 const withGroup = (group: string): Record<string, unknown> => {
   const c = baseConfig();
