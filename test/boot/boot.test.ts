@@ -171,4 +171,17 @@ describe.runIf(canBoot())("a host booted from the program's user-data", () => {
     expect(reports(lab.broker)).toContainEqual({ v: 1, action: "report", pool: pool.name, event: "install-failed", detail: "agent bundle: SHA-256 mismatch (exit 1)" });
     expect(lab.broker.refused).toEqual([]);
   });
+
+  // Last: it restarts the host. A warm pool's stopped instance starts from the same disk.
+  it("started again from the same disk, skips the install and keeps hidepid and the IMDS firewall", async () => {
+    await host.stop();
+    host.boot();
+    await host.waitFor(/Cloud-init v\. .* finished/, 120_000);
+    await host.waitFor(/Started runner-fleet-agent\.service/, 60_000);
+    expect(host.lines.filter((l) => /runner-fleet-install:/.test(l.text))).toEqual([]);
+    expect((await host.exec(["findmnt", "-no", "OPTIONS", "/proc"])).stdout).toMatch(/hidepid=(2|invisible)/);
+    const rules = (await host.exec(["iptables", "-S", "OUTPUT"])).stdout.split("\n").filter((l) => l.includes("169.254.169.254"));
+    expect(rules).toEqual(["-A OUTPUT -d 169.254.169.254/32 -m owner ! --uid-owner 0 -j REJECT --reject-with icmp-port-unreachable"]);
+    expect((await host.exec(["systemctl", "is-enabled", "runner-fleet-agent.service", "docker.service"])).stdout.trim().split("\n")).toEqual(["enabled", "disabled"]);
+  }, 240_000);
 });
