@@ -135,7 +135,6 @@ export function composeHostPools(
     const p = pool.config;
     const hp = new HostPool(pool.name, {
       pool,
-      secretArn: secret.arn,
       agent: { objectArn: agent.objectArn, s3Uri: agent.s3Uri, sha256: agent.sha256 },
       bucket: { name: bucket.bucket, arn: bucket.arn },
       broker: { functionName: controlPlane.brokerFunctionName, functionArn: controlPlane.brokerFunctionArn, url: controlPlane.brokerUrl },

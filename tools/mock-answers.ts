@@ -76,6 +76,8 @@ export function computedState(type: string, name: string, inputs: Dict, region: 
       return { ...state, arn: `arn:${partitionOf(region).partition}:lambda:${region}:${OFFLINE_ACCOUNT}:function:${physical}` };
     case "aws:lambda/functionUrl:FunctionUrl":
       return { ...state, functionUrl: `https://${createHash("sha256").update(String(inputs.functionName)).digest("hex").slice(0, 32)}.lambda-url.${region}.on.aws/` };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { ...state, arn: `arn:${partitionOf(region).partition}:events:${region}:${OFFLINE_ACCOUNT}:rule/${physical}` };
     case "aws:cloudwatch/logGroup:LogGroup":
       return { ...state, arn: `arn:${partitionOf(region).partition}:logs:${region}:${OFFLINE_ACCOUNT}:log-group:${physical}` };
     default:

@@ -6,7 +6,7 @@ import type { HostPoolModel } from "../../config/host-model";
 import type { AwsContext } from "./aws-context";
 import { asgArn, hostPolicy, hostTrust } from "./host-policies";
 import { amiParameter, rootDevice } from "./host-scripts";
-import { hostUserData } from "./host-user-data";
+import { hostUserData, type HostWiring } from "./host-user-data";
 import { managedPolicy } from "./policy-document";
 import { LAUNCH_HOOK } from "../../config/host-model";
 import { shortHash } from "../../config/names";
@@ -16,8 +16,6 @@ export const PUBLIC_IP_TAG = "runner-fleet:public-ip";
 
 export interface HostPoolArgs {
   pool: HostPoolModel;
-  /** Still handed to the user-data until host-boot drops it; no host policy grants reading it. */
-  secretArn: pulumi.Input<string>;
   agent: { objectArn: pulumi.Input<string>; s3Uri: pulumi.Input<string>; sha256: string };
   /** The pool bucket: the runner mirror hosts install from. */
   bucket: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
@@ -119,11 +117,10 @@ export class HostPool extends pulumi.ComponentResource {
 
     const publicIp = c.publicIp ?? c.subnetIds === undefined;
     const userData = pulumi
-      .all([args.secretArn, region, args.agent.s3Uri, args.broker.url, args.bucket.name, args.aws.dnsSuffix])
-      .apply(([secretArn, r, agentS3Uri, brokerUrl, bucket, dnsSuffix]) => {
-        // What the host needs from this stack; host-boot's user-data decides how it is written.
-        const wiring = {
-          secretArn,
+      .all([region, args.agent.s3Uri, args.broker.url, args.bucket.name, args.aws.dnsSuffix])
+      .apply(([r, agentS3Uri, brokerUrl, bucket, dnsSuffix]) => {
+        // What the host needs from this stack, and no secret: hosts never hold the credential.
+        const wiring: HostWiring = {
           region: r,
           agentS3Uri,
           agentSha256: args.agent.sha256,
