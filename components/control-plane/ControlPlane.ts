@@ -143,7 +143,9 @@ export class ControlPlane extends pulumi.ComponentResource {
     const mirror: MirrorEvent = { action: "mirror" };
     new aws.lambda.Invocation(`${name}-mirror`, { functionName: broker.name, input: JSON.stringify(mirror), triggers: { code: bundle.sha256 } }, { parent: this, dependsOn: [policy] });
 
-    this.alarmNames = args.pools.map(
+    // By name, so reordering pools in the stack file changes no output.
+    const byName = [...args.pools].sort((a, b) => a.name.localeCompare(b.name));
+    this.alarmNames = byName.map(
       (pool) =>
         new aws.cloudwatch.MetricAlarm(`${name}-${pool.name}-job-wait`, { ...jobWaitAlarm(args.fleet, pool), tags }, parent).name,
     );

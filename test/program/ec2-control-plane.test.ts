@@ -222,8 +222,8 @@ describe("the prod control plane", () => {
     for (const f of byType(prod, "aws:lambda/function:Function")) expect((inputs(f).loggingConfig as { logGroup: string }).logGroup).toBe(logs.name);
     const alarms = byType(prod, "aws:cloudwatch/metricAlarm:MetricAlarm").map(inputs);
     expect(alarms.map((a) => [a.namespace, a.metricName, a.dimensions, a.threshold])).toEqual([
-      [METRIC_NAMESPACE, METRICS.jobWait, { Fleet: "runner-fleet-prod", Pool: "kvm-x64" }, 600],
       [METRIC_NAMESPACE, METRICS.jobWait, { Fleet: "runner-fleet-prod", Pool: "graviton-builders" }, 600],
+      [METRIC_NAMESPACE, METRICS.jobWait, { Fleet: "runner-fleet-prod", Pool: "kvm-x64" }, 600],
       ["AWS/Lambda", "Errors", { FunctionName: "control-plane-listener" }, 0],
     ]);
   });
