@@ -1,0 +1,36 @@
+import type { Options } from "./inputs";
+import { withLock } from "./lock";
+import { mirrorFor, pin, prepareCacheDirs, resolveTarget, sweepJobRefs, updateMirror } from "./mirror";
+import { endGroup, group, info, saveState } from "./runner";
+import { addWorktree } from "./worktree";
+
+/**
+ * The warm path: update the mirror under its lock (the only step jobs on one cache take in turn),
+ * pin the commit, then add this job's worktree outside the lock.
+ */
+export async function warmCheckout(o: Options & { cacheDir: string }, key: string): Promise<{ sha: string; ref: string }> {
+  const m = mirrorFor(o);
+  prepareCacheDirs(m);
+  // Saved before anything can fail: the post step runs whatever happens here and cleans up after it.
+  for (const [k, v] of Object.entries({ mode: "worktree", mirror: m.dir, lock: m.lock, key, path: o.path, workspace: o.workspace, cacheDir: o.cacheDir, maxAgeDays: String(o.maxAgeDays), lockTimeoutSeconds: String(o.lockTimeoutSeconds) })) {
+    saveState(k, v);
+  }
+  group(`Updating the mirror of ${m.label} in ${m.dir}`);
+  const asked = Date.now();
+  let target: { sha: string; ref: string };
+  try {
+    target = await withLock(m.lock, o.lockTimeoutSeconds, async () => {
+      info(`mirror lock taken after ${Date.now() - asked} ms`);
+      await updateMirror(m);
+      await sweepJobRefs(m.dir);
+      const t = await resolveTarget(m, o.target, key);
+      await pin(m.dir, key, t.sha, o.path);
+      return t;
+    });
+  } finally {
+    endGroup();
+  }
+  const admin = await addWorktree(m.dir, o.path, target.sha);
+  info(`worktree ${admin} of ${m.dir} at ${o.path}`);
+  return target;
+}
