@@ -21,7 +21,9 @@ export async function warmCheckout(o: Options & { cacheDir: string }, key: strin
   try {
     target = await withLock(m.lock, o.lockTimeoutSeconds, async () => {
       info(`mirror lock taken after ${Date.now() - asked} ms`);
+      const t0 = Date.now();
       await updateMirror(m);
+      info(`mirror updated in ${Date.now() - t0} ms`);
       await sweepJobRefs(m.dir);
       const t = await resolveTarget(m, o.target, key);
       await pin(m.dir, key, t.sha, o.path);
@@ -30,7 +32,8 @@ export async function warmCheckout(o: Options & { cacheDir: string }, key: strin
   } finally {
     endGroup();
   }
+  const t1 = Date.now();
   const admin = await addWorktree(m.dir, o.path, target.sha);
-  info(`worktree ${admin} of ${m.dir} at ${o.path}`);
+  info(`worktree ${admin} of ${m.dir} added at ${o.path} in ${Date.now() - t1} ms`);
   return target;
 }
