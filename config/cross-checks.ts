@@ -3,7 +3,7 @@ import { githubArchLabel, type Arch } from "./arch";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { scaleSetNames } from "./names";
 import { clusterFacts, clusterIssues } from "./cluster-facts";
-import type { StackConfig } from "./schema";
+import { ENTERPRISE_APP_REFUSED, type StackConfig } from "./schema";
 
 type Path = (string | number)[];
 
@@ -38,6 +38,7 @@ export function crossCheck(cfg: StackConfig, ctx: z.RefinementCtx): void {
     if (t.githubUrl !== undefined && mainHost !== undefined && scope.host !== mainHost) {
       issue([...path, "githubUrl"], `must be on ${mainHost}, the host the credential in github.url is for (got ${scope.host})`);
     }
+    if (t.githubUrl !== undefined && scope.kind === "enterprise" && cfg.github.auth === "app") issue([...path, "githubUrl"], ENTERPRISE_APP_REFUSED);
     if (t.runnerGroup !== undefined && scope.kind === "repo") {
       issue([...path, "runnerGroup"], "runner groups exist only for organisation and enterprise URLs; a repository's runners have none");
     }

@@ -1,10 +1,10 @@
 import type { Arch } from "./arch";
-import { clusterFacts, type ClusterFacts, type Toleration } from "./cluster-facts";
+import { clusterFacts, setNeedsPrivilege, type ClusterFacts, type Toleration } from "./cluster-facts";
 import { prefixed } from "./cross-checks";
 import { isScopeError, parseGithubUrl, type GithubScope } from "./github-url";
-import { routingHint, scaleSetBase, scaleSetNames } from "./names";
+import { PRIVILEGED_NODE_LABEL, routingHint, scaleSetBase, scaleSetNames } from "./names";
 import type { ContainerMode, RunnerSetConfig, StackConfig } from "./schema";
-import { RUNNER_IMAGE } from "./versions";
+import { ARC_RUNNER_IMAGE } from "./versions";
 
 export type { Toleration } from "./cluster-facts";
 
@@ -30,6 +30,10 @@ export interface RunnerSetModel {
   scope: GithubScope;
   arch: Arch;
   tolerations: Toleration[];
+  /** dind or a hostPath cache: lives in the privileged namespace (and on EKS, privileged node groups only). */
+  privileged: boolean;
+  /** Node labels the runner pod must land on, beyond os and arch. */
+  nodeSelector: Record<string, string>;
   labels: string[];
   runnerGroup: string | undefined;
   minRunners: number;
@@ -65,25 +69,34 @@ export function runnerNamespace(cfg: StackConfig): string {
   return cfg.team === undefined ? cfg.arc.runnerNamespace : `${cfg.team}-runners`;
 }
 
+/** Privileged sets get a namespace of their own, so one dind set never relaxes Pod Security for the rest. */
+export function privilegedNamespace(cfg: StackConfig): string {
+  return `${runnerNamespace(cfg)}-privileged`;
+}
+
 export function runnerSetModel(cfg: StackConfig, facts: ClusterFacts, set: RunnerSetConfig): RunnerSetModel {
   const githubUrl = set.githubUrl ?? cfg.github.url;
   const name = prefixed(cfg.team, set.name);
   const workClass = set.workVolume.storageClass ?? facts.storageClass ?? facts.localStorageClass ?? "";
+  const privileged = setNeedsPrivilege(set, facts);
+  const onPrivilegedNodes = privileged && facts.type === "eks";
   return {
     key: set.name,
     name,
     githubUrl,
     scope: scopeOf(githubUrl),
     arch: set.arch,
-    tolerations: facts.tolerations[set.arch],
+    tolerations: onPrivilegedNodes ? (facts.privilegedTolerations?.[set.arch] ?? []) : facts.tolerations[set.arch],
+    privileged,
+    nodeSelector: onPrivilegedNodes ? { [PRIVILEGED_NODE_LABEL]: "true" } : {},
     // GitHub matches labels as a set: a sorted list keeps reordering from touching anything.
     labels: [...set.labels].sort(),
     runnerGroup: set.runnerGroup,
     minRunners: set.minRunners,
     maxRunners: set.maxRunners,
     containerMode: set.containerMode,
-    image: set.image ?? RUNNER_IMAGE,
-    namespace: runnerNamespace(cfg),
+    image: set.image ?? ARC_RUNNER_IMAGE,
+    namespace: privileged ? privilegedNamespace(cfg) : runnerNamespace(cfg),
     workVolume: set.containerMode === "kubernetes" ? { size: set.workVolume.size, storageClass: workClass } : undefined,
     instances: scaleSetNames(name, set.instances).map((n, i) => ({ index: i + 1, name: n, cache: cacheFor(facts, set, n) })),
     routingHint: routingHint(name, set.instances),

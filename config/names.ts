@@ -48,3 +48,10 @@ export function routingHint(fullName: string, instances: number): string {
  */
 export const CONTROLLER_SERVICE_ACCOUNT = "arc-gha-rs-controller";
 export const CONTROLLER_RELEASE = "arc";
+
+/**
+ * Node groups marked `privileged: true` carry this label and taint: only privileged runner sets
+ * (dind, hostPath caches) select and tolerate them, and the controller and listeners are kept off.
+ */
+export const PRIVILEGED_NODE_LABEL = "runner-fleet/privileged";
+export const PRIVILEGED_TAINT = { key: PRIVILEGED_NODE_LABEL, value: "true", effect: "NoSchedule" } as const;

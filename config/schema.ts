@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainScalarProblem } from "./plain-scalar";
 import { ARCHES, instanceTypeArch, type Arch } from "./arch";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { DNS1123_LABEL, DNS1123_MAX, MAX_INSTANCES } from "./names";
@@ -52,7 +53,12 @@ const labels = z
   })
   .default([]);
 
-const runnerGroup = z.string().min(1).max(255);
+/** A value ARC's chart writes unquoted into the AutoscalingRunnerSet: it must read back as itself. */
+const plainScalar = (s: string, ctx: z.RefinementCtx): void => {
+  const problem = plainScalarProblem(s);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+};
+const runnerGroup = z.string().min(1).max(255).superRefine(plainScalar);
 
 const instanceTypes = z
   .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, 'must be an EC2 instance type such as "c7g.2xlarge"'))
@@ -108,6 +114,11 @@ export const nodeGroupSchema = z
     labels: z.record(z.string(), z.string()).default({}),
     taints: z.array(taint).default([]),
     /**
+     * Only for privileged runner sets (dind, hostPath caches): the group is tainted and labelled
+     * runner-fleet/privileged, those sets select it, and the ARC controller and listeners never run there.
+     */
+    privileged: z.boolean().default(false),
+    /**
      * 1 keeps pods off the instance metadata service (and the node role's credentials); the EBS
      * CSI driver authenticates through IRSA, so nothing here needs 2. Raise it only with a reason.
      */
@@ -123,9 +134,13 @@ export const nodeGroupSchema = z
     checkRange(g.scaling, ctx, "scaling");
   });
 
+/** GitHub refuses App authentication on every enterprise runner endpoint (`enabledForGitHubApps: false`). */
+export const ENTERPRISE_APP_REFUSED =
+  "GitHub refuses GitHub App authentication on enterprise runner endpoints: use auth: token with a token that has the manage_runners:enterprise scope";
+
 export const githubSchema = z
   .strictObject({
-    url: z.string(),
+    url: z.string().superRefine(plainScalar),
     /** "platform": a team stack uses the credential its platform stack exports. */
     auth: z.enum(["app", "token", "platform"], { error: 'must be "app" (a GitHub App, recommended), "token" or "platform"' }),
     appId: appId.optional(),
@@ -134,6 +149,7 @@ export const githubSchema = z
   .superRefine((g, ctx) => {
     const scope = parseGithubUrl(g.url);
     if (isScopeError(scope)) ctx.addIssue({ code: "custom", path: ["url"], message: scope.error });
+    if (g.auth === "app" && !isScopeError(scope) && scope.kind === "enterprise") ctx.addIssue({ code: "custom", path: ["auth"], message: ENTERPRISE_APP_REFUSED });
     if (g.auth === "app") {
       if (g.appId === undefined) ctx.addIssue({ code: "custom", path: ["appId"], message: "required when auth is app" });
       if (g.installationId === undefined) {
@@ -222,7 +238,7 @@ export const runnerSetSchema = z
   .strictObject({
     name: dnsName,
     /** Unset: github.url. A repository, organisation or enterprise URL on the same host. */
-    githubUrl: z.string().optional(),
+    githubUrl: z.string().superRefine(plainScalar).optional(),
     instances: z.number().int().min(1).max(MAX_INSTANCES).default(1),
     minRunners: z.number().int().min(0, "must be ≥ 0").default(0),
     /** 1 per instance by default: one runner owns an instance's cache volume at a time. */

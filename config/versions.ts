@@ -8,22 +8,46 @@ export const ARC_CONTROLLER_CHART = `${ARC_CHART_REPO}/gha-runner-scale-set-cont
 export const ARC_SCALE_SET_CHART = `${ARC_CHART_REPO}/gha-runner-scale-set`;
 
 /** actions/runner release; the ghcr.io image of the same tag is multi-arch (amd64 + arm64). */
-export const RUNNER_VERSION = "2.335.1";
+export const RUNNER_VERSION = "2.336.0";
 
 /**
- * SHA-256 of the release tarballs, from the release notes of RUNNER_VERSION: hosts refuse a
- * download that does not match. Bump with the version, never without it.
+ * SHA-256 of the release tarballs GitHub publishes for RUNNER_VERSION (release notes and the API's
+ * asset digest); hosts refuse a download that does not match. Bump with the version, never without
+ * it. 2.336.0's were taken from public pins of the same assets (two independent repositories each)
+ * because this machine cannot reach GitHub to hash the tarballs itself.
  */
 export const RUNNER_TARBALL_SHA256: Record<"amd64" | "arm64", string> = {
-  amd64: "4ef2f25285f0ae4477f1fe1e346db76d2f3ebf03824e2ddd1973a2819bf6c8cf",
-  arm64: "6d1e85bfd1a506a8b17c1f1b9b57dba458ffed90898799aaa9f599520b0d9207",
+  amd64: "04cf0be1aff4c3ec3554466c39124ca250e3effd8873bb7e8d68535aa9505d5d",
+  arm64: "58b758e420b87093fbd4bfddd368074960053e2f1388f01848c82624b90f27d1",
 };
 
 export function runnerTarballUrl(arch: "amd64" | "arm64"): string {
   const a = arch === "arm64" ? "arm64" : "x64";
   return `https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/actions-runner-linux-${a}-${RUNNER_VERSION}.tar.gz`;
 }
-export const RUNNER_IMAGE = `ghcr.io/actions/actions-runner:${RUNNER_VERSION}`;
+/**
+ * ARC's own default runner image (gha-runner-scale-set values.yaml, template.spec.containers):
+ * a tag that tracks the current runner, pulled when each runner pod starts (`:latest` means
+ * imagePullPolicy Always). Sets use it unless they pin `image`.
+ */
+export const ARC_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:latest";
+
+/**
+ * actions/runner releases, newest first, dated by their tag's commit in actions/runner (checked
+ * 2026-11-23). GitHub stops dispatching to a runner that does not update itself once it is more than
+ * 30 days behind a newer release, so a pin's window closes 30 days after the release that follows it.
+ * Add each new release here (newest first) when it is published.
+ */
+export const RUNNER_RELEASES: readonly { version: string; date: string }[] = [
+  { version: "2.336.0", date: "2026-07-20" },
+  { version: "2.335.1", date: "2026-06-09" },
+  { version: "2.335.0", date: "2026-06-08" },
+  { version: "2.334.0", date: "2026-04-21" },
+  { version: "2.333.1", date: "2026-03-27" },
+  { version: "2.333.0", date: "2026-03-18" },
+];
+
+export const GITHUB_RUNNER_WINDOW_DAYS = 30;
 
 /** EKS Kubernetes minor version for new clusters; a stack may pin another with cluster.version. */
 export const EKS_VERSION = "1.33";

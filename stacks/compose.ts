@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import type * as k8s from "@pulumi/kubernetes";
 import { podSecurityLevel } from "../components/arc/pod-security";
+import { usesContainerHooks } from "../components/arc/hook-template-names";
 import { RunnerNamespace } from "../components/arc/RunnerNamespace";
 import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
 import { AgentArtifact } from "../components/aws/AgentArtifact";
@@ -51,19 +52,39 @@ export function composeRunnerSets(
   dependsOn: pulumi.Resource[],
 ): { runnerNamespace: pulumi.Output<string>; runnerSets: Record<string, RunnerSetOutput> } {
   const opts = { provider };
-  const ns = runnerNamespace(model.config);
-  const runnerNs = new RunnerNamespace(ns, { name: ns, podSecurity: podSecurityLevel(model.runnerSets) }, opts);
-  const credentials = new GithubCredentials("github-credentials", { namespace: runnerNs.name, credential, secretName: CREDENTIALS_SECRET_NAME }, opts);
+  // Privileged sets (dind, hostPath caches) get a namespace and credential Secret of their own, so
+  // the others stay at Pod Security baseline whatever a privileged set needs. A credential Secret is
+  // made only in a namespace that has sets.
+  const base = runnerNamespace(model.config);
+  const namespaces = new Map<string, RunnerNamespace>();
+  const namespaceArgs = (ns: string) => {
+    const sets = model.runnerSets.filter((s) => s.namespace === ns);
+    return { name: ns, podSecurity: podSecurityLevel(sets), jobServiceAccount: sets.some(usesContainerHooks) };
+  };
+  const credentials = new Map<string, GithubCredentials>();
+  const namespaceOf = (ns: string): RunnerNamespace => {
+    let made = namespaces.get(ns);
+    if (!made) namespaces.set(ns, (made = new RunnerNamespace(ns, namespaceArgs(ns), opts)));
+    return made;
+  };
+  const credentialsIn = (ns: string): GithubCredentials => {
+    let made = credentials.get(ns);
+    const suffix = ns === base ? "" : "-privileged";
+    if (!made) credentials.set(ns, (made = new GithubCredentials(`github-credentials${suffix}`, { namespace: namespaceOf(ns).name, credential, secretName: CREDENTIALS_SECRET_NAME }, opts)));
+    return made;
+  };
+  const runnerNs = namespaceOf(base);
   const out: Record<string, RunnerSetOutput> = {};
   for (const set of model.runnerSets) {
+    const secret = credentialsIn(set.namespace);
     new RunnerScaleSet(
       set.name,
       {
         set,
-        credentialsSecretName: credentials.secretName,
+        credentialsSecretName: secret.secretName,
         controllerNamespace: facts.controllerNamespace,
         controllerServiceAccount: facts.controllerServiceAccount,
-        dependsOn: [credentials, ...dependsOn],
+        dependsOn: [secret, ...dependsOn],
       },
       opts,
     );

@@ -3,6 +3,7 @@ import { prefixed } from "../config/cross-checks";
 import { ConfigError } from "../config/errors";
 import { hostLabels } from "../config/host-model";
 import { parseStackConfig } from "../config/load";
+import { runnerPins, type PinReport } from "../config/runner-pins";
 import { scaleSetNames } from "../config/names";
 import type { StackConfig } from "../config/schema";
 import { EKS_CONTROL_PLANE_PER_HOUR, HOURS_PER_MONTH, ON_DEMAND_USD_PER_HOUR, PRICES_AS_OF } from "./prices";
@@ -26,6 +27,8 @@ export interface StackSummary {
   team: string;
   platform: string;
   rows: FleetRow[];
+  /** Runner versions the stack pins, with their age against GitHub's window. */
+  pins: PinReport[];
   error?: string[];
 }
 
@@ -42,7 +45,7 @@ function ec2Row(kind: "host pool" | "node group", name: string, arch: string, la
   return { kind, name, arch, labels, capacity: `${min}/${desired}/${max}`, monthly, note };
 }
 
-export function summarise(cfg: StackConfig, file: StackFileConfig): StackSummary {
+export function summarise(cfg: StackConfig, file: StackFileConfig, now: Date): StackSummary {
   const rows: FleetRow[] = [];
   for (const s of cfg.runnerSets) {
     const names = scaleSetNames(prefixed(cfg.team, s.name), s.instances);
@@ -65,16 +68,16 @@ export function summarise(cfg: StackConfig, file: StackFileConfig): StackSummary
       rows.push(ec2Row("node group", g.name, g.arch, githubArchLabel(g.arch), g.instanceTypes, g.scaling.min, g.scaling.desired, g.scaling.max, g.capacityType === "spot"));
     }
   }
-  return { stack: file.stack, file: file.file, team: cfg.team ?? "-", platform: cfg.platform ?? "-", rows };
+  return { stack: file.stack, file: file.file, team: cfg.team ?? "-", platform: cfg.platform ?? "-", rows, pins: runnerPins(cfg, now) };
 }
 
 /** Validates a stack file as the program would and summarises it; a bad file yields its keyed lines. */
-export function summariseFile(file: StackFileConfig): StackSummary {
+export function summariseFile(file: StackFileConfig, now: Date): StackSummary {
   try {
     const cfg = parseStackConfig(stackFileSource(file));
-    return summarise(cfg, file);
+    return summarise(cfg, file, now);
   } catch (e) {
-    if (ConfigError.isConfigError(e)) return { stack: file.stack, file: file.file, team: "-", platform: "-", rows: [], error: [...e.lines] };
+    if (ConfigError.isConfigError(e)) return { stack: file.stack, file: file.file, team: "-", platform: "-", rows: [], pins: [], error: [...e.lines] };
     throw e;
   }
 }
@@ -89,5 +92,6 @@ export function formatSummary(s: StackSummary): string {
   const widths = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i]!.length)));
   const line = (cells: string[]) => "  " + cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
   const total = s.rows.reduce((n, r) => n + (r.monthly ?? 0), 0);
-  return [head, line(cols), ...data.map(line), `  estimated EC2/EKS: ${money(total)}/month at desired capacity (list prices of ${PRICES_AS_OF}; an estimate, not a bill)`].join("\n");
+  const pins = s.pins.map((p) => `  ${p.warn ? "WARNING" : "runner"} ${p.message}`);
+  return [head, line(cols), ...data.map(line), ...pins, `  estimated EC2/EKS: ${money(total)}/month at desired capacity (list prices of ${PRICES_AS_OF}; an estimate, not a bill)`].join("\n");
 }

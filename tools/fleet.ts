@@ -1,4 +1,5 @@
 import { formatSummary, summariseFile } from "./fleet-lib";
+import { toolNow } from "./clock";
 import { listStacks, readStackFile } from "./stack-file";
 
 /** `npm run fleet`: every stack of the project, validated and summarised, offline and without credentials. */
@@ -7,7 +8,7 @@ function main(): number {
   const stacks = listStacks(dir);
   let invalid = 0;
   for (const stack of stacks) {
-    const summary = summariseFile(readStackFile(dir, stack));
+    const summary = summariseFile(readStackFile(dir, stack), toolNow());
     if (summary.error) invalid++;
     console.log(formatSummary(summary) + "\n");
   }

@@ -7,17 +7,32 @@ export const OFFLINE_SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbb
 
 type Dict = Record<string, unknown>;
 
+/** The partition a region belongs to, as AWS names them (the offline render knows no other source). */
+export function partitionOf(region: string): { partition: string; dnsSuffix: string } {
+  if (region.startsWith("cn-")) return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
+  if (region.startsWith("us-gov-")) return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com" };
+  return { partition: "aws", dnsSuffix: "amazonaws.com" };
+}
+
 /** Deterministic answers to the invokes the program makes; undefined for any it should not make. */
 export function answerInvoke(token: string, inputs: Dict, region: string): Dict | undefined {
   switch (token) {
     case "command:local:run":
       return { ...inputs, stdout: PLACEHOLDER_KUBECONFIG, stderr: "", assets: {} };
-    case "aws:index/getPartition:getPartition":
-      return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+    case "aws:index/getPartition:getPartition": {
+      const p = partitionOf(region);
+      return { id: p.partition, partition: p.partition, dnsSuffix: p.dnsSuffix, reverseDnsPrefix: p.dnsSuffix.split(".").reverse().join(".") };
+    }
     case "aws:index/getRegion:getRegion":
-      return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+      return { id: region, name: region, region, endpoint: `ec2.${region}.${partitionOf(region).dnsSuffix}`, description: region };
+    case "aws:index/getServicePrincipal:getServicePrincipal": {
+      // As the provider documents it: logs.amazonaws.com in AWS Commercial, logs.amazonaws.com.cn in AWS China.
+      const service = String(inputs.serviceName);
+      const suffix = partitionOf(region).dnsSuffix;
+      return { id: `${service}.${region}.${suffix}`, name: `${service}.${suffix}`, region, serviceName: service, suffix };
+    }
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { id: OFFLINE_ACCOUNT, accountId: OFFLINE_ACCOUNT, arn: `arn:aws:iam::${OFFLINE_ACCOUNT}:user/offline-render`, userId: "OFFLINE" };
+      return { id: OFFLINE_ACCOUNT, accountId: OFFLINE_ACCOUNT, arn: `arn:${partitionOf(region).partition}:iam::${OFFLINE_ACCOUNT}:user/offline-render`, userId: "OFFLINE" };
     case "aws:ec2/getVpc:getVpc":
       return { id: "vpc-0default00000000", cidrBlock: "172.31.0.0/16", default: true };
     case "aws:ec2/getSubnet:getSubnet":
@@ -41,17 +56,17 @@ export function computedState(type: string, name: string, inputs: Dict, region: 
   const kind = type.slice(type.lastIndexOf(":") + 1).toLowerCase();
   const physical = typeof inputs.name === "string" ? inputs.name : name;
   const regional = service === "iam" ? "" : region;
-  const state: Dict = { name: physical, arn: `arn:aws:${service}:${regional}:${OFFLINE_ACCOUNT}:${kind}/${physical}` };
+  const state: Dict = { name: physical, arn: `arn:${partitionOf(region).partition}:${service}:${regional}:${OFFLINE_ACCOUNT}:${kind}/${physical}` };
   switch (type) {
     case "aws:eks/cluster:Cluster":
       return {
         ...state,
-        endpoint: `https://${physical}.gr7.${region}.eks.amazonaws.com`,
+        endpoint: `https://${physical}.gr7.${region}.eks.${partitionOf(region).dnsSuffix}`,
         certificateAuthority: { data: Buffer.from(`offline CA of ${physical}`).toString("base64") },
-        identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/OFFLINE${physical.toUpperCase()}` }] }],
+        identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.${partitionOf(region).dnsSuffix}/id/OFFLINE${physical.toUpperCase()}` }] }],
       };
     case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-      return { ...state, arn: `arn:aws:iam::${OFFLINE_ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` };
+      return { ...state, arn: `arn:${partitionOf(region).partition}:iam::${OFFLINE_ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { ...state, latestVersion: 1 };
     default:

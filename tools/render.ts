@@ -1,5 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { ConfigError } from "../config/errors";
+import { parseStackConfig } from "../config/load";
+import { runnerPins } from "../config/runner-pins";
+import { toolNow } from "./clock";
+import { readStackFile, stackFileSource } from "./stack-file";
 import { renderDocument, renderTree } from "./render-format";
 import { renderStackFile } from "./render-stack-file";
 
@@ -24,6 +28,7 @@ function parseArgs(argv: string[]): { stack: string; json?: string } {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const result = await renderStackFile(process.cwd(), args.stack, (n) => console.error(`note: ${n}`));
+  for (const p of runnerPins(parseStackConfig(stackFileSource(readStackFile(process.cwd(), args.stack))), toolNow())) console.error(`${p.warn ? "warning" : "note"}: ${p.message}`);
   console.log(renderTree(result));
   if (args.json) {
     writeFileSync(args.json, JSON.stringify(renderDocument(result), null, 2) + "\n");

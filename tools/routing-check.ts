@@ -111,6 +111,8 @@ const HOSTED = /^(ubuntu|windows|macos)-[\w.-]+$/i;
 
 export type Verdict =
   | { status: "ok"; target: Target }
+  /** Served by a scale set only through its scaleSetLabels, not its name: uncertain on github.com. */
+  | { status: "label-only"; target: Target }
   | { status: "none" }
   | { status: "ambiguous"; targets: Target[] }
   | { status: "github-hosted" };
@@ -127,8 +129,12 @@ export function serve(req: Requirement, targets: Target[]): Verdict {
   for (const t of matches) byStack.set(t.stack, [...(byStack.get(t.stack) ?? []), t]);
   const ambiguous = [...byStack.values()].find((ts) => ts.length > 1);
   if (ambiguous) return { status: "ambiguous", targets: ambiguous };
-  const first = [...byStack.values()][0];
-  return first ? { status: "ok", target: first[0]! } : { status: "none" };
+  const first = [...byStack.values()][0]?.[0];
+  if (!first) return { status: "none" };
+  // ARC's scaleSetLabels (0.14.0+) are documented to route jobs, but users report GitHub ignoring
+  // them on github.com (actions/actions-runner-controller#4425, #4579): only the name is certain.
+  if (first.kind === "scale set" && !want.includes(first.name.toLowerCase())) return { status: "label-only", target: first };
+  return { status: "ok", target: first };
 }
 
 export interface JobReport {
@@ -164,6 +170,8 @@ export function formatReport(r: JobReport): string[] {
     switch (verdict.status) {
       case "ok":
         return `ok       ${head}: ${want} → ${verdict.target.kind} ${verdict.target.name} (${verdict.target.stack})`;
+      case "label-only":
+        return `CAVEAT   ${head}: ${want} reaches scale set ${verdict.target.name} (${verdict.target.stack}) only through its scaleSetLabels, which GitHub may ignore for scale sets on github.com (actions/actions-runner-controller#4425, #4579); use runs-on: ${verdict.target.name}`;
       case "github-hosted":
         return `hosted   ${head}: ${want} is a GitHub-hosted runner`;
       case "none":

@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
+import { JOB_SERVICE_ACCOUNT } from "./hook-template-names";
 import { podSecurityLabels, type PodSecurityLevel } from "./pod-security";
 
 export interface RunnerNamespaceArgs {
   name: string;
   podSecurity: PodSecurityLevel;
+  /** Some set here runs jobs in pods of their own (kubernetes modes): make their token-less service account. */
+  jobServiceAccount: boolean;
 }
 
 /** The namespace runner pods live in, with the Pod Security level their sets need and no more. */
@@ -26,6 +29,14 @@ export class RunnerNamespace extends pulumi.ComponentResource {
       { parent: this },
     );
     this.name = ns.metadata.name;
+    if (args.jobServiceAccount) {
+      // Bound by no Role: a job pod can read no Secret, and with no token mounted it cannot even ask.
+      new k8s.core.v1.ServiceAccount(
+        `${name}-${JOB_SERVICE_ACCOUNT}`,
+        { metadata: { name: JOB_SERVICE_ACCOUNT, namespace: this.name, labels: { "app.kubernetes.io/part-of": "runner-fleet" } }, automountServiceAccountToken: false },
+        { parent: this },
+      );
+    }
     this.registerOutputs({ name: this.name });
   }
 }

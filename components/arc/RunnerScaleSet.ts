@@ -3,6 +3,9 @@ import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
 import type { RunnerSetModel } from "../../config/model";
 import { ARC_CHART_VERSION, ARC_SCALE_SET_CHART } from "../../config/versions";
+import { stringify } from "yaml";
+import { HOOK_TEMPLATE_FILE, hookTemplateConfigMapName, usesContainerHooks } from "./hook-template-names";
+import { jobPodTemplate } from "./job-pod-template";
 import { instanceLabels, scaleSetValues } from "./scale-set-values";
 
 export interface RunnerScaleSetArgs {
@@ -46,6 +49,18 @@ export class RunnerScaleSet extends pulumi.ComponentResource {
                 storageClassName: inst.cache.storageClass,
                 resources: { requests: { storage: inst.cache.size } },
               },
+            },
+            { parent: this },
+          ),
+        );
+      }
+      if (usesContainerHooks(set)) {
+        deps.push(
+          new k8s.core.v1.ConfigMap(
+            hookTemplateConfigMapName(inst),
+            {
+              metadata: { name: hookTemplateConfigMapName(inst), namespace: set.namespace, labels: instanceLabels(set, inst) },
+              data: { [HOOK_TEMPLATE_FILE]: stringify(jobPodTemplate(set, inst)) },
             },
             { parent: this },
           ),

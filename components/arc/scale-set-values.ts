@@ -1,4 +1,6 @@
 import type { RunnerSetModel, ScaleSetInstance } from "../../config/model";
+import { HOOK_TEMPLATE_DIR, HOOK_TEMPLATE_ENV, HOOK_TEMPLATE_FILE, HOOK_TEMPLATE_VOLUME, hookTemplateConfigMapName, usesContainerHooks } from "./hook-template-names";
+import { awayFromPrivileged, type NodeAffinity } from "./placement";
 
 /** uid of `runner` and gid of `docker` in ghcr.io/actions/actions-runner; runner is in that group. */
 export const RUNNER_UID = 1001;
@@ -27,6 +29,8 @@ export interface ScaleSetValues {
   containerMode?: { type: string; kubernetesModeWorkVolumeClaim?: { [k: string]: Json } };
   controllerServiceAccount: { namespace: string; name: string };
   labels: Record<string, string>;
+  /** The listener pod (it holds a session on GitHub): never on a node where privileged runners run. */
+  listenerTemplate: { spec: { containers: { name: "listener" }[]; affinity: NodeAffinity } };
   template: PodTemplate;
 }
 
@@ -46,7 +50,7 @@ export function runnerPodTemplate(set: RunnerSetModel, inst: ScaleSetInstance): 
       ? { name: CACHE_VOLUME, hostPath: { path: cache.path, type: "DirectoryOrCreate" } }
       : { name: CACHE_VOLUME, persistentVolumeClaim: { claimName: cache.claimName } };
   const spec: { [k: string]: Json } = {
-    nodeSelector: { "kubernetes.io/os": "linux", "kubernetes.io/arch": set.arch },
+    nodeSelector: { "kubernetes.io/os": "linux", "kubernetes.io/arch": set.arch, ...set.nodeSelector },
     // fsGroup makes a fresh PVC writable by the runner user through its docker group.
     securityContext: { fsGroup: RUNNER_GID },
     containers: [
@@ -61,6 +65,13 @@ export function runnerPodTemplate(set: RunnerSetModel, inst: ScaleSetInstance): 
     volumes: [volume],
   };
   if (set.tolerations.length > 0) spec.tolerations = set.tolerations.map((t) => ({ ...t }));
+  if (usesContainerHooks(set)) {
+    // The job runs in a pod of its own: the hook template (a ConfigMap per instance) gives it the cache.
+    const runner = (spec.containers as { [k: string]: Json }[])[0]!;
+    (runner.env as Json[]).push({ name: HOOK_TEMPLATE_ENV, value: `${HOOK_TEMPLATE_DIR}/${HOOK_TEMPLATE_FILE}` });
+    (runner.volumeMounts as Json[]).push({ name: HOOK_TEMPLATE_VOLUME, mountPath: HOOK_TEMPLATE_DIR, readOnly: true });
+    (spec.volumes as Json[]).push({ name: HOOK_TEMPLATE_VOLUME, configMap: { name: hookTemplateConfigMapName(inst) } });
+  }
   if (cache.kind === "hostPath") {
     // kubelet creates a missing hostPath directory as root 0755, and fsGroup does not apply to
     // hostPath; hand it to the runner user once, before the (non-root) runner starts.
@@ -87,6 +98,8 @@ export function scaleSetValues(set: RunnerSetModel, inst: ScaleSetInstance, ctx:
     maxRunners: set.maxRunners,
     controllerServiceAccount: { namespace: ctx.controllerNamespace, name: ctx.controllerServiceAccount },
     labels: instanceLabels(set, inst),
+    // "listener" is the container ARC merges this into (values.yaml: another name becomes a side-car).
+    listenerTemplate: { spec: { containers: [{ name: "listener" }], affinity: awayFromPrivileged() } },
     template: runnerPodTemplate(set, inst),
   };
   if (set.labels.length > 0) values.scaleSetLabels = set.labels;

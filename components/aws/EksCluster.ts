@@ -7,7 +7,7 @@ import type { EksClusterConfig } from "../../config/schema";
 import type { AwsContext } from "./aws-context";
 import { EbsCsi } from "./EbsCsi";
 import { eksKubeconfig } from "./eks-kubeconfig";
-import { clusterAdminAccessPolicy, clusterPolicies, EKS_CLUSTER_TRUST, EKS_NODE_TRUST, nodePolicies } from "./eks-policies";
+import { clusterAdminAccessPolicy, clusterPolicies, eksClusterTrust, eksNodeTrust, nodePolicies } from "./eks-policies";
 import { EksNodeGroup } from "./EksNodeGroup";
 
 export const PUBLIC_ENDPOINT_TAG = "runner-fleet:public-endpoint";
@@ -44,7 +44,7 @@ export class EksCluster extends pulumi.ComponentResource {
     const { partition, region } = args.aws;
     const subnetIds = c.subnetIds ? pulumi.output([...c.subnetIds].sort()) : args.aws.defaultSubnetIds();
 
-    const clusterRole = new aws.iam.Role(`${name}-cluster`, { assumeRolePolicy: JSON.stringify(EKS_CLUSTER_TRUST), tags }, parent);
+    const clusterRole = new aws.iam.Role(`${name}-cluster`, { assumeRolePolicy: args.aws.servicePrincipal("eks").apply((p) => JSON.stringify(eksClusterTrust(p))), tags }, parent);
     const clusterAttach = new aws.iam.RolePolicyAttachment(
       `${name}-cluster-policy`,
       { role: clusterRole.name, policyArn: partition.apply((p) => clusterPolicies(p)[0]!) },
@@ -93,7 +93,7 @@ export class EksCluster extends pulumi.ComponentResource {
       );
     }
 
-    const nodeRole = new aws.iam.Role(`${name}-node`, { assumeRolePolicy: JSON.stringify(EKS_NODE_TRUST), tags }, parent);
+    const nodeRole = new aws.iam.Role(`${name}-node`, { assumeRolePolicy: args.aws.servicePrincipal("ec2").apply((p) => JSON.stringify(eksNodeTrust(p))), tags }, parent);
     const nodeAttachments = ["worker", "ecr", "cni"].map(
       (suffix, i) =>
         new aws.iam.RolePolicyAttachment(`${name}-node-${suffix}`, { role: nodeRole.name, policyArn: partition.apply((p) => nodePolicies(p)[i]!) }, parent),

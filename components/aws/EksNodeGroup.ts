@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as aws from "@pulumi/aws";
 import type { NodeGroupConfig } from "../../config/schema";
+import { PRIVILEGED_NODE_LABEL, PRIVILEGED_TAINT } from "../../config/names";
 import { amiType, eksTaintEffect, nodeLaunchTemplate } from "./eks-node-template";
 
 export interface EksNodeGroupArgs {
@@ -34,8 +35,8 @@ export class EksNodeGroup extends pulumi.ComponentResource {
         instanceTypes: g.instanceTypes,
         capacityType: g.capacityType === "spot" ? "SPOT" : "ON_DEMAND",
         scalingConfig: { minSize: g.scaling.min, desiredSize: g.scaling.desired, maxSize: g.scaling.max },
-        labels: { ...g.labels, "runner-fleet/node-group": g.name },
-        taints: [...g.taints].sort((a, b) => `${a.key}${a.effect}`.localeCompare(`${b.key}${b.effect}`)).map((t) => ({ key: t.key, ...(t.value === undefined ? {} : { value: t.value }), effect: eksTaintEffect(t.effect) })),
+        labels: { ...g.labels, "runner-fleet/node-group": g.name, ...(g.privileged ? { [PRIVILEGED_NODE_LABEL]: "true" } : {}) },
+        taints: [...g.taints, ...(g.privileged ? [PRIVILEGED_TAINT] : [])].sort((a, b) => `${a.key}${a.effect}`.localeCompare(`${b.key}${b.effect}`)).map((t) => ({ key: t.key, ...(t.value === undefined ? {} : { value: t.value }), effect: eksTaintEffect(t.effect) })),
         launchTemplate: { id: lt.id, version: lt.latestVersion.apply(String) },
         updateConfig: { maxUnavailable: 1 },
         tags,

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { component } from "../types";
 import * as aws from "@pulumi/aws";
+import { scheduleSizes } from "./schedule-sizes";
 import type { HostPoolModel } from "../../config/host-model";
 import type { AwsContext } from "./aws-context";
-import { asgArn, HOST_TRUST, hostPolicy } from "./host-policies";
+import { asgArn, hostPolicy, hostTrust } from "./host-policies";
 import { amiParameter, rootDevice } from "./host-scripts";
 import { hostUserData } from "./host-user-data";
 import { managedPolicy } from "./policy-document";
@@ -52,20 +53,21 @@ export class HostPool extends pulumi.ComponentResource {
       parent,
     );
 
-    const role = new aws.iam.Role(`${name}-host`, { assumeRolePolicy: JSON.stringify(HOST_TRUST), tags }, parent);
+    const role = new aws.iam.Role(`${name}-host`, { assumeRolePolicy: args.aws.servicePrincipal("ec2").apply((p) => JSON.stringify(hostTrust(p))), tags }, parent);
     new aws.iam.RolePolicy(
       `${name}-host`,
       {
         role: role.name,
         policy: pulumi
-          .all([args.secretArn, args.agent.objectArn, partition, region, account])
-          .apply(([secretArn, agentObjectArn, p, r, a]) =>
+          .all([args.secretArn, args.agent.objectArn, partition, region, account, args.aws.dnsSuffix])
+          .apply(([secretArn, agentObjectArn, p, r, a, dnsSuffix]) =>
             JSON.stringify(
               hostPolicy({
                 secretArn,
                 agentObjectArn,
                 asgArn: asgArn({ partition: p, region: r, account: a, asgName: pool.asgName }),
                 region: r,
+                dnsSuffix,
                 ...(args.kmsKeyArn ? { kmsKeyArn: args.kmsKeyArn } : {}),
               }),
             ),
@@ -136,9 +138,7 @@ export class HostPool extends pulumi.ComponentResource {
           scheduledActionName: s.name,
           recurrence: s.recurrence,
           timeZone: s.timeZone,
-          ...(s.min === undefined ? {} : { minSize: s.min }),
-          ...(s.max === undefined ? {} : { maxSize: s.max }),
-          ...(s.desired === undefined ? {} : { desiredCapacity: s.desired }),
+          ...scheduleSizes(s),
         },
         parent,
       );

@@ -1,7 +1,7 @@
 import { managedPolicy, serviceTrust, type PolicyDocument } from "./policy-document";
 
-export const EKS_CLUSTER_TRUST = serviceTrust("eks.amazonaws.com");
-export const EKS_NODE_TRUST = serviceTrust("ec2.amazonaws.com");
+export const eksClusterTrust = (eksPrincipal: string): PolicyDocument => serviceTrust(eksPrincipal);
+export const eksNodeTrust = (ec2Principal: string): PolicyDocument => serviceTrust(ec2Principal);
 
 export const EBS_CSI_NAMESPACE = "kube-system";
 export const EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa";

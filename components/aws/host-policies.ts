@@ -1,6 +1,7 @@
 import { serviceTrust, type PolicyDocument, type PolicyStatement } from "./policy-document";
 
-export const HOST_TRUST = serviceTrust("ec2.amazonaws.com");
+/** Hosts are EC2 instances: the trust names EC2's service principal in the stack's partition. */
+export const hostTrust = (ec2Principal: string): PolicyDocument => serviceTrust(ec2Principal);
 
 export interface HostPolicyInputs {
   secretArn: string;
@@ -9,6 +10,8 @@ export interface HostPolicyInputs {
   agentObjectArn: string;
   asgArn: string;
   region: string;
+  /** The partition's DNS suffix (amazonaws.com, amazonaws.com.cn, …). */
+  dnsSuffix: string;
 }
 
 export function asgArn(o: { partition: string; region: string; account: string; asgName: string }): string {
@@ -31,7 +34,7 @@ export function hostPolicy(i: HostPolicyInputs): PolicyDocument {
       Effect: "Allow",
       Action: "kms:Decrypt",
       Resource: i.kmsKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${i.region}.amazonaws.com` } },
+      Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${i.region}.${i.dnsSuffix}` } },
     });
   }
   return { Version: "2012-10-17", Statement: statements };

@@ -8,8 +8,14 @@ export interface AwsEndpoints {
   autoscaling: string;
 }
 
+/** AWS China's regions answer under amazonaws.com.cn; every other partition we run in under amazonaws.com. */
+export function dnsSuffix(region: string): string {
+  return region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+}
+
 export function defaultEndpoints(region: string): AwsEndpoints {
-  return { secretsManager: `https://secretsmanager.${region}.amazonaws.com`, autoscaling: `https://autoscaling.${region}.amazonaws.com` };
+  const d = dnsSuffix(region);
+  return { secretsManager: `https://secretsmanager.${region}.${d}`, autoscaling: `https://autoscaling.${region}.${d}` };
 }
 
 /** The two AWS calls the agent makes, signed with the instance role (no SDK: one retry policy, a small bundle). */

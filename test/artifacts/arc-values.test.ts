@@ -63,7 +63,11 @@ describe("scale-set values", () => {
   it("select the set's architecture and mount the instance's own cache", () => {
     const k8s = allValues().find((v) => v.set.name === "k8s")!.values;
     expect(k8s.template.spec.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "kubernetes.io/arch": "arm64" });
-    expect(k8s.template.spec.volumes).toEqual([{ name: "cache", persistentVolumeClaim: { claimName: "k8s-1-cache" } }]);
+    expect(k8s.template.spec.volumes).toEqual([
+      { name: "cache", persistentVolumeClaim: { claimName: "k8s-1-cache" } },
+      // kubernetes mode: the container hook template that gives the job pod the same cache.
+      { name: "runner-fleet-hook-template", configMap: { name: "k8s-1-hook-template" } },
+    ]);
     expect(k8s.containerMode).toEqual({
       type: "kubernetes",
       kubernetesModeWorkVolumeClaim: { accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "5Gi" } } },
@@ -102,7 +106,8 @@ describe.runIf(hasUpstream())("against the upstream ARC 0.14.2 chart and CRDs", 
     expect(documented.has("githubConfigSecrets")).toBe(false);
     expect(documented.has("containerMode.kubernetesModeWorkVolumeClaim.storageClassName")).toBe(true);
     for (const { set, values } of allValues()) {
-      for (const path of valuePaths(values, ["template", "labels"])) {
+      // template and listenerTemplate are PodTemplateSpecs: checked against the CRD below, not values.yaml.
+      for (const path of valuePaths(values, ["template", "listenerTemplate", "labels"])) {
         expect(documented.has(path), `${set.name}: ${path} is not in the chart's values.yaml`).toBe(true);
       }
     }
@@ -111,7 +116,8 @@ describe.runIf(hasUpstream())("against the upstream ARC 0.14.2 chart and CRDs", 
   it("every controller value we set is a key the chart documents", () => {
     const documented = documentedValuePaths("gha-runner-scale-set-controller.values.yaml");
     const values = controllerValues({ controllerNamespace: "arc-systems", runnerNamespace: "arc-runners", logLevel: "info", logFormat: "json" });
-    for (const path of valuePaths(values, ["labels"])) expect(documented.has(path), path).toBe(true);
+    // affinity is a documented key whose value is a Kubernetes Affinity.
+    for (const path of valuePaths(values, ["labels", "affinity"])) expect(documented.has(path), path).toBe(true);
   });
 
   it("every runner pod template validates against the AutoscalingRunnerSet spec.template schema", () => {
@@ -120,6 +126,14 @@ describe.runIf(hasUpstream())("against the upstream ARC 0.14.2 chart and CRDs", 
       const ok = validate(values.template);
       expect(ok, `${set.name}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
+  });
+
+  it("every listener pod template validates against the CRD's spec.listenerTemplate schema", () => {
+    const validate = podTemplateValidator("listenerTemplate");
+    for (const { set, values } of allValues()) expect(validate(values.listenerTemplate), `${set.name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    const typo = structuredClone(allValues()[0]!.values.listenerTemplate) as unknown as { spec: Record<string, unknown> };
+    typo.spec.afinity = {};
+    expect(validate(typo)).toBe(false);
   });
 
   it("the schema check is strict enough to catch a typo'd field", () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { asgArn, HOST_TRUST, hostPolicy } from "../../components/aws/host-policies";
+import { asgArn, hostPolicy, hostTrust } from "../../components/aws/host-policies";
 import { agentUnit, amiParameter, firewallScript, installScript, rootDevice } from "../../components/aws/host-scripts";
 import { agentConfig, hostUserData, USER_DATA_LIMIT } from "../../components/aws/host-user-data";
 import { JOB_COMPLETED_HOOK, JOB_STARTED_HOOK } from "../../host/agent/hooks";
@@ -120,7 +120,7 @@ describe.runIf(hasCommand("shellcheck", "shellcheck"))("host scripts under shell
 
 describe("host IAM", () => {
   const arn = asgArn({ partition: "aws", region: "eu-west-1", account: "123456789012", asgName: "runner-fleet-prod-g" });
-  const base = { secretArn: WIRING.secretArn, agentObjectArn: "arn:aws:s3:::bucket/agent/abc/agent.js", asgArn: arn, region: "eu-west-1" };
+  const base = { secretArn: WIRING.secretArn, agentObjectArn: "arn:aws:s3:::bucket/agent/abc/agent.js", asgArn: arn, region: "eu-west-1", dnsSuffix: "amazonaws.com" };
 
   it("grants exactly: read this secret, fetch this object, leave this group", () => {
     expect(arn).toBe("arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/runner-fleet-prod-g");
@@ -134,7 +134,7 @@ describe("host IAM", () => {
       expect(s.Action).not.toContain("*");
       expect(s.Resource).not.toBe("*");
     }
-    expect(HOST_TRUST.Statement[0]!.Principal).toEqual({ Service: "ec2.amazonaws.com" });
+    expect(hostTrust("ec2.amazonaws.com").Statement[0]!.Principal).toEqual({ Service: "ec2.amazonaws.com" });
   });
 
   it("adds kms:Decrypt only for a customer key, only via Secrets Manager", () => {

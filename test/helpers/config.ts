@@ -1,4 +1,5 @@
-import type { ConfigSource } from "../../config/load";
+import { ConfigError } from "../../config/errors";
+import { parseStackConfig, type ConfigSource } from "../../config/load";
 
 export const PROJECT = "runner-fleet";
 
@@ -36,4 +37,15 @@ export function baseConfig(): Record<string, unknown> {
     cluster: { type: "kind", name: "test" },
     runnerSets: [{ name: "widgets", instances: 3 }],
   };
+}
+
+/** The keyed lines a config is refused with; none when it is valid. */
+export function configErrorLines(cfg: Record<string, unknown>, opts: SourceOptions = { secrets: TOKEN }): string[] {
+  try {
+    parseStackConfig(sourceFrom(cfg, opts));
+  } catch (e) {
+    if (ConfigError.isConfigError(e)) return [...e.lines];
+    throw e;
+  }
+  return [];
 }

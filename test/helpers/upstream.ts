@@ -22,18 +22,23 @@ function closeObjects(s: unknown): unknown {
   return out;
 }
 
-let templateValidator: ValidateFunction | undefined;
+const validators = new Map<string, ValidateFunction>();
 
-/** The AutoscalingRunnerSet CRD's `spec.template` schema (a PodTemplateSpec) as a validator. */
-export function podTemplateValidator(): ValidateFunction {
-  if (templateValidator) return templateValidator;
+/**
+ * A validator for one PodTemplateSpec field of the AutoscalingRunnerSet CRD's spec: `template` (the
+ * runner pod) or `listenerTemplate` (the listener pod).
+ */
+export function podTemplateValidator(field: "template" | "listenerTemplate" = "template"): ValidateFunction {
+  const known = validators.get(field);
+  if (known) return known;
   const crd = parse(readFileSync(join(UPSTREAM, "crds/actions.github.com_autoscalingrunnersets.yaml"), "utf8")) as {
     spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
   };
-  const root = crd.spec.versions[0]!.schema.openAPIV3Schema as { properties: { spec: { properties: { template: Schema } } } };
+  const root = crd.spec.versions[0]!.schema.openAPIV3Schema as { properties: { spec: { properties: Record<string, Schema> } } };
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  templateValidator = ajv.compile(closeObjects(root.properties.spec.properties.template) as Schema);
-  return templateValidator;
+  const validator = ajv.compile(closeObjects(root.properties.spec.properties[field]!) as Schema);
+  validators.set(field, validator);
+  return validator;
 }
 
 /**

@@ -22,7 +22,7 @@ describe("npm run render", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^stack dev\n  runner-fleet:kind:KindCluster  runner-fleet-dev\n    command:local:Command  runner-fleet-dev-kind/);
     expect(r.stdout).toMatch(/\n  runner-fleet:arc:RunnerScaleSet  rubionic\n    kubernetes:helm\.sh\/v3:Release  rubionic-1\n/);
-    expect(r.stdout).toContain("14 resources (9 custom, 5 components)");
+    expect(r.stdout).toContain("16 resources (10 custom, 6 components)");
     const doc = JSON.parse(readFileSync(out, "utf8")) as { stack: string; resources: { type: string; name: string; parent: string | null; inputs: Record<string, unknown> }[]; outputs: Record<string, unknown> };
     expect(doc.stack).toBe("dev");
     expect(Object.keys(doc.resources[0]!).sort()).toEqual(["inputs", "name", "parent", "type"]);

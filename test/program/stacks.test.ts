@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../config/errors";
@@ -5,6 +7,7 @@ import { ARC_CHART_VERSION } from "../../config/versions";
 import { renderDocument } from "../../tools/render-format";
 import { SecretValue, unwrapSecrets, type RenderResult, type RenderedResource } from "../../tools/render-lib";
 import { baseConfig, TOKEN } from "../helpers/config";
+import { REPO } from "../helpers/env";
 import { canaries, renderConfig, renderRealStack, whereCanary } from "../helpers/render";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -40,8 +43,11 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
       `${RELEASE} arc-controller <- arc`,
       "runner-fleet:arc:RunnerNamespace arc-runners <- null",
       "kubernetes:core/v1:Namespace arc-runners <- arc-runners",
-      "runner-fleet:secrets:GithubCredentials github-credentials <- null",
-      "kubernetes:core/v1:Secret github-credentials <- github-credentials",
+      // hostPath caches on kind need privilege: the seed's sets live in a namespace of their own.
+      "runner-fleet:arc:RunnerNamespace arc-runners-privileged <- null",
+      "kubernetes:core/v1:Namespace arc-runners-privileged <- arc-runners-privileged",
+      "runner-fleet:secrets:GithubCredentials github-credentials-privileged <- null",
+      "kubernetes:core/v1:Secret github-credentials-privileged <- github-credentials-privileged",
       "runner-fleet:arc:RunnerScaleSet rubionic <- null",
       `${RELEASE} rubionic-1 <- rubionic`,
       `${RELEASE} rubionic-2 <- rubionic`,
@@ -75,7 +81,7 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
   });
 
   it("keeps the token secret: only in the Secret's data, and only as a secret", () => {
-    expect(whereCanary(dev, secrets.token)).toEqual([{ at: "kubernetes:core/v1:Secret::github-credentials.stringData", secret: true }]);
+    expect(whereCanary(dev, secrets.token)).toEqual([{ at: "kubernetes:core/v1:Secret::github-credentials-privileged.stringData", secret: true }]);
     const doc = JSON.stringify(renderDocument(dev));
     expect(doc).not.toContain(secrets.token);
     expect(doc).toContain('"stringData": "[secret]"'.replace(": ", ":"));
@@ -122,6 +128,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     expect(groups.map((g) => [g.nodeGroupName, g.amiType])).toEqual([
       ["runner-fleet-prod-amd64", "AL2023_x86_64_STANDARD"],
       ["runner-fleet-prod-graviton", "AL2023_ARM_64_STANDARD"],
+      ["runner-fleet-prod-amd64-privileged", "AL2023_x86_64_STANDARD"],
     ]);
     expect(groups[0]!.instanceTypes.every((t) => !/^[a-z]+\d+g/.test(t))).toBe(true);
     expect(groups[1]!.instanceTypes.every((t) => /^[a-z]+\d+g/.test(t))).toBe(true);
@@ -173,7 +180,9 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     expect(rub.tolerations).toEqual([{ key: "runner-fleet/arch", operator: "Equal", value: "arm64", effect: "NoSchedule" }]);
     const org = values(one(prod, RELEASE, "org-builders-1")).template.spec as Values["template"]["spec"] & { tolerations?: unknown };
     expect(org.nodeSelector["kubernetes.io/arch"]).toBe("amd64");
-    expect(org.tolerations).toBeUndefined();
+    // dind: only on the privileged amd64 group, which it alone tolerates.
+    expect(org.nodeSelector["runner-fleet/privileged"]).toBe("true");
+    expect(org.tolerations).toEqual([{ key: "runner-fleet/privileged", operator: "Equal", value: "true", effect: "NoSchedule" }]);
   });
 
   it("exports the cluster facts an operator needs, the kubeconfig only as a secret", () => {
@@ -182,7 +191,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     expect(prod.outputs.eks).toMatchObject({
       endpoint: expect.stringMatching(/^https:\/\//),
       oidcProviderArn: expect.stringMatching(/^arn:aws:iam::\d{12}:oidc-provider\//),
-      nodeGroups: ["runner-fleet-prod-amd64", "runner-fleet-prod-graviton"],
+      nodeGroups: ["runner-fleet-prod-amd64", "runner-fleet-prod-amd64-privileged", "runner-fleet-prod-graviton"],
       storageClass: "gp3",
     });
   });
@@ -192,6 +201,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     expect(whereCanary(prod, secrets.privateKey.split("\n")[1]!)).toEqual([
       { at: "aws:secretsmanager/secretVersion:SecretVersion::github-credential.secretString", secret: true },
       { at: "kubernetes:core/v1:Secret::github-credentials.stringData", secret: true },
+      { at: "kubernetes:core/v1:Secret::github-credentials-privileged.stringData", secret: true },
     ]);
     expect(JSON.stringify(renderDocument(prod))).not.toContain("canary");
   });
@@ -225,6 +235,17 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
       ["nightly-off", "0 20 * * 1-5", 0],
       ["morning-on", "0 7 * * 1-5", 2],
     ]);
+    // What a schedule leaves unset goes out as -1: the provider sends an absent size as 0, which
+    // would make morning-on min 0 / max 0 / desired 2 (refused by AWS) and nightly-off max 0.
+    const sizes = (n: string) => {
+      const i = one(prod, "aws:autoscaling/schedule:Schedule", n).inputs;
+      return [i.minSize, i.maxSize, i.desiredCapacity];
+    };
+    expect(sizes("graviton-builders-nightly-off")).toEqual([0, -1, 0]);
+    expect(sizes("graviton-builders-morning-on")).toEqual([-1, -1, 2]);
+    // Grounded in the installed provider's own documentation of the three inputs.
+    const doc = readFileSync(join(REPO, "node_modules/@pulumi/aws/autoscaling/schedule.d.ts"), "utf8");
+    for (const what of ["desired capacity", "maximum size", "minimum size"]) expect(doc).toContain(`Set to \`-1\` if you don't want to change the ${what} at the scheduled time. Defaults to \`0\`.`);
   });
 
   it("lets hosts read exactly their secret and leave exactly their group, and lets nothing in", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { eksKubeconfig } from "../../components/aws/eks-kubeconfig";
 import { amiType, eksTaintEffect, nodeLaunchTemplate } from "../../components/aws/eks-node-template";
-import { clusterAdminAccessPolicy, clusterPolicies, ebsCsiPolicies, ebsCsiTrust, EKS_CLUSTER_TRUST, EKS_NODE_TRUST, nodePolicies } from "../../components/aws/eks-policies";
+import { clusterAdminAccessPolicy, clusterPolicies, ebsCsiPolicies, ebsCsiTrust, eksClusterTrust, eksNodeTrust, nodePolicies } from "../../components/aws/eks-policies";
 import type { PolicyDocument } from "../../components/aws/policy-document";
 import { clusterFacts } from "../../config/cluster-facts";
 import { arcSchema } from "../../config/schema";
@@ -17,8 +17,8 @@ function wildcards(doc: PolicyDocument): string[] {
 
 describe("EKS IAM documents", () => {
   it("trust only the service that needs each role", () => {
-    expect(EKS_CLUSTER_TRUST.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: "sts:AssumeRole" }]);
-    expect(EKS_NODE_TRUST.Statement[0]!.Principal).toEqual({ Service: "ec2.amazonaws.com" });
+    expect(eksClusterTrust("eks.amazonaws.com").Statement).toEqual([{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    expect(eksNodeTrust("ec2.amazonaws.com").Statement[0]!.Principal).toEqual({ Service: "ec2.amazonaws.com" });
   });
 
   it("scope the EBS CSI role to one service account of one issuer, for STS only", () => {

@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../config/errors";
 import { parseStackConfig } from "../../config/load";
 import { fleetModel } from "../../config/model";
-import { baseConfig, FAKE_PEM, sourceFrom, TOKEN, type SourceOptions } from "../helpers/config";
+import { configErrorLines, baseConfig, FAKE_PEM, sourceFrom, TOKEN, type SourceOptions } from "../helpers/config";
 
 type Cfg = Record<string, unknown>;
 type Obj = Record<string, unknown>;
 
-function errorLines(cfg: Cfg, opts: SourceOptions = { secrets: TOKEN }): string[] {
-  try {
-    parseStackConfig(sourceFrom(cfg, opts));
-  } catch (e) {
-    if (ConfigError.isConfigError(e)) return [...e.lines];
-    throw e;
-  }
-  return [];
-}
+const errorLines = configErrorLines;
 
 const set0 = (c: Cfg): Obj => (c.runnerSets as Obj[])[0]!;
 const eks = (extra: Obj = {}): Obj => ({

@@ -10,19 +10,19 @@ import { REPO } from "../helpers/env";
 
 describe("fleet summary", () => {
   it("lists prod's sets, pools and node groups with an EC2 estimate from the price table", () => {
-    const s = summariseFile(readStackFile(REPO, "prod"));
+    const s = summariseFile(readStackFile(REPO, "prod"), new Date("2026-11-23T00:00:00Z"));
     expect(s.error).toBeUndefined();
     const pool = s.rows.find((r) => r.name === "kvm-x64")!;
     expect(pool).toMatchObject({ kind: "host pool", arch: "amd64", labels: "self-hosted,linux,X64,kvm", capacity: "0/1/4" });
     expect(pool.monthly).toBeCloseTo(ON_DEMAND_USD_PER_HOUR["c6i.metal"]! * 1 * HOURS_PER_MONTH);
     expect(s.rows.find((r) => r.name === "graviton-builders")!.note).toContain("spot, at on-demand price");
-    expect(s.rows.filter((r) => r.kind === "node group").map((r) => r.name)).toEqual(["amd64", "graviton"]);
+    expect(s.rows.filter((r) => r.kind === "node group").map((r) => r.name)).toEqual(["amd64", "graviton", "amd64-privileged"]);
     expect(formatSummary(s)).toMatch(/an estimate, not a bill/);
   });
 
   it("validates the documented team and ESC examples", () => {
     for (const stack of ["team-example", "team-esc-example"]) {
-      const s = summariseFile(readStackFile(join(REPO, "stacks"), stack));
+      const s = summariseFile(readStackFile(join(REPO, "stacks"), stack), new Date("2026-11-23T00:00:00Z"));
       expect(s.error, stack).toBeUndefined();
       expect(s.team).not.toBe("-");
     }

@@ -25,11 +25,58 @@ const FILES = ["preview.yml", "preview-comment.yml", "up.yml"];
 const raw = (f: string) => readFileSync(join(REPO, ".github/workflows", f), "utf8");
 const wf = (f: string) => parse(raw(f)) as Workflow;
 
+/**
+ * The actions we pin, as read from each action's public repository at the pinned commit (see the
+ * fixture's `checked`): the tag, its commit, the runtime in action.yml and the inputs it declares.
+ */
+interface ActionPin {
+  action: string;
+  tag: string;
+  sha: string;
+  using: string;
+  inputs: string[];
+}
+const PINS = JSON.parse(readFileSync(join(REPO, "test/fixtures/action-pins.json"), "utf8")) as { pins: ActionPin[]; retired: { action: string; sha: string; using: string }[] };
+/** GitHub has moved JavaScript actions off these runtimes: an action still on one fails or is forced onto another. */
+const RETIRED_RUNTIMES = /^node(12|16|20)$/;
+
+function pinProblems(uses: string, withKeys: string[], pins: ActionPin[]): string[] {
+  const m = /^([\w.-]+\/[\w.-]+)@([0-9a-f]{40})$/.exec(uses);
+  if (!m) return [`${uses}: not pinned to a full commit SHA`];
+  const pin = pins.find((p) => p.action === m[1] && p.sha === m[2]);
+  if (!pin) return [`${uses}: not a commit whose tag, runtime and inputs were checked (test/fixtures/action-pins.json)`];
+  const out: string[] = [];
+  if (RETIRED_RUNTIMES.test(pin.using)) out.push(`${pin.action}@${pin.tag} runs on ${pin.using}, which GitHub has retired`);
+  for (const k of withKeys) if (!pin.inputs.includes(k)) out.push(`${pin.action}@${pin.tag} has no input "${k}"`);
+  return out;
+}
+
 describe("workflow files", () => {
   it.each(FILES)("%s pins every action to a commit SHA with its version", (f) => {
     const uses = raw(f).split("\n").filter((l) => /^\s*(- )?uses:/.test(l));
     expect(uses.length).toBeGreaterThan(0);
     for (const l of uses) expect(l, l).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+    for (const l of uses) {
+      const [, ref, tag] = /uses: (\S+) # (\S+)$/.exec(l)!;
+      expect(PINS.pins.find((p) => `${p.action}@${p.sha}` === ref)?.tag, `${ref} is commented as ${tag}`).toBe(tag);
+    }
+  });
+
+  it.each(FILES)("%s uses only actions on a current runtime, with inputs they declare", (f) => {
+    for (const job of Object.values(wf(f).jobs))
+      for (const step of job.steps) if (step.uses) expect(pinProblems(step.uses, Object.keys(step.with ?? {}), PINS.pins), step.uses).toEqual([]);
+  });
+
+  it("refuses the node20 pins we had, an unknown SHA and an undeclared input", () => {
+    for (const old of PINS.retired) {
+      expect(old.using).toBe("node20");
+      const asIfChecked = [...PINS.pins, { action: old.action, tag: "old", sha: old.sha, using: old.using, inputs: [] }];
+      expect(pinProblems(`${old.action}@${old.sha}`, [], asIfChecked)).toEqual([`${old.action}@old runs on node20, which GitHub has retired`]);
+    }
+    expect(pinProblems(`actions/checkout@${"0".repeat(40)}`, [], PINS.pins)[0]).toMatch(/not a commit whose tag/);
+    expect(pinProblems("actions/checkout@v7", [], PINS.pins)[0]).toMatch(/full commit SHA/);
+    const checkout = PINS.pins.find((p) => p.action === "actions/checkout")!;
+    expect(pinProblems(`actions/checkout@${checkout.sha}`, ["fetch-dept"], PINS.pins)).toEqual([`actions/checkout@${checkout.tag} has no input "fetch-dept"`]);
   });
 
   it.each(FILES)("%s reads only by default and widens per job, no further than needed", (f) => {
