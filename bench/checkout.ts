@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     const ms = performance.now() - t;
     const bytes = server.stats().bytesOut - bytes0;
     if (m.code !== 0 || m.outputs.commit !== sha) throw new Error(`checkout failed: ${m.raw}`);
+    if (process.env.BENCH_VERBOSE) console.error(m.raw);
     t = performance.now();
     const p = await runStep("post", j, m.state);
     const postMs = performance.now() - t;

@@ -322,6 +322,7 @@ function parseOptions(get, env) {
     lfs: oneOf("lfs", get("lfs") || "false", ["false", "true"]) === "true",
     maxAgeDays: integer("cache-max-age-days", get("cache-max-age-days") || "14", 0),
     lockTimeoutSeconds: integer("lock-timeout-seconds", get("lock-timeout-seconds") || "600", 1),
+    keepWorktrees: integer("keep-worktrees", get("keep-worktrees") || "2", 0),
     cacheDir
   };
 }
@@ -496,9 +497,68 @@ async function sweepJobRefs(dir) {
   }
 }
 
-// src/worktree.ts
+// src/park.ts
 var import_node_fs5 = require("node:fs");
 var import_node_path4 = require("node:path");
+function parkDir(mirrorDir) {
+  return `${mirrorDir}.parked`;
+}
+async function isOurs(mirrorDir, path) {
+  const r = await git(["-C", path, "rev-parse", "--path-format=absolute", "--git-common-dir"]);
+  return r.code === 0 && realpath(r.stdout.trim()) === realpath(mirrorDir);
+}
+async function reset(mirrorDir, path, sha) {
+  const admin = await git(["-C", path, "rev-parse", "--path-format=absolute", "--git-dir"]);
+  if (admin.code !== 0) return false;
+  (0, import_node_fs5.rmSync)((0, import_node_path4.join)(admin.stdout.trim(), "config.worktree"), { force: true });
+  const steps = [
+    ["-C", path, "checkout", "--force", "--detach", "--quiet", ...sha ? [sha] : []],
+    ["-C", path, "clean", "-ffdxq"]
+  ];
+  for (const args of steps) {
+    const r = await git(args, { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
+    if (r.code !== 0) {
+      warning(`git ${args.slice(2).join(" ")} in ${path} failed: ${r.stderr.trim()}`);
+      return false;
+    }
+  }
+  return isOurs(mirrorDir, path);
+}
+async function claimParked(mirrorDir, path) {
+  const dir = parkDir(mirrorDir);
+  if (!exists(dir)) return false;
+  for (const name of (0, import_node_fs5.readdirSync)(dir)) {
+    const from = (0, import_node_path4.join)(dir, name);
+    if (exists(path)) {
+      if (!isEmptyDir(path)) {
+        warning(`${path} is not empty: removing what an earlier job left there`);
+        emptyDir(path);
+      }
+      (0, import_node_fs5.rmdirSync)(path);
+    }
+    const r = await git(["-C", mirrorDir, "worktree", "move", from, path]);
+    if (r.code === 0) return true;
+    warning(`dropping the parked worktree ${from}: ${r.stderr.trim()}`);
+    await git(["-C", mirrorDir, "worktree", "remove", "--force", from]);
+    if (exists(from)) removeTree(from);
+  }
+  return false;
+}
+async function reuseParked(mirrorDir, path, sha) {
+  if (await reset(mirrorDir, path, sha)) {
+    const at = (await gitOk(["-C", path, "rev-parse", "HEAD"])).trim();
+    if (at === sha) return true;
+  }
+  warning(`the parked worktree at ${path} could not be reset to ${sha}: adding a fresh one`);
+  await git(["-C", mirrorDir, "worktree", "remove", "--force", path]);
+  if (exists(path)) emptyDir(path);
+  await git(["-C", mirrorDir, "worktree", "prune"]);
+  return false;
+}
+
+// src/worktree.ts
+var import_node_fs6 = require("node:fs");
+var import_node_path5 = require("node:path");
 async function addWorktree(mirrorDir, path, sha) {
   if ((await liveWorktrees(mirrorDir)).has(realpath(path))) {
     await git(["-C", mirrorDir, "worktree", "remove", "--force", path]);
@@ -507,23 +567,28 @@ async function addWorktree(mirrorDir, path, sha) {
     warning(`${path} is not empty: removing what an earlier job left there`);
     emptyDir(path);
   }
-  (0, import_node_fs5.mkdirSync)((0, import_node_path4.dirname)(path), { recursive: true });
+  (0, import_node_fs6.mkdirSync)((0, import_node_path5.dirname)(path), { recursive: true });
   await gitOk(["-C", mirrorDir, "worktree", "add", "--detach", path, sha], { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
-  const gitdir = /^gitdir: (.+)$/m.exec((0, import_node_fs5.readFileSync)((0, import_node_path4.join)(path, ".git"), "utf8"))?.[1]?.trim();
-  if (!gitdir || realpath((0, import_node_path4.dirname)(gitdir)) !== realpath((0, import_node_path4.join)(mirrorDir, "worktrees"))) throw new Error(`${path}/.git does not point into ${mirrorDir}/worktrees`);
-  return (0, import_node_path4.basename)(gitdir);
+  const gitdir = /^gitdir: (.+)$/m.exec((0, import_node_fs6.readFileSync)((0, import_node_path5.join)(path, ".git"), "utf8"))?.[1]?.trim();
+  if (!gitdir || realpath((0, import_node_path5.dirname)(gitdir)) !== realpath((0, import_node_path5.join)(mirrorDir, "worktrees"))) throw new Error(`${path}/.git does not point into ${mirrorDir}/worktrees`);
+  return (0, import_node_path5.basename)(gitdir);
 }
 
 // src/warm.ts
+function parkable(o) {
+  return o.submodules === "false" && !o.lfs;
+}
 async function warmCheckout(o, key) {
   const m = mirrorFor(o);
   prepareCacheDirs(m);
-  for (const [k, v] of Object.entries({ mode: "worktree", mirror: m.dir, lock: m.lock, key, path: o.path, workspace: o.workspace, cacheDir: o.cacheDir, maxAgeDays: String(o.maxAgeDays), lockTimeoutSeconds: String(o.lockTimeoutSeconds) })) {
+  for (const [k, v] of Object.entries({ mode: "worktree", mirror: m.dir, lock: m.lock, key, path: o.path, workspace: o.workspace, cacheDir: o.cacheDir, maxAgeDays: String(o.maxAgeDays), lockTimeoutSeconds: String(o.lockTimeoutSeconds), keep: String(parkable(o) ? o.keepWorktrees : 0) })) {
     saveState(k, v);
   }
   group(`Updating the mirror of ${m.label} in ${m.dir}`);
   const asked = Date.now();
   let target;
+  let claimed = false;
+  process.chdir(o.cacheDir);
   try {
     target = await withLock(m.lock, o.lockTimeoutSeconds, async () => {
       info(`mirror lock taken after ${Date.now() - asked} ms`);
@@ -533,14 +598,19 @@ async function warmCheckout(o, key) {
       await sweepJobRefs(m.dir);
       const t = await resolveTarget(m, o.target, key);
       await pin(m.dir, key, t.sha, o.path);
+      if (parkable(o) && o.keepWorktrees > 0) claimed = await claimParked(m.dir, o.path);
       return t;
     });
   } finally {
     endGroup();
   }
   const t1 = Date.now();
-  const admin = await addWorktree(m.dir, o.path, target.sha);
-  info(`worktree ${admin} of ${m.dir} added at ${o.path} in ${Date.now() - t1} ms`);
+  if (claimed && await reuseParked(m.dir, o.path, target.sha)) {
+    info(`parked worktree of ${m.dir} moved to ${o.path} and reset to ${target.sha} in ${Date.now() - t1} ms`);
+  } else {
+    const admin = await addWorktree(m.dir, o.path, target.sha);
+    info(`worktree ${admin} of ${m.dir} added at ${o.path} in ${Date.now() - t1} ms`);
+  }
   return target;
 }
 

@@ -1,6 +1,9 @@
 // Generated from checkout/src by `npm run build:checkout`; do not edit.
 "use strict";
 
+// src/post.ts
+var import_node_fs6 = require("node:fs");
+
 // src/fsutil.ts
 var import_node_fs = require("node:fs");
 var import_node_path = require("node:path");
@@ -23,6 +26,7 @@ function redact(text) {
   return out;
 }
 var info = (msg) => void process.stdout.write(`${redact(msg)}${import_node_os.EOL}`);
+var warning = (msg) => void process.stdout.write(`::warning::${escapeData(redact(msg))}${import_node_os.EOL}`);
 var error = (msg) => void process.stdout.write(`::error::${escapeData(redact(msg))}${import_node_os.EOL}`);
 var Refusal = class extends Error {
 };
@@ -44,6 +48,13 @@ function exists(p) {
   } catch {
     return false;
   }
+}
+function privateDir(dir, setting) {
+  (0, import_node_fs.mkdirSync)(dir, { recursive: true, mode: 448 });
+  const st = (0, import_node_fs.statSync)(dir);
+  const uid = process.getuid?.();
+  if (uid !== void 0 && st.uid !== uid) throw new Refusal(`${setting}: ${dir} belongs to uid ${st.uid}, not to this job's uid ${uid}; refusing a mirror another user can change`);
+  if ((st.mode & 18) !== 0) throw new Refusal(`${setting}: ${dir} is writable by group or others (mode ${(st.mode & 511).toString(8)}); refusing a mirror another user can change`);
 }
 function removeTree(p) {
   try {
@@ -86,54 +97,13 @@ function emptyDir(dir) {
   for (const e of entries) removeTree((0, import_node_path.join)(dir, e));
 }
 
-// src/cleanup.ts
+// src/park.ts
+var import_node_crypto = require("node:crypto");
 var import_node_fs3 = require("node:fs");
 var import_node_path3 = require("node:path");
 
-// src/lock.ts
-var import_node_child_process = require("node:child_process");
-var LockUnavailable = class extends Error {
-};
-var LockTimeout = class extends Error {
-};
-var TIMED_OUT = 75;
-async function withLock(file, waitSeconds, fn) {
-  const wait = waitSeconds > 0 ? ["-w", String(waitSeconds)] : ["-n"];
-  const child = (0, import_node_child_process.spawn)("flock", [...wait, "-E", String(TIMED_OUT), file, "sh", "-c", "echo locked && exec cat >/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
-  const exited = new Promise((res) => child.on("close", (code) => res(code ?? 1)));
-  child.stdin.on("error", () => void 0);
-  let stderr = "";
-  child.stderr.on("data", (b) => stderr += b.toString("utf8"));
-  const acquired = await new Promise((res, rej) => {
-    let out = "";
-    child.on(
-      "error",
-      (e) => rej(e.code === "ENOENT" ? new LockUnavailable("flock(1) is not installed (Debian/Ubuntu: util-linux)") : e)
-    );
-    child.stdout.on("data", (b) => {
-      out += b.toString("utf8");
-      if (out.includes("locked\n")) res(true);
-    });
-    void exited.then((code) => {
-      if (code === TIMED_OUT) res(false);
-      else rej(new Error(`flock ${file} exited ${code}: ${stderr.trim()}`));
-    });
-  });
-  if (!acquired) throw new LockTimeout(`lock ${file} still held by another job after ${waitSeconds} s`);
-  try {
-    return await fn();
-  } finally {
-    child.stdin.end();
-    await exited;
-  }
-}
-
-// src/mirror.ts
-var import_node_fs2 = require("node:fs");
-var import_node_path2 = require("node:path");
-
 // src/git.ts
-var import_node_child_process2 = require("node:child_process");
+var import_node_child_process = require("node:child_process");
 var DROPPED = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|PREFIX|TRACE\w*|CURL_VERBOSE)$/;
 function authHeader(token) {
   const basic = Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
@@ -159,7 +129,7 @@ function gitEnv(base, opts) {
 var SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
 function git(args, opts = {}) {
   return new Promise((resolveP, reject) => {
-    const child = (0, import_node_child_process2.spawn)("git", [...SAFE, ...args], { cwd: opts.cwd, env: gitEnv(process.env, opts), stdio: ["ignore", "pipe", "pipe"] });
+    const child = (0, import_node_child_process.spawn)("git", [...SAFE, ...args], { cwd: opts.cwd, env: gitEnv(process.env, opts), stdio: ["ignore", "pipe", "pipe"] });
     const out = [];
     const err = [];
     child.stdout.on("data", (b) => out.push(b));
@@ -178,6 +148,8 @@ async function gitOk(args, opts = {}) {
 }
 
 // src/mirror.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path2 = require("node:path");
 var JOB_REFS = "refs/runner-fleet/jobs/";
 var LAST_USE = "runner-fleet-last-use";
 var JOB_RECORDS = "runner-fleet-jobs";
@@ -224,20 +196,105 @@ async function sweepJobRefs(dir) {
   }
 }
 
+// src/park.ts
+function parkDir(mirrorDir) {
+  return `${mirrorDir}.parked`;
+}
+function isParked(mirrorDir, path) {
+  return realpath(path).startsWith(`${realpath(parkDir(mirrorDir))}/`);
+}
+async function isOurs(mirrorDir, path) {
+  const r = await git(["-C", path, "rev-parse", "--path-format=absolute", "--git-common-dir"]);
+  return r.code === 0 && realpath(r.stdout.trim()) === realpath(mirrorDir);
+}
+async function reset(mirrorDir, path, sha) {
+  const admin = await git(["-C", path, "rev-parse", "--path-format=absolute", "--git-dir"]);
+  if (admin.code !== 0) return false;
+  (0, import_node_fs3.rmSync)((0, import_node_path3.join)(admin.stdout.trim(), "config.worktree"), { force: true });
+  const steps = [
+    ["-C", path, "checkout", "--force", "--detach", "--quiet", ...sha ? [sha] : []],
+    ["-C", path, "clean", "-ffdxq"]
+  ];
+  for (const args of steps) {
+    const r = await git(args, { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
+    if (r.code !== 0) {
+      warning(`git ${args.slice(2).join(" ")} in ${path} failed: ${r.stderr.trim()}`);
+      return false;
+    }
+  }
+  return isOurs(mirrorDir, path);
+}
+async function readyToPark(mirrorDir, path) {
+  return exists(path) && await isOurs(mirrorDir, path) && await reset(mirrorDir, path);
+}
+async function parkWorktree(mirrorDir, path, keep) {
+  const dir = parkDir(mirrorDir);
+  privateDir(dir, "RUNNER_FLEET_CACHE_DIR");
+  if ((0, import_node_fs3.readdirSync)(dir).length >= keep) return false;
+  const r = await git(["-C", mirrorDir, "worktree", "move", path, (0, import_node_path3.join)(dir, (0, import_node_crypto.randomUUID)())]);
+  if (r.code !== 0) {
+    info(`not parking the worktree: ${r.stderr.trim()}`);
+    return false;
+  }
+  return true;
+}
+
+// src/cleanup.ts
+var import_node_fs4 = require("node:fs");
+var import_node_path4 = require("node:path");
+
+// src/lock.ts
+var import_node_child_process2 = require("node:child_process");
+var LockUnavailable = class extends Error {
+};
+var LockTimeout = class extends Error {
+};
+var TIMED_OUT = 75;
+async function withLock(file, waitSeconds, fn) {
+  const wait = waitSeconds > 0 ? ["-w", String(waitSeconds)] : ["-n"];
+  const child = (0, import_node_child_process2.spawn)("flock", [...wait, "-E", String(TIMED_OUT), file, "sh", "-c", "echo locked && exec cat >/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+  const exited = new Promise((res) => child.on("close", (code) => res(code ?? 1)));
+  child.stdin.on("error", () => void 0);
+  let stderr = "";
+  child.stderr.on("data", (b) => stderr += b.toString("utf8"));
+  const acquired = await new Promise((res, rej) => {
+    let out = "";
+    child.on(
+      "error",
+      (e) => rej(e.code === "ENOENT" ? new LockUnavailable("flock(1) is not installed (Debian/Ubuntu: util-linux)") : e)
+    );
+    child.stdout.on("data", (b) => {
+      out += b.toString("utf8");
+      if (out.includes("locked\n")) res(true);
+    });
+    void exited.then((code) => {
+      if (code === TIMED_OUT) res(false);
+      else rej(new Error(`flock ${file} exited ${code}: ${stderr.trim()}`));
+    });
+  });
+  if (!acquired) throw new LockTimeout(`lock ${file} still held by another job after ${waitSeconds} s`);
+  try {
+    return await fn();
+  } finally {
+    child.stdin.end();
+    await exited;
+  }
+}
+
 // src/cleanup.ts
 var DAY_MS = 24 * 60 * 60 * 1e3;
 function subdirs(dir) {
   try {
-    return (0, import_node_fs3.readdirSync)(dir).map((e) => (0, import_node_path3.join)(dir, e)).filter((p) => (0, import_node_fs3.lstatSync)(p).isDirectory());
+    return (0, import_node_fs4.readdirSync)(dir).map((e) => (0, import_node_path4.join)(dir, e)).filter((p) => (0, import_node_fs4.lstatSync)(p).isDirectory());
   } catch {
     return [];
   }
 }
 function lastUse(dir) {
   try {
-    return (0, import_node_fs3.statSync)(lastUseFile(dir)).mtimeMs;
+    return (0, import_node_fs4.statSync)(lastUseFile(dir)).mtimeMs;
   } catch {
-    return (0, import_node_fs3.statSync)(dir).mtimeMs;
+    return (0, import_node_fs4.statSync)(dir).mtimeMs;
   }
 }
 async function removeOldMirrors(cacheDir, maxAgeDays, keep) {
@@ -253,10 +310,11 @@ async function removeOldMirrors(cacheDir, maxAgeDays, keep) {
             if (!exists(dir) || !tooOld(dir)) return;
             let inUse = false;
             try {
-              inUse = exists((0, import_node_path3.join)(dir, "HEAD")) && (await liveWorktrees(dir)).size > 0;
+              inUse = exists((0, import_node_path4.join)(dir, "HEAD")) && [...await liveWorktrees(dir)].some((w) => !isParked(dir, w));
             } catch {
             }
             if (inUse) return;
+            removeTree(parkDir(dir));
             removeTree(dir);
             removed.push(dir);
           });
@@ -270,14 +328,14 @@ async function removeOldMirrors(cacheDir, maxAgeDays, keep) {
 }
 
 // src/worktree.ts
-var import_node_fs4 = require("node:fs");
+var import_node_fs5 = require("node:fs");
 async function removeWorktree(mirrorDir, path, workspace) {
   if (exists(mirrorDir)) await git(["-C", mirrorDir, "worktree", "remove", "--force", path]);
   if (exists(path)) {
     if (path === workspace) emptyDir(path);
     else removeTree(path);
   }
-  if (path === workspace) (0, import_node_fs4.mkdirSync)(path, { recursive: true });
+  if (path === workspace) (0, import_node_fs5.mkdirSync)(path, { recursive: true });
   if (exists(mirrorDir)) await gitOk(["-C", mirrorDir, "worktree", "prune"]);
 }
 
@@ -291,9 +349,22 @@ run(async () => {
   const path = state("path");
   const key = state("key");
   if (!dir || !path || !key) throw new Error("the main step saved no mirror, path or key: nothing to clean up safely");
-  await removeWorktree(dir, path, state("workspace"));
-  info(`removed the worktree at ${path}`);
-  await withLock(state("lock"), Number(state("lockTimeoutSeconds")) || 600, async () => {
+  const workspace = state("workspace");
+  const lockTimeout = Number(state("lockTimeoutSeconds")) || 600;
+  const keep = Number(state("keep")) || 0;
+  process.chdir(state("cacheDir"));
+  let parked = false;
+  if (keep > 0 && exists(dir) && await readyToPark(dir, path)) {
+    parked = await withLock(state("lock"), lockTimeout, async () => exists(dir) && parkWorktree(dir, path, keep));
+  }
+  if (parked) {
+    (0, import_node_fs6.mkdirSync)(workspace, { recursive: true });
+    info(`parked the worktree from ${path} for the next job on this cache`);
+  } else {
+    await removeWorktree(dir, path, workspace);
+    info(`removed the worktree at ${path}`);
+  }
+  await withLock(state("lock"), lockTimeout, async () => {
     if (!exists(dir)) return;
     await unpin(dir, key);
     await sweepJobRefs(dir);

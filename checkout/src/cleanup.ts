@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { exists, removeTree } from "./fsutil";
 import { LockTimeout, withLock } from "./lock";
 import { lastUseFile, liveWorktrees, mirrorRoot } from "./mirror";
+import { isParked, parkDir } from "./park";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -41,11 +42,12 @@ export async function removeOldMirrors(cacheDir: string, maxAgeDays: number, kee
             if (!exists(dir) || !tooOld(dir)) return;
             let inUse = false;
             try {
-              inUse = exists(join(dir, "HEAD")) && (await liveWorktrees(dir)).size > 0;
+              inUse = exists(join(dir, "HEAD")) && [...(await liveWorktrees(dir))].some((w) => !isParked(dir, w));
             } catch {
               // not a repository git can read: nothing in it is worth keeping
             }
             if (inUse) return;
+            removeTree(parkDir(dir));
             removeTree(dir);
             removed.push(dir);
           });

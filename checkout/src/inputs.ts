@@ -21,6 +21,8 @@ export interface Options {
   /** 0 disables the age-based cleanup of mirrors. */
   maxAgeDays: number;
   lockTimeoutSeconds: number;
+  /** Finished worktrees kept per mirror for the next job to reuse; 0 removes each after its job. */
+  keepWorktrees: number;
   /** Absolute; undefined when the runner has no RUNNER_FLEET_CACHE_DIR (the plain clone). */
   cacheDir: string | undefined;
 }
@@ -108,6 +110,7 @@ export function parseOptions(get: Inputs, env: Env): Options {
     lfs: oneOf("lfs", get("lfs") || "false", ["false", "true"] as const) === "true",
     maxAgeDays: integer("cache-max-age-days", get("cache-max-age-days") || "14", 0),
     lockTimeoutSeconds: integer("lock-timeout-seconds", get("lock-timeout-seconds") || "600", 1),
+    keepWorktrees: integer("keep-worktrees", get("keep-worktrees") || "2", 0),
     cacheDir,
   };
 }

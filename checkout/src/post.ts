@@ -1,4 +1,6 @@
+import { mkdirSync } from "node:fs";
 import { exists } from "./fsutil";
+import { parkWorktree, readyToPark } from "./park";
 import { removeOldMirrors } from "./cleanup";
 import { withLock } from "./lock";
 import { sweepJobRefs, touchLastUse, unpin } from "./mirror";
@@ -18,9 +20,22 @@ run(async () => {
   const path = state("path");
   const key = state("key");
   if (!dir || !path || !key) throw new Error("the main step saved no mirror, path or key: nothing to clean up safely");
-  await removeWorktree(dir, path, state("workspace"));
-  info(`removed the worktree at ${path}`);
-  await withLock(state("lock"), Number(state("lockTimeoutSeconds")) || 600, async () => {
+  const workspace = state("workspace");
+  const lockTimeout = Number(state("lockTimeoutSeconds")) || 600;
+  const keep = Number(state("keep")) || 0;
+  process.chdir(state("cacheDir")); // the workspace may be moved away from under us
+  let parked = false;
+  if (keep > 0 && exists(dir) && (await readyToPark(dir, path))) {
+    parked = await withLock(state("lock"), lockTimeout, async () => exists(dir) && parkWorktree(dir, path, keep));
+  }
+  if (parked) {
+    mkdirSync(workspace, { recursive: true });
+    info(`parked the worktree from ${path} for the next job on this cache`);
+  } else {
+    await removeWorktree(dir, path, workspace);
+    info(`removed the worktree at ${path}`);
+  }
+  await withLock(state("lock"), lockTimeout, async () => {
     if (!exists(dir)) return;
     await unpin(dir, key);
     await sweepJobRefs(dir);

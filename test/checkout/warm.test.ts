@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasCommand } from "../helpers/env";
@@ -17,6 +17,9 @@ const worktrees = (mirror: string) =>
     .split("\n")
     .filter((l) => l.startsWith("worktree "))
     .map((l) => l.slice(9));
+const parkedOf = (mirror: string) => worktrees(mirror).filter((w) => w.startsWith(`${mirror}.parked/`));
+/** Worktrees of running (or dead) jobs: neither the mirror itself nor a parked tree. */
+const jobTrees = (mirror: string) => worktrees(mirror).filter((w) => w !== mirror && !w.startsWith(`${mirror}.parked/`));
 const jobRefs = (mirror: string) => git(["for-each-ref", "--format=%(refname)", "refs/runner-fleet/"], mirror);
 const head = (dir: string) => git(["rev-parse", "HEAD"], dir);
 
@@ -70,7 +73,7 @@ describe.runIf(RUN)("warm checkout: mirror in the cache, a worktree per job", ()
       expectSound(jobs[i]!.workspace, shas[i]!);
       expect(readFileSync(join(jobs[i]!.workspace, "n.txt"), "utf8")).toBe(`${i}\n`);
     });
-    const paths = worktrees(mirror).slice(1);
+    const paths = jobTrees(mirror);
     expect(new Set(paths)).toEqual(new Set(jobs.map((j) => j.workspace)));
     // Tags and branches are where a clone by actions/checkout would have them.
     expect(git(["describe", "--tags", "--exact-match"], jobs[3]!.workspace)).toBe("v1.0");
@@ -91,7 +94,11 @@ describe.runIf(RUN)("warm checkout: mirror in the cache, a worktree per job", ()
 
     const posts = await Promise.all(jobs.map((j, i) => run("post", j, mains[i]!.state)));
     posts.forEach(expectOk);
-    expect(worktrees(mirror)).toEqual([mirror]);
+    expect(jobTrees(mirror)).toEqual([]);
+    // keep-worktrees (default 2): two of the eight are parked, clean, for the next jobs.
+    const parked = parkedOf(mirror);
+    expect(parked).toHaveLength(2);
+    for (const p of parked) expect(git(["status", "--porcelain", "--ignored", "--untracked-files=all"], p)).toBe("");
     for (const j of jobs) expect(readdirSync(j.workspace)).toEqual([]); // the workspace stays, empty
     expect(jobRefs(mirror)).toBe("");
     git(["fsck", "--no-progress", "--no-dangling"], mirror);
@@ -107,6 +114,48 @@ describe.runIf(RUN)("warm checkout: mirror in the cache, a worktree per job", ()
     expectSound(j.workspace, next);
     expect(f.server.stats().bytesOut - before).toBeLessThan(20_000);
     expectOk(await run("post", j, m.state));
+  });
+
+  it("the next job reuses a parked worktree: unchanged files are not rewritten, nothing the last job left survives", async () => {
+    const x = up.commit("c9", { "n.txt": "9\n", "keep.txt": "same\n" });
+    const y = up.commit("c10", { "n.txt": "10\n" });
+    up.push("main");
+    const a = f.job({ github: { sha: x } });
+    const ma = await run("main", a);
+    expectOk(ma);
+    // What a job leaves behind: a modified tracked file, untracked and ignored-looking files, a
+    // worktree-only config setting, a read-only directory.
+    writeFileSync(join(a.workspace, "n.txt"), "tampered\n");
+    mkdirSync(join(a.workspace, "build", "deep"), { recursive: true });
+    writeFileSync(join(a.workspace, "build", "deep", "out.o"), "junk");
+    chmodSync(join(a.workspace, "build", "deep"), 0o500);
+    git(["config", "--worktree", "core.sshCommand", "evil"], a.workspace);
+    const inode = statSync(join(a.workspace, "keep.txt")).ino;
+    expectOk(await run("post", a, ma.state));
+    expect(readdirSync(a.workspace)).toEqual([]);
+
+    const b = f.job({ github: { sha: y } });
+    const mb = await run("main", b);
+    expectOk(mb);
+    expect(mb.raw).toMatch(/parked worktree of .* moved to /);
+    expectSound(b.workspace, y);
+    expect(git(["status", "--porcelain", "--ignored", "--untracked-files=all"], b.workspace)).toBe("");
+    expect(readFileSync(join(b.workspace, "n.txt"), "utf8")).toBe("10\n");
+    expect(existsSync(join(b.workspace, "build"))).toBe(false);
+    expect(() => git(["config", "--worktree", "--get", "core.sshCommand"], b.workspace)).toThrow();
+    // Reused, not rewritten: the file both commits share is the very same file.
+    expect(statSync(join(b.workspace, "keep.txt")).ino).toBe(inode);
+    expectOk(await run("post", b, mb.state));
+
+    // keep-worktrees: 0 takes none and parks none.
+    const before = parkedOf(mirror).length;
+    const c = f.job({ github: { sha: y }, with: { "keep-worktrees": "0" } });
+    const mc = await run("main", c);
+    expectOk(mc);
+    expect(mc.raw).not.toMatch(/parked worktree/);
+    expectOk(await run("post", c, mc.state));
+    expect(parkedOf(mirror).length).toBe(before);
+    expect(jobTrees(mirror)).toEqual([]);
   });
 
   it("the token goes to the server as a header and nowhere else: not on disk, not in argv, not in the log", async () => {
@@ -134,7 +183,7 @@ describe.runIf(RUN)("warm checkout: mirror in the cache, a worktree per job", ()
     expect(m.errors.join("\n")).toMatch(/git .*fetch .*failed/);
     expect(f.server.stats().refused).toBeGreaterThan(0);
     expectOk(await run("post", j, m.state));
-    expect(worktrees(mirror)).toEqual([mirror]);
+    expect(jobTrees(mirror)).toEqual([]);
   });
 
   it("a job's own GIT_CONFIG_COUNT entries are kept, the header added after them", async () => {
@@ -178,8 +227,10 @@ describe.runIf(RUN)("warm checkout: mirror in the cache, a worktree per job", ()
     expect(md.code).toBe(1);
     expectOk(await run("post", d, md.state));
 
-    expect(worktrees(mirror)).toEqual([mirror]);
-    expect(existsSync(join(mirror, "worktrees")) ? readdirSync(join(mirror, "worktrees")) : []).toEqual([]);
+    expect(jobTrees(mirror)).toEqual([]);
+    // Only parked trees keep an admin entry; none of these broken jobs' trees was parked.
+    const admin = join(mirror, "worktrees");
+    expect(existsSync(admin) ? readdirSync(admin).length : 0).toBe(parkedOf(mirror).length);
     expect(jobRefs(mirror)).toBe("");
   });
 
@@ -194,7 +245,7 @@ describe.runIf(RUN)("warm checkout: mirror in the cache, a worktree per job", ()
     const b = f.job({ github: { sha: shas[5]! } });
     const mb = await run("main", b);
     expectOk(mb);
-    expect(worktrees(mirror)).toEqual([mirror, b.workspace]); // a's entry pruned
+    expect(jobTrees(mirror)).toEqual([b.workspace]); // a's entry pruned
     // a's job ref is kept for the grace period (its worktree might still be on its way) ...
     expect(jobRefs(mirror)).toContain(ma.state.key!);
     // ... and swept once that has passed.
@@ -234,7 +285,7 @@ describe.runIf(RUN)("warm checkout: mirror in the cache, a worktree per job", ()
     expect(git(["for-each-ref", "refs/remotes/origin/feature", "refs/tags/v1.0"], mirror)).toBe("");
 
     for (const [j, m] of [[a, ma], [b, mb], [c, mc]] as const) expectOk(await run("post", j, m.state));
-    expect(worktrees(mirror)).toEqual([mirror]);
+    expect(jobTrees(mirror)).toEqual([]);
     expect(jobRefs(mirror)).toBe("");
     up.g("reset", "--quiet", "--hard", "main");
   });
