@@ -85,6 +85,7 @@ function pushNewCommit(bare: string): string {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mib = (b: number) => (b / 1048576).toFixed(2);
+const size = (b: number) => (b >= 1048576 ? `${mib(b)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "bench-checkout-"));
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
   console.log("|---|---|---|---|---|---|");
   for (const [name, rs] of rows) {
     const [ms, bytes, post] = [median(rs.map((r) => r.ms)), median(rs.map((r) => r.bytes)), median(rs.map((r) => r.postMs))];
-    console.log(`| ${name} | ${(ms / 1000).toFixed(2)} s | ${(post / 1000).toFixed(2)} s | ${mib(bytes)} MiB | ${(fMs / ms).toFixed(1)}× | ${(fBytes / bytes).toFixed(0)}× |`);
+    console.log(`| ${name} | ${(ms / 1000).toFixed(2)} s | ${(post / 1000).toFixed(2)} s | ${size(bytes)} | ${(fMs / ms).toFixed(1)}× | ${(fBytes / bytes).toFixed(0)}× |`);
   }
   rmSync(tmp, { recursive: true, force: true });
 }
