@@ -527,7 +527,7 @@ async function reset(mirrorDir, path, sha) {
 async function claimParked(mirrorDir, path) {
   const dir = parkDir(mirrorDir);
   if (!exists(dir)) return false;
-  for (const name of (0, import_node_fs5.readdirSync)(dir)) {
+  for (const name of (0, import_node_fs5.readdirSync)(dir).sort().reverse()) {
     const from = (0, import_node_path4.join)(dir, name);
     if (exists(path)) {
       if (!isEmptyDir(path)) {

@@ -231,7 +231,8 @@ async function parkWorktree(mirrorDir, path, keep) {
   const dir = parkDir(mirrorDir);
   privateDir(dir, "RUNNER_FLEET_CACHE_DIR");
   if ((0, import_node_fs3.readdirSync)(dir).length >= keep) return false;
-  const r = await git(["-C", mirrorDir, "worktree", "move", path, (0, import_node_path3.join)(dir, (0, import_node_crypto.randomUUID)())]);
+  const name = `${Date.now().toString().padStart(15, "0")}-${(0, import_node_crypto.randomUUID)()}`;
+  const r = await git(["-C", mirrorDir, "worktree", "move", path, (0, import_node_path3.join)(dir, name)]);
   if (r.code !== 0) {
     info(`not parking the worktree: ${r.stderr.trim()}`);
     return false;

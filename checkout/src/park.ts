@@ -62,7 +62,9 @@ export async function parkWorktree(mirrorDir: string, path: string, keep: number
   const dir = parkDir(mirrorDir);
   privateDir(dir, "RUNNER_FLEET_CACHE_DIR");
   if (readdirSync(dir).length >= keep) return false;
-  const r = await git(["-C", mirrorDir, "worktree", "move", path, join(dir, randomUUID())]);
+  // Named so that names sort by parking time: the next job takes the newest, likely the closest commit.
+  const name = `${Date.now().toString().padStart(15, "0")}-${randomUUID()}`;
+  const r = await git(["-C", mirrorDir, "worktree", "move", path, join(dir, name)]);
   if (r.code !== 0) {
     // e.g. the workspace is on another filesystem than the cache: a rename cannot cross it.
     info(`not parking the worktree: ${r.stderr.trim()}`);
@@ -72,14 +74,14 @@ export async function parkWorktree(mirrorDir: string, path: string, keep: number
 }
 
 /**
- * Main step, under the mirror lock: move one parked worktree to the job's path. The job's path
+ * Main step, under the mirror lock: move the newest parked worktree to the job's path. The job's path
  * must not exist for `git worktree move` (it moves into an existing directory), so an empty
  * workspace directory is removed first; the caller recreates nothing, the tree takes its place.
  */
 export async function claimParked(mirrorDir: string, path: string): Promise<boolean> {
   const dir = parkDir(mirrorDir);
   if (!exists(dir)) return false;
-  for (const name of readdirSync(dir)) {
+  for (const name of readdirSync(dir).sort().reverse()) {
     const from = join(dir, name);
     if (exists(path)) {
       if (!isEmptyDir(path)) {
