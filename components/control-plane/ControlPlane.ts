@@ -120,6 +120,10 @@ export class ControlPlane extends pulumi.ComponentResource {
     const broker = fn("broker");
     const listener = fn("listener");
 
+    // EventBridge invokes asynchronously: a listen event throttled behind a run still polling would
+    // otherwise be queued and retried for hours. A minute-old tick is worthless; the next one comes.
+    new aws.lambda.FunctionEventInvokeConfig(`${name}-listener`, { functionName: listener.name, maximumEventAgeInSeconds: 60, maximumRetryAttempts: 0 }, parent);
+
     const url = new aws.lambda.FunctionUrl(`${name}-broker`, { functionName: broker.name, authorizationType: "AWS_IAM" }, parent);
 
     const schedule = (id: string, expression: string, target: aws.lambda.Function, input: ListenEvent | MirrorEvent) => {

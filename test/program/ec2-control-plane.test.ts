@@ -209,6 +209,10 @@ describe("the prod control plane", () => {
       ["control-plane-listen", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:control-plane-listener`, { action: "listen" }],
       ["control-plane-mirror", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:control-plane-broker`, { action: "mirror" }],
     ]);
+    // A tick throttled behind a run still polling is dropped, not queued for hours.
+    expect(byType(prod, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").map(inputs)).toEqual([
+      expect.objectContaining({ functionName: "control-plane-listener", maximumEventAgeInSeconds: 60, maximumRetryAttempts: 0 }),
+    ]);
     const register = inputs(one(prod, "aws:lambda/invocation:Invocation", "control-plane-register"));
     expect([register.functionName, register.lifecycleScope, JSON.parse(register.input as string)]).toEqual(["control-plane-broker", "CRUD", { action: "register", pools: ["graviton-builders", "kvm-x64"] }]);
     expect(Object.keys(register.triggers as object).sort()).toEqual(["code", "config"]);
