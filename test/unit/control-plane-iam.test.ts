@@ -1,0 +1,79 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CONTROL_PLANE_ENTRY } from "../../components/control-plane/bundle";
+import { controlPlanePolicy } from "../../components/control-plane/policies";
+import { prerequisite, REPO } from "../helpers/env";
+
+/** The IAM service prefix of each AWS SDK v3 client the control plane may use. */
+const SERVICE: Record<string, string> = {
+  "client-auto-scaling": "autoscaling",
+  "client-s3": "s3",
+  "client-secrets-manager": "secretsmanager",
+  "client-ec2": "ec2",
+  "client-cloudwatch": "cloudwatch",
+  "client-sts": "sts",
+};
+/** S3 operations whose IAM action has another name (Service Authorization Reference). */
+const S3_ACTION: Record<string, string> = { ListObjectsV2: "ListBucket", ListObjects: "ListBucket", HeadObject: "GetObject", CopyObject: "PutObject" };
+
+function tsFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? tsFiles(p) : f.endsWith(".ts") ? [p] : [];
+  });
+}
+
+/** `<service>:<Action>` for every `XxxCommand` imported from an AWS SDK client. */
+export function sdkActions(files: string[]): string[] {
+  const out = new Set<string>();
+  for (const f of files) {
+    const text = readFileSync(f, "utf8");
+    for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*"@aws-sdk\/(client-[a-z0-9-]+)"/g)) {
+      const service = SERVICE[m[2]!];
+      if (service === undefined) throw new Error(`${f}: ${m[2]} has no IAM prefix here; add it to SERVICE`);
+      for (const name of m[1]!.split(",").map((s) => s.trim().replace(/^type\s+/, ""))) {
+        const cmd = /^([A-Za-z0-9]+)Command$/.exec(name);
+        if (!cmd) continue;
+        const op = cmd[1]!;
+        out.add(`${service}:${service === "s3" ? (S3_ACTION[op] ?? op) : op}`);
+      }
+    }
+  }
+  return [...out].sort();
+}
+
+const granted = (): Set<string> => {
+  const doc = controlPlanePolicy({
+    region: "eu-west-1",
+    dnsSuffix: "amazonaws.com",
+    secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s",
+    bucketArn: "arn:aws:s3:::b",
+    asgArns: ["arn:aws:autoscaling:eu-west-1:1:autoScalingGroup:*:autoScalingGroupName/g"],
+    logGroupArn: "arn:aws:logs:eu-west-1:1:log-group:g",
+  });
+  return new Set(doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+};
+
+describe("the control plane's role covers the calls its code makes", () => {
+  it("reads SDK calls as IAM actions (S3's renamed ones too)", () => {
+    const f = join(mkdtempSync(join(tmpdir(), "cp-iam-")), "x.ts");
+    writeFileSync(
+      f,
+      'import {\n  DescribeAutoScalingGroupsCommand,\n  type AutoScalingClient,\n} from "@aws-sdk/client-auto-scaling";\nimport { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";\n',
+    );
+    expect(sdkActions([f])).toEqual(["autoscaling:DescribeAutoScalingGroups", "s3:ListBucket", "s3:PutObject"]);
+    writeFileSync(f, 'import { PutItemCommand } from "@aws-sdk/client-dynamodb";\n');
+    expect(() => sdkActions([f])).toThrow(/client-dynamodb has no IAM prefix/);
+  });
+
+  const run = prerequisite("control-plane/handler.ts (branch cp-services)", existsSync(CONTROL_PLANE_ENTRY), "merge the branch that adds the Lambda entry") ? it : it.skip;
+  run("grants every AWS action imported under control-plane/, and the code makes some", () => {
+    const actions = sdkActions(tsFiles(join(REPO, "control-plane")));
+    expect(actions.length).toBeGreaterThan(0);
+    const have = granted();
+    expect(actions.filter((a) => !have.has(a))).toEqual([]);
+  });
+});
