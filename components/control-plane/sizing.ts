@@ -12,3 +12,9 @@ export const CONTROL_PLANE_SIZING = {
 
 /** Long enough to look back over a month's incidents, short enough to cost cents. */
 export const LOG_RETENTION_DAYS = 30;
+
+/**
+ * How long a listener run waits on GitHub's long poll, for cost estimates only (the listener
+ * decides the real figure): the bulk of the control plane's idle bill.
+ */
+export const LISTENER_POLL_SECONDS_ESTIMATE = 50;
