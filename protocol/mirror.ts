@@ -31,9 +31,3 @@ export interface MirrorManifest {
 
 export const MIRROR_PREFIX = "runner/";
 export const MIRROR_MANIFEST_KEY = "runner/manifest.json";
-
-/**
- * The control plane's own records in the same bucket (broker slots, host marks, sessions). Its
- * role may read and write only under MIRROR_PREFIX and this prefix; hosts may read neither.
- */
-export const CONTROL_PLANE_STATE_PREFIX = "state/";

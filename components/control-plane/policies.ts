@@ -1,11 +1,11 @@
 import { serviceTrust, type PolicyDocument, type PolicyStatement } from "../aws/policy-document";
-import { CONTROL_PLANE_STATE_PREFIX, MIRROR_PREFIX } from "../../protocol/mirror";
+import { MIRROR_PREFIX } from "../../protocol/mirror";
 
 /** The functions' role: Lambda's service principal in the stack's partition. */
 export const lambdaTrust = (lambdaPrincipal: string): PolicyDocument => serviceTrust(lambdaPrincipal);
 
 /** The control plane's own prefix in the pool bucket (sessions, issued runners). */
-export const STATE_PREFIX = CONTROL_PLANE_STATE_PREFIX;
+export const STATE_PREFIX = "state/";
 
 /**
  * Read-only calls that IAM cannot scope to a resource (the service authorization reference lists
