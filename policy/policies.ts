@@ -68,7 +68,7 @@ const SCOPED_SERVICES = ["secretsmanager", "ssm", "kms", "autoscaling"];
  * Read-only calls the Service Authorization Reference lists with no resource type: IAM evaluates
  * them only against Resource "*". The control plane needs them to see its groups and warm pools.
  */
-const UNSCOPABLE = ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeWarmPool"];
+const UNSCOPABLE = ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances"];
 
 /** IAM documents as statements, whether given as JSON text or objects. */
 function statements(doc: unknown): Props[] {

@@ -1,28 +1,24 @@
 /**
- * What the Pulumi program and the schedules send the control plane functions (besides the
- * broker's function-URL requests). Imports nothing.
+ * What the Pulumi program sends the control plane by direct invocation at `pulumi up` (besides
+ * the broker's function-URL requests and the listener's EventBridge "Scheduled Event"). Imports
+ * nothing.
  */
 
 /**
- * At `pulumi up`, through aws.lambda.Invocation with lifecycleScope CRUD: create or update the
- * named pools' scale sets (delete them when Pulumi deletes the invocation). The provider adds
- * `tf: { action: "create" | "update" | "delete", prevInput }`; a thrown error fails the update.
+ * Through aws.lambda.Invocation with lifecycleScope CRUD: create or update the named pools' scale
+ * sets, or delete them when Pulumi deletes the invocation. The provider adds
+ * `tf: { action: "create" | "update" | "delete", prev_input }` (Terraform's key names); an error
+ * returned by the function fails the update with its message.
  */
 export interface RegisterEvent {
   action: "register";
   pools: string[];
-  tf?: { action: "create" | "update" | "delete"; prevInput?: unknown };
+  tf?: { action: "create" | "update" | "delete"; prev_input?: unknown };
 }
 
-/** Refresh the runner mirror in the pool bucket (at deploy and daily). */
+/** Fill or refresh the runner mirror in the pool bucket now (at deploy; the schedule refreshes it when due). */
 export interface MirrorEvent {
   action: "mirror";
-  tf?: { action: "create" | "update" | "delete"; prevInput?: unknown };
 }
 
-/** The listener's 1-minute schedule: long-poll every pool's scale set, scale, reap. */
-export interface ListenEvent {
-  action: "listen";
-}
-
-export type ControlPlaneEvent = RegisterEvent | MirrorEvent | ListenEvent;
+export type ControlPlaneEvent = RegisterEvent | MirrorEvent;

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { createHash } from "node:crypto";
 import type { HostPoolModel } from "../../config/host-model";
 import { CONTROL_PLANE_CONFIG_ENV } from "../../protocol/control-plane-config";
-import type { ListenEvent, MirrorEvent, RegisterEvent } from "../../protocol/control-plane-events";
+import type { MirrorEvent, RegisterEvent } from "../../protocol/control-plane-events";
 import { METRIC_NAMESPACE, METRICS } from "../../protocol/metrics";
 import type { AwsContext } from "../aws/aws-context";
 import { asgArn } from "../aws/host-policies";
@@ -126,14 +126,11 @@ export class ControlPlane extends pulumi.ComponentResource {
 
     const url = new aws.lambda.FunctionUrl(`${name}-broker`, { functionName: broker.name, authorizationType: "AWS_IAM" }, parent);
 
-    const schedule = (id: string, expression: string, target: aws.lambda.Function, input: ListenEvent | MirrorEvent) => {
-      const rule = new aws.cloudwatch.EventRule(`${name}-${id}`, { description: `runner-fleet ${args.fleet}: ${input.action}`, scheduleExpression: expression, tags }, parent);
-      new aws.lambda.Permission(`${name}-${id}`, { action: "lambda:InvokeFunction", function: target.name, principal: args.aws.servicePrincipal("events"), sourceArn: rule.arn }, parent);
-      new aws.cloudwatch.EventTarget(`${name}-${id}`, { rule: rule.name, arn: target.arn, input: JSON.stringify(input) }, parent);
-    };
-    schedule("listen", "rate(1 minute)", listener, { action: "listen" });
-    // Daily keeps the mirror within GitHub's 30-day window with nobody deploying.
-    schedule("mirror", "rate(1 day)", broker, { action: "mirror" });
+    // The listener's minute: EventBridge's own "Scheduled Event" (no input), which the control
+    // plane's router answers with the long poll, the reaper and the mirror when it is due.
+    const rule = new aws.cloudwatch.EventRule(`${name}-listen`, { description: `runner-fleet ${args.fleet}: listen, reap, mirror when due`, scheduleExpression: "rate(1 minute)", tags }, parent);
+    new aws.lambda.Permission(`${name}-listen`, { action: "lambda:InvokeFunction", function: listener.name, principal: args.aws.servicePrincipal("events"), sourceArn: rule.arn }, parent);
+    new aws.cloudwatch.EventTarget(`${name}-listen`, { rule: rule.name, arn: listener.arn }, parent);
 
     // Registration and the first mirror run through the broker function, which has no reserved
     // concurrency: a synchronous call to the listener would be throttled while it long-polls.

@@ -1,9 +1,9 @@
 /**
- * Function sizes. The listener runs every minute and long-polls for up to ~50 s of it; 256 MiB is
- * plenty for JSON and a few HTTPS connections. The broker also mirrors the runner (two ~200 MB
- * tarballs streamed through, digest checked) at deploy and daily, hence its longer timeout and
- * more memory; its function-URL calls take well under a second. The README's cost table uses
- * these numbers.
+ * Function sizes. The listener runs every minute: the long poll until 20 s before its timeout,
+ * with the reaper and, once a day, the runner mirror (two tarballs streamed through, digest
+ * checked) beside it; 256 MiB holds JSON, a few HTTPS connections and multipart upload buffers.
+ * The broker answers hosts' function-URL calls in well under a second and runs the mirror and the
+ * scale-set registration at deploy, hence its longer timeout. The README's cost table uses these.
  */
 export const CONTROL_PLANE_SIZING = {
   broker: { memoryMiB: 512, timeoutSeconds: 300 },
@@ -14,7 +14,8 @@ export const CONTROL_PLANE_SIZING = {
 export const LOG_RETENTION_DAYS = 30;
 
 /**
- * How long a listener run waits on GitHub's long poll, for cost estimates only (the listener
- * decides the real figure): the bulk of the control plane's idle bill.
+ * Seconds of each minute the listener is billed for, for cost estimates only: a run polls for
+ * 70 s of its 90 s timeout and the next tick waits for it (reserved concurrency 1), so the
+ * function is busy about the whole minute.
  */
-export const LISTENER_POLL_SECONDS_ESTIMATE = 50;
+export const LISTENER_POLL_SECONDS_ESTIMATE = 60;

@@ -118,10 +118,15 @@ describe("the prod control plane", () => {
     const asg = (n: string) => `arn:aws:autoscaling:eu-west-1:${ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/runner-fleet-prod-${n}`;
     expect(doc.Statement).toEqual([
       { Sid: "ReadGithubCredential", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET },
-      { Sid: "ScalePoolGroups", Effect: "Allow", Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"], Resource: [asg("graviton-builders"), asg("kvm-x64")] },
+      { Sid: "PoolGroups", Effect: "Allow", Action: "autoscaling:TerminateInstanceInAutoScalingGroup", Resource: [asg("graviton-builders"), asg("kvm-x64")] },
       { Sid: "DescribeUnscopable", Effect: "Allow", Action: [...UNSCOPABLE_ACTIONS], Resource: "*" },
-      { Sid: "MirrorAndState", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: ["arn:aws:s3:::host-pools/runner/*", "arn:aws:s3:::host-pools/state/*"] },
-      { Sid: "ListMirrorAndState", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::host-pools", Condition: { StringLike: { "s3:prefix": ["runner/*", "state/*"] } } },
+      {
+        Sid: "BucketObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+        Resource: ["arn:aws:s3:::host-pools/broker/*", "arn:aws:s3:::host-pools/hosts/*", "arn:aws:s3:::host-pools/runner/*"],
+      },
+      { Sid: "ListBucketPrefixes", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::host-pools", Condition: { StringLike: { "s3:prefix": ["broker/*", "hosts/*", "runner/*"] } } },
       { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/runner-fleet/runner-fleet-prod/control-plane:*` },
     ]);
     for (const a of UNSCOPABLE_ACTIONS) expect(a).toMatch(/^(autoscaling|ec2):Describe[A-Za-z]+$/);
@@ -134,12 +139,12 @@ describe("the prod control plane", () => {
       doc.Statement.filter((s) => s.Effect === "Allow" && (list(s.Action).some((a) => a.includes("*")) || list(s.Resource).some((x) => x === "*" || x.endsWith(":*") || x.endsWith("/*"))))
         .map((s) => `${at.name}:${s.Sid ?? "?"}`),
     );
-    // instance/* is bound to the caller by its condition; runner/*, state/* and the log streams are prefixes
+    // instance/* is bound to the caller by its condition; broker/*, hosts/*, runner/* and the log streams are prefixes
     // of resources the stack owns. Resource "*" appears only on the Describe calls.
     expect(wild.sort()).toEqual(
       [
         "control-plane:DescribeUnscopable",
-        "control-plane:MirrorAndState",
+        "control-plane:BucketObjects",
         "control-plane:WriteLogs",
         "graviton-builders-host:ReadRunnerMirror",
         "graviton-builders-host:TerminateSelf",
@@ -194,21 +199,15 @@ describe("the prod control plane", () => {
     const rest = perms.filter((p) => !onBroker.includes(p));
     expect(rest.map((p) => [p.function, p.action, p.principal, p.sourceArn])).toEqual([
       ["control-plane-listener", "lambda:InvokeFunction", "events.amazonaws.com", `arn:aws:events:eu-west-1:${ACCOUNT}:rule/control-plane-listen`],
-      ["control-plane-broker", "lambda:InvokeFunction", "events.amazonaws.com", `arn:aws:events:eu-west-1:${ACCOUNT}:rule/control-plane-mirror`],
     ]);
   });
 
-  it("listens every minute, mirrors daily, registers the scale sets at `up` (CRUD) and fills the mirror at deploy", () => {
+  it("sends the listener EventBridge's Scheduled Event every minute, registers the scale sets at `up` (CRUD) and fills the mirror at deploy", () => {
     const rules = byType(prod, "aws:cloudwatch/eventRule:EventRule").map((r) => [r.name, inputs(r).scheduleExpression]);
-    expect(rules).toEqual([
-      ["control-plane-listen", "rate(1 minute)"],
-      ["control-plane-mirror", "rate(1 day)"],
-    ]);
-    const targets = byType(prod, "aws:cloudwatch/eventTarget:EventTarget").map(inputs).map((t) => [t.rule, t.arn, JSON.parse(t.input as string)]);
-    expect(targets).toEqual([
-      ["control-plane-listen", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:control-plane-listener`, { action: "listen" }],
-      ["control-plane-mirror", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:control-plane-broker`, { action: "mirror" }],
-    ]);
+    expect(rules).toEqual([["control-plane-listen", "rate(1 minute)"]]);
+    // No input: the control plane's router knows the schedule by source aws.events / "Scheduled Event".
+    const targets = byType(prod, "aws:cloudwatch/eventTarget:EventTarget").map(inputs).map((t) => [t.rule, t.arn, t.input]);
+    expect(targets).toEqual([["control-plane-listen", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:control-plane-listener`, undefined]]);
     // A tick throttled behind a run still polling is dropped, not queued for hours.
     expect(byType(prod, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").map(inputs)).toEqual([
       expect.objectContaining({ functionName: "control-plane-listener", maximumEventAgeInSeconds: 60, maximumRetryAttempts: 0 }),

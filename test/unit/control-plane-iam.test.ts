@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONTROL_PLANE_ENTRY } from "../../components/control-plane/bundle";
-import { controlPlanePolicy } from "../../components/control-plane/policies";
+import { CONTROL_PLANE_ACTIONS, CONTROL_PLANE_BUCKET_PREFIXES, controlPlanePolicy } from "../../components/control-plane/policies";
 import { prerequisite, REPO } from "../helpers/env";
 
 /** The IAM service prefix of each AWS SDK v3 client the control plane may use. */
@@ -70,6 +70,16 @@ describe("the control plane's role covers the calls its code makes", () => {
   });
 
   const run = prerequisite("control-plane/handler.ts (branch cp-services)", existsSync(CONTROL_PLANE_ENTRY), "merge the branch that adds the Lambda entry") ? it : it.skip;
+  const IAM_ACTIONS = join(REPO, "control-plane/iam-actions.ts");
+  const listed = prerequisite("control-plane/iam-actions.ts (branch cp-services)", existsSync(IAM_ACTIONS), "merge the branch that lists the control plane's IAM actions") ? it : it.skip;
+  listed("copies control-plane/iam-actions.ts exactly: the same actions per resource kind and the same bucket prefixes", async () => {
+    // Dynamic, so this file compiles before that module exists in the tree.
+    const m = (await import(IAM_ACTIONS)) as { CONTROL_PLANE_IAM_ACTIONS: Record<string, readonly string[]>; CONTROL_PLANE_BUCKET_PREFIXES: readonly string[] };
+    const sorted = (o: Record<string, readonly string[]>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, [...v].sort()]));
+    expect(sorted(CONTROL_PLANE_ACTIONS)).toEqual(sorted(m.CONTROL_PLANE_IAM_ACTIONS));
+    expect([...CONTROL_PLANE_BUCKET_PREFIXES].sort()).toEqual([...m.CONTROL_PLANE_BUCKET_PREFIXES].sort());
+  });
+
   run("grants every AWS action imported under control-plane/, and the code makes some", () => {
     const actions = sdkActions(tsFiles(join(REPO, "control-plane")));
     expect(actions.length).toBeGreaterThan(0);
