@@ -153,7 +153,9 @@ export class ControlPlane extends pulumi.ComponentResource {
     const listenerErrors = new aws.cloudwatch.MetricAlarm(
       `${name}-listener-errors`,
       {
-        alarmDescription: `runner-fleet ${args.fleet}: the listener failed 5 runs in a row; pools do not follow demand`,
+        // Errors counts crashes and timeouts (the router logs a failed poll instead of throwing);
+        // missing data breaches, so a listener that stopped running alarms too.
+        alarmDescription: `runner-fleet ${args.fleet}: the listener crashed, timed out or did not run for 5 minutes; pools do not follow demand`,
         namespace: "AWS/Lambda",
         metricName: "Errors",
         dimensions: { FunctionName: listener.name },
