@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hostRoleName } from "../../components/aws/HostPool";
 import { UNSCOPABLE_ACTIONS } from "../../components/control-plane/policies";
@@ -12,12 +13,24 @@ import { PROJECT } from "../../tools/stack-file";
 import { sourceFrom, TOKEN } from "../helpers/config";
 import { canaries, renderRealStack, strings } from "../helpers/render";
 
-/** Renders a dev stack in us-east-1 from short keys (structures as objects) and the test token. */
-function renderDev(config: Record<string, unknown>): Promise<RenderResult> {
+/** Resource options as the program sets them, seen through a stack transformation (mocks do not pass options). */
+type SeenOptions = { ignoreChanges?: string[]; deleteBeforeReplace?: boolean };
+
+/** Renders a dev stack in us-east-1 from short keys (structures as objects) and the test token; records options by name. */
+function renderDev(config: Record<string, unknown>, options?: Map<string, SeenOptions>): Promise<RenderResult> {
   const all: Record<string, string> = { "aws:region": "us-east-1" };
   for (const [k, v] of Object.entries(config)) all[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   all[`${PROJECT}:githubToken`] = TOKEN.githubToken;
-  return renderStack({ project: PROJECT, stack: "dev", config: all, secretKeys: [`${PROJECT}:githubToken`], program: () => fleetProgram() });
+  const program = () => {
+    if (options) {
+      pulumi.runtime.registerStackTransformation((a) => {
+        options.set(`${a.type}::${a.name}`, { ...(a.opts.ignoreChanges ? { ignoreChanges: a.opts.ignoreChanges } : {}), ...(a.opts.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}) });
+        return undefined;
+      });
+    }
+    return fleetProgram();
+  };
+  return renderStack({ project: PROJECT, stack: "dev", config: all, secretKeys: [`${PROJECT}:githubToken`], program });
 }
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[]; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
@@ -274,9 +287,18 @@ describe("a pool with a warm pool", () => {
     ],
   };
   let r: RenderResult;
+  const options = new Map<string, SeenOptions>();
   beforeAll(async () => {
-    r = await renderDev(config);
+    r = await renderDev(config, options);
   }, 120_000);
+
+  it("leaves desired capacity to the control plane: `up` ignores it, and fixed names delete before replacing", () => {
+    for (const pool of ["warm", "cold"]) {
+      expect(options.get(`aws:autoscaling/group:Group::${pool}-asg`)).toEqual({ ignoreChanges: ["desiredCapacity"], deleteBeforeReplace: true });
+      expect(options.get(`aws:iam/role:Role::${pool}-host`)).toEqual({ deleteBeforeReplace: true });
+      expect(inputs(one(r, "aws:autoscaling/group:Group", `${pool}-asg`)).suspendedProcesses).toEqual(["AZRebalance"]);
+    }
+  });
 
   it("renders the warm pool on a single-type group with a launch hook that abandons a host that never finishes", () => {
     const g = inputs(one(r, "aws:autoscaling/group:Group", "warm-asg"));
