@@ -24,7 +24,7 @@ function renderDev(config: Record<string, unknown>, options?: Map<string, SeenOp
   const program = () => {
     if (options) {
       pulumi.runtime.registerStackTransformation((a) => {
-        options.set(`${a.type}::${a.name}`, { ...(a.opts.ignoreChanges ? { ignoreChanges: a.opts.ignoreChanges } : {}), ...(a.opts.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}) });
+        options.set(`${a.type}::${a.name}`, { ...(a.opts.ignoreChanges ? { ignoreChanges: a.opts.ignoreChanges } : {}), ...((a.opts as pulumi.CustomResourceOptions).deleteBeforeReplace ? { deleteBeforeReplace: true } : {}) });
         return undefined;
       });
     }
