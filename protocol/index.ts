@@ -4,4 +4,3 @@ export * from "./broker";
 export * from "./control-plane-config";
 export * from "./mirror";
 export * from "./control-plane-events";
-export * from "./metrics";

@@ -4,13 +4,12 @@ import { createHash } from "node:crypto";
 import type { HostPoolModel } from "../../config/host-model";
 import { CONTROL_PLANE_CONFIG_ENV } from "../../protocol/control-plane-config";
 import type { MirrorEvent, RegisterEvent } from "../../protocol/control-plane-events";
-import { METRIC_NAMESPACE, METRICS } from "../../protocol/metrics";
 import type { AwsContext } from "../aws/aws-context";
 import { asgArn } from "../aws/host-policies";
 import { component } from "../types";
 import { controlPlaneBundle, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./bundle";
 import { controlPlaneConfig } from "./control-plane-config";
-import { jobWaitAlarm } from "./alarms";
+import { JOB_WAIT_METRIC, jobWaitAlarm } from "./alarms";
 import { CONTROL_PLANE_SIZING, LOG_RETENTION_DAYS } from "./sizing";
 import { controlPlanePolicy, lambdaTrust } from "./policies";
 
@@ -183,8 +182,8 @@ export class ControlPlane extends pulumi.ComponentResource {
       listenerFunctionName: this.listenerFunctionName,
       logGroupName: this.logGroupName,
       alarmNames: this.alarmNames,
-      metricNamespace: METRIC_NAMESPACE,
-      jobWaitMetric: METRICS.jobWait,
+      metricNamespace: JOB_WAIT_METRIC.namespace,
+      jobWaitMetric: JOB_WAIT_METRIC.name,
     });
   }
 }

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hostRoleName } from "../../components/aws/HostPool";
+import { JOB_WAIT_METRIC } from "../../components/control-plane/alarms";
 import { UNSCOPABLE_ACTIONS } from "../../components/control-plane/policies";
 import { CONTROL_PLANE_SIZING, LOG_RETENTION_DAYS } from "../../components/control-plane/sizing";
 import { hostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
 import { CONTROL_PLANE_CONFIG_ENV, type ControlPlaneConfig } from "../../protocol/control-plane-config";
-import { METRIC_NAMESPACE, METRICS } from "../../protocol/metrics";
 import { fleetProgram } from "../../stacks/program";
 import { renderStack, unwrapSecrets, type RenderedResource, type RenderResult } from "../../tools/render-lib";
 import { PROJECT } from "../../tools/stack-file";
@@ -238,8 +238,8 @@ describe("the prod control plane", () => {
     for (const f of byType(prod, "aws:lambda/function:Function")) expect((inputs(f).loggingConfig as { logGroup: string }).logGroup).toBe(logs.name);
     const alarms = byType(prod, "aws:cloudwatch/metricAlarm:MetricAlarm").map(inputs);
     expect(alarms.map((a) => [a.namespace, a.metricName, a.dimensions, a.threshold])).toEqual([
-      [METRIC_NAMESPACE, METRICS.jobWait, { Fleet: "runner-fleet-prod", Pool: "graviton-builders" }, 600],
-      [METRIC_NAMESPACE, METRICS.jobWait, { Fleet: "runner-fleet-prod", Pool: "kvm-x64" }, 600],
+      [JOB_WAIT_METRIC.namespace, JOB_WAIT_METRIC.name, { Fleet: "runner-fleet-prod", Pool: "graviton-builders" }, 600],
+      [JOB_WAIT_METRIC.namespace, JOB_WAIT_METRIC.name, { Fleet: "runner-fleet-prod", Pool: "kvm-x64" }, 600],
       ["AWS/Lambda", "Errors", { FunctionName: "control-plane-listener" }, 0],
     ]);
   });

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { JOB_WAIT_METRIC } from "../../components/control-plane/alarms";
 import { CONTROL_PLANE_ENTRY } from "../../components/control-plane/bundle";
 import { CONTROL_PLANE_ACTIONS, CONTROL_PLANE_BUCKET_PREFIXES, controlPlanePolicy } from "../../components/control-plane/policies";
 import { prerequisite, REPO } from "../helpers/env";
@@ -78,6 +79,14 @@ describe("the control plane's role covers the calls its code makes", () => {
     const sorted = (o: Record<string, readonly string[]>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, [...v].sort()]));
     expect(sorted(CONTROL_PLANE_ACTIONS)).toEqual(sorted(m.CONTROL_PLANE_IAM_ACTIONS));
     expect([...CONTROL_PLANE_BUCKET_PREFIXES].sort()).toEqual([...m.CONTROL_PLANE_BUCKET_PREFIXES].sort());
+  });
+
+  const EMF = join(REPO, "control-plane/metrics/emf.ts");
+  const emf = prerequisite("control-plane/metrics/emf.ts (branch cp-services)", existsSync(EMF), "merge the branch that writes the metrics") ? it : it.skip;
+  emf("alarms on the metric the control plane writes: same namespace, name, unit of seconds and dimensions", async () => {
+    const m = (await import(EMF)) as { METRIC_NAMESPACE: string; METRICS: Record<string, string>; JOB_WAIT_ALARM_METRIC: string; DIMENSIONS: { base: readonly string[] } };
+    expect([JOB_WAIT_METRIC.namespace, JOB_WAIT_METRIC.name, [...JOB_WAIT_METRIC.dimensions]]).toEqual([m.METRIC_NAMESPACE, m.JOB_WAIT_ALARM_METRIC, [...m.DIMENSIONS.base]]);
+    expect(m.METRICS[JOB_WAIT_METRIC.name]).toBe("Seconds");
   });
 
   run("grants every AWS action imported under control-plane/, and the code makes some", () => {

@@ -3,14 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { jobWaitAlarm } from "../../components/control-plane/alarms";
+import { JOB_WAIT_METRIC, jobWaitAlarm } from "../../components/control-plane/alarms";
 import { controlPlaneBundle } from "../../components/control-plane/bundle";
 import { controlPlaneConfig } from "../../components/control-plane/control-plane-config";
 import { controlPlanePolicy, UNSCOPABLE_ACTIONS } from "../../components/control-plane/policies";
 import { hostPoolModel, type HostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
 import { CONTROL_PLANE_CONFIG_ENV } from "../../protocol/control-plane-config";
-import { METRIC_NAMESPACE, METRICS } from "../../protocol/metrics";
 import { configErrorLines, sourceFrom, TOKEN } from "../helpers/config";
 import { TEST_CONTROL_PLANE_ENTRY } from "../helpers/control-plane-entry";
 
@@ -89,7 +88,7 @@ describe("the control plane's config (RUNNER_FLEET_CONFIG)", () => {
 
   it("alarms per pool on the metric the control plane writes, at the pool's threshold", () => {
     const [m] = models([pool({ jobWaitAlarmMinutes: 7 })]);
-    expect(jobWaitAlarm("runner-fleet-test", m!)).toMatchObject({ namespace: METRIC_NAMESPACE, metricName: METRICS.jobWait, dimensions: { Fleet: "runner-fleet-test", Pool: "p" }, threshold: 420, treatMissingData: "notBreaching" });
+    expect(jobWaitAlarm("runner-fleet-test", m!)).toMatchObject({ namespace: JOB_WAIT_METRIC.namespace, metricName: JOB_WAIT_METRIC.name, dimensions: { Fleet: "runner-fleet-test", Pool: "p" }, threshold: 420, treatMissingData: "notBreaching" });
   });
 
   it("gives kms:Decrypt only with a customer key, only through Secrets Manager of the partition", () => {
