@@ -31,8 +31,6 @@ export const CONTROL_PLANE_IAM_ACTIONS = {
     "autoscaling:DescribeAutoScalingInstances",
     // reaper: the groups' members
     "autoscaling:DescribeAutoScalingGroups",
-    // reaper: launch times, for the registration deadline
-    "ec2:DescribeInstances",
   ],
   bucket: ["s3:ListBucket"],
   bucketObjects: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],

@@ -1,12 +1,10 @@
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
-import { EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 /** The AWS SDK v3 clients the control plane uses; one set per warm Lambda. */
 export interface AwsClients {
   autoscaling: AutoScalingClient;
-  ec2: EC2Client;
   s3: S3Client;
   secrets: SecretsManagerClient;
 }
@@ -29,7 +27,6 @@ export function createAwsClients(opts: AwsClientOptions): AwsClients {
   };
   return {
     autoscaling: new AutoScalingClient(common),
-    ec2: new EC2Client(common),
     // moto (and any single-host endpoint) serves buckets by path, not by virtual host.
     s3: new S3Client({ ...common, forcePathStyle: Boolean(opts.endpoint) }),
     secrets: new SecretsManagerClient(common),

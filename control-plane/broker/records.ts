@@ -19,8 +19,12 @@ export interface SlotRecord {
   requestId: string;
 }
 
-/** Host facts the reaper reads: when it first asked, whether its install failed. */
-export type HostMark = "asked" | "install-failed";
+/**
+ * Host facts the reaper reads: when it first asked for a runner, whether its install failed, when
+ * the reaper first saw it InService (the registration deadline counts from there, so a warm-pool
+ * host launched hours before it entered service is not reaped on arrival).
+ */
+export type HostMark = "asked" | "install-failed" | "in-service";
 
 export class RecordConflict extends Error {
   constructor(key: string) {
@@ -108,13 +112,13 @@ export class RecordStore {
   }
 
   /** Sets a host mark once; later calls keep the first time. */
-  async mark(pool: string, instanceId: string, mark: HostMark, detail?: string): Promise<void> {
+  async mark(pool: string, instanceId: string, mark: HostMark, detail?: string, at: Date = new Date()): Promise<void> {
     try {
       await this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: markKey(pool, instanceId, mark),
-          Body: JSON.stringify({ at: new Date().toISOString(), ...(detail ? { detail } : {}) }),
+          Body: JSON.stringify({ at: at.toISOString(), ...(detail ? { detail } : {}) }),
           ContentType: "application/json",
           IfNoneMatch: "*",
         }),
@@ -126,9 +130,25 @@ export class RecordStore {
 
   async marks(pool: string, instanceId: string): Promise<Partial<Record<HostMark, { at: string; detail?: string }>>> {
     const out: Partial<Record<HostMark, { at: string; detail?: string }>> = {};
-    for (const mark of ["asked", "install-failed"] as const) {
+    for (const mark of ["asked", "install-failed", "in-service"] as const) {
       const got = await this.getJson<{ at: string; detail?: string }>(markKey(pool, instanceId, mark));
       if (got) out[mark] = got.value;
+    }
+    return out;
+  }
+
+  /** Every host mark in the pool, from one listing (the reaper runs every minute: no GET per host and mark). */
+  async poolMarks(pool: string): Promise<Map<string, Partial<Record<HostMark, { at: string; detail?: string }>>>> {
+    const out = new Map<string, Partial<Record<HostMark, { at: string; detail?: string }>>>();
+    const prefix = `${HOSTS}${pool}/`;
+    for (const key of await this.listKeys(prefix)) {
+      const m = /^([^/]+)\/(asked|install-failed|in-service)\.json$/.exec(key.slice(prefix.length));
+      if (!m) continue;
+      const got = await this.getJson<{ at: string; detail?: string }>(key);
+      if (!got) continue;
+      const marks = out.get(m[1]!) ?? {};
+      marks[m[2] as HostMark] = got.value;
+      out.set(m[1]!, marks);
     }
     return out;
   }

@@ -1,3 +1,4 @@
+import type { GitHubStandIn } from "../standins/github-rest";
 import { ScaleSetError, type JitRunnerConfig, type RunnerReference, type RunnerScaleSet, type ScaleSetAdmin } from "../../control-plane/scaleset/api";
 
 /**
@@ -16,6 +17,8 @@ export class AdminDouble implements ScaleSetAdmin {
   constructor(
     readonly sets: RunnerScaleSet[],
     readonly token: string,
+    /** When given, runners also appear in (and leave) the GitHub REST stand-in's list for `scope`, as on GitHub. */
+    private readonly github?: { standIn: GitHubStandIn; scope: string },
   ) {}
 
   private take(): void {
@@ -51,7 +54,8 @@ export class AdminDouble implements ScaleSetAdmin {
     if (setting.name.length === 0 || setting.name.length > 64) throw new ScaleSetError("bad-request", 400, "runner name must be 1 to 64 characters");
     if (setting.workFolder !== "_work") throw new ScaleSetError("bad-request", 400, "unexpected work folder");
     if ([...this.runners.values()].some((r) => r.name === setting.name)) throw new ScaleSetError("bad-request", 409, `runner ${setting.name} already exists`);
-    const runner = { id: this.nextId++, name: setting.name, runnerScaleSetId: scaleSetId };
+    const id = this.github ? this.github.standIn.addRunner(this.github.scope, setting.name, { status: "offline" }).id : this.nextId++;
+    const runner = { id, name: setting.name, runnerScaleSetId: scaleSetId };
     this.runners.set(runner.id, runner);
     this.changes.push(`add ${runner.id} ${runner.name}`);
     const jit = Buffer.from(JSON.stringify({ ".runner": runner.name, ".credentials": `jit-secret-for-${runner.id}` })).toString("base64");
@@ -65,7 +69,14 @@ export class AdminDouble implements ScaleSetAdmin {
   }
   async removeRunner(runnerId: number): Promise<void> {
     this.take();
-    if (!this.runners.delete(runnerId)) throw new ScaleSetError("not-found", 404, `runner ${runnerId} not found`);
+    if (!this.runners.has(runnerId)) throw new ScaleSetError("not-found", 404, `runner ${runnerId} not found`);
+    if (this.github) {
+      const list = this.github.standIn.runners.get(this.github.scope) ?? [];
+      const r = list.find((x) => x.id === runnerId);
+      if (r?.busy) throw new ScaleSetError("bad-request", 400, `runner ${r.name} is running a job`);
+      if (r) list.splice(list.indexOf(r), 1);
+    }
+    this.runners.delete(runnerId);
     this.changes.push(`remove ${runnerId}`);
   }
 }

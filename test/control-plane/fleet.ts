@@ -1,5 +1,5 @@
 import { CreateAutoScalingGroupCommand, EnterStandbyCommand, ExitStandbyCommand } from "@aws-sdk/client-auto-scaling";
-import { CreateLaunchTemplateCommand, DescribeImagesCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { CreateLaunchTemplateCommand, DescribeImagesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
@@ -46,10 +46,12 @@ export interface MotoFleet {
 
 export async function setUpFleet(endpoint: string, pools: ControlPlanePool[], desired: Record<string, number>, secret: string): Promise<MotoFleet> {
   const clients = createAwsClients({ region: REGION, endpoint, credentials: MOTO_CREDENTIALS });
-  const images = await clients.ec2.send(new DescribeImagesCommand({}));
+  // EC2 only sets the scene: the control plane itself never calls it.
+  const ec2 = new EC2Client({ region: REGION, endpoint, credentials: MOTO_CREDENTIALS });
+  const images = await ec2.send(new DescribeImagesCommand({}));
   const imageId = images.Images?.[0]?.ImageId;
   if (!imageId) throw new Error("moto has no AMI");
-  await clients.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: "hosts", LaunchTemplateData: { ImageId: imageId, InstanceType: "t3.micro" } }));
+  await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: "hosts", LaunchTemplateData: { ImageId: imageId, InstanceType: "t3.micro" } }));
   const instances: Record<string, string[]> = {};
   for (const p of pools) {
     const n = desired[p.name] ?? 1;
@@ -67,7 +69,7 @@ export async function setUpFleet(endpoint: string, pools: ControlPlanePool[], de
     instances[p.name] = (g.AutoScalingGroups?.[0]?.Instances ?? []).map((i) => i.InstanceId!);
     if (instances[p.name]!.length !== n) throw new Error(`moto launched ${instances[p.name]!.length} instances for ${p.asgName}, wanted ${n}`);
   }
-  const run = await clients.ec2.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: "t3.micro" }));
+  const run = await ec2.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: "t3.micro" }));
   const loner = run.Instances![0]!.InstanceId!;
   await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
   const sec = await clients.secrets.send(new CreateSecretCommand({ Name: "runner-fleet/github", SecretString: secret }));
