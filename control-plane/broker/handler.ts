@@ -3,11 +3,11 @@ import type { BrokerRequest, DeregisterAnswer, HostEvent, JitAnswer, ReportAnswe
 import type { ControlPlaneConfig, ControlPlanePool } from "../../protocol/control-plane-config";
 import { describeMember } from "../aws/autoscaling";
 import { redactor, type Logger } from "../aws/log";
-import { ScaleSetError } from "../scaleset/api";
+import { ScaleSetError, type JitRunnerConfig, type ScaleSetAdmin } from "../scaleset/api";
 import { identifyCaller, type Caller } from "./caller";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./event";
 import { runnerName } from "./names";
-import { RecordStore, type SlotRecord } from "./records";
+import { RecordStore } from "./records";
 import { asRefusal, errorBody, Refusal, statusOf } from "./refusal";
 import { parseBody } from "./request";
 import type { PoolScaleSets } from "./scale-sets";
@@ -79,77 +79,90 @@ async function removeRunner(deps: BrokerDeps, pool: ControlPlanePool, runnerId: 
   }
 }
 
+/** A claim older than this was left by a request that died; the function's timeout is well below it. */
+export const CLAIM_TTL_MS = 120_000;
+
+async function generate(deps: BrokerDeps, pool: ControlPlanePool, admin: ScaleSetAdmin, scaleSetId: number, name: string, log: Logger): Promise<JitRunnerConfig> {
+  try {
+    return await admin.generateJitRunnerConfig(scaleSetId, { name, workFolder: "_work" });
+  } catch (e) {
+    if (!(e instanceof ScaleSetError && e.status === 409)) throw e;
+    // The name is taken while we hold the slot's claim: a runner outlived its record (records
+    // lost, or a request died after GitHub answered). It is this slot's, so it goes.
+    const stale = await admin.getRunnerByName(name);
+    if (!stale) throw e;
+    await removeRunner(deps, pool, stale.id);
+    log.warn("removed a runner that held this slot's next name without a record", { runnerId: stale.id, runnerName: name });
+    return await admin.generateJitRunnerConfig(scaleSetId, { name, workFolder: "_work" });
+  }
+}
+
 async function jit(v: Verified, event: FunctionUrlEvent, deps: BrokerDeps, log: Logger): Promise<JitAnswer> {
   if (v.request.action !== "jit") throw new Error("unreachable");
   const { pool, caller } = v;
   const slot = v.request.slot;
+  const now = deps.now?.() ?? Date.now();
+  const requestId = event.requestContext.requestId;
   if (slot > pool.runnersPerHost) throw new Refusal("slot-limit", `slot ${slot} is beyond the pool's ${pool.runnersPerHost} runners per host`);
   const prev = await deps.records.getSlot(pool.name, caller.instanceId, slot);
-  if (prev && prev.value.requestId === event.requestContext.requestId) throw new Refusal("unauthenticated", "request already served (replayed)");
+  if (prev && prev.value.requestId === requestId) throw new Refusal("unauthenticated", "request already served (replayed)");
+  const held = prev?.value.claim;
+  if (held && now - Date.parse(held.since) < CLAIM_TTL_MS) throw new Refusal("throttled", "another request for this slot is in progress", 2);
   const { admin, scaleSetId } = await deps.scaleSets(pool);
-  // The slot's previous runner goes first, so the instance never holds more than one per slot.
-  if (prev) {
-    await removeRunner(deps, pool, prev.value.runnerId);
-    log.info("removed the slot's previous runner", { runnerId: prev.value.runnerId, runnerName: prev.value.runnerName });
-  }
   const seq = (prev?.value.seq ?? 0) + 1;
   const name = runnerName(pool.scaleSetName, caller.instanceId, slot, seq);
-  let cfg;
+  const base = { v: 1 as const, pool: pool.name, instanceId: caller.instanceId, slot, seq, requestId };
+  let live = prev?.value.runner;
+  // Claim the slot before GitHub sees any change; a concurrent request loses here (RecordConflict → throttled).
+  const claimed = await deps.records.putSlot({ ...base, ...(live ? { runner: live } : {}), claim: { since: new Date(now).toISOString(), name } }, prev?.etag);
+  let cfg: JitRunnerConfig;
   try {
-    cfg = await admin.generateJitRunnerConfig(scaleSetId, { name, workFolder: "_work" });
-  } catch (e) {
-    if (!(e instanceof ScaleSetError && e.status === 409)) throw e;
-    // The name is taken: either a concurrent call for this slot got there first (its record moves
-    // on), or a runner outlived its record (records lost). Only the latter is ours to clean up.
-    const again = await deps.records.getSlot(pool.name, caller.instanceId, slot);
-    if (again?.etag !== prev?.etag) throw new Refusal("throttled", "another request for this slot is in progress", 1);
-    const stale = await admin.getRunnerByName(name);
-    if (stale) {
-      await removeRunner(deps, pool, stale.id);
-      log.warn("removed a runner that held this slot's next name without a record", { runnerId: stale.id, runnerName: name });
+    if (held) {
+      const orphan = await admin.getRunnerByName(held.name);
+      if (orphan) await removeRunner(deps, pool, orphan.id);
+      log.warn("took over an abandoned claim on the slot", { claimedAt: held.since, orphan: orphan?.id });
     }
-    cfg = await admin.generateJitRunnerConfig(scaleSetId, { name, workFolder: "_work" });
+    // The slot's previous runner goes first, so the instance never holds more than one per slot.
+    if (live) {
+      await removeRunner(deps, pool, live.id);
+      log.info("removed the slot's previous runner", { runnerId: live.id, runnerName: live.name });
+      live = undefined;
+    }
+    cfg = await generate(deps, pool, admin, scaleSetId, name, log);
+  } catch (e) {
+    // Release the claim, recording what is true now.
+    await deps.records.putSlot({ ...base, ...(live ? { runner: live } : {}) }, claimed).catch((err: unknown) => log.error("could not release a slot claim", { err }));
+    throw e;
   }
   redactor.add(cfg.encodedJITConfig);
-  const record: SlotRecord = {
-    v: 1,
-    pool: pool.name,
-    instanceId: caller.instanceId,
-    slot,
-    runnerId: cfg.runner.id,
-    runnerName: cfg.runner.name,
-    scaleSetId,
-    seq,
-    issuedAt: new Date(deps.now?.() ?? Date.now()).toISOString(),
-    requestId: event.requestContext.requestId,
-  };
+  const runner = { id: cfg.runner.id, name: cfg.runner.name, scaleSetId, issuedAt: new Date(now).toISOString() };
   try {
-    await deps.records.putSlot(record, prev?.etag);
+    await deps.records.putSlot({ ...base, runner }, claimed);
   } catch (e) {
-    // Another call for this slot won the race: its runner stands, ours goes.
-    await removeRunner(deps, pool, cfg.runner.id).catch((err: unknown) => log.error("could not remove a runner that lost a slot race", { runnerId: cfg.runner.id, err }));
+    // Our claim was taken over (we outlived CLAIM_TTL_MS): the taker owns the slot, our runner goes.
+    await removeRunner(deps, pool, runner.id).catch((err: unknown) => log.error("could not remove a runner that lost its slot", { runnerId: runner.id, err }));
     throw e;
   }
   await deps.records.mark(pool.name, caller.instanceId, "asked");
   deps.metrics?.issued(pool.name);
-  log.info("issued a JIT runner", { slot, runnerId: cfg.runner.id, runnerName: cfg.runner.name, scaleSetId, runnerVersion: v.request.runnerVersion });
-  return { v: 1, runnerName: cfg.runner.name, runnerId: cfg.runner.id, scaleSetId, encodedJitConfig: cfg.encodedJITConfig };
+  log.info("issued a JIT runner", { slot, runnerId: runner.id, runnerName: runner.name, scaleSetId, runnerVersion: v.request.runnerVersion });
+  return { v: 1, runnerName: runner.name, runnerId: runner.id, scaleSetId, encodedJitConfig: cfg.encodedJITConfig };
 }
 
 async function deregister(v: Verified, deps: BrokerDeps, log: Logger): Promise<DeregisterAnswer> {
   if (v.request.action !== "deregister") throw new Error("unreachable");
-  const own = await deps.records.listSlots(v.pool.name, v.caller.instanceId);
+  const own = (await deps.records.listSlots(v.pool.name, v.caller.instanceId)).flatMap((r) => (r.runner ? [{ slot: r.slot, runner: r.runner }] : []));
   const wanted = v.request.runnerIds;
   if (wanted) {
-    const ownIds = new Set(own.map((r) => r.runnerId));
+    const ownIds = new Set(own.map((r) => r.runner.id));
     const foreign = wanted.filter((id) => !ownIds.has(id));
     if (foreign.length > 0) throw new Refusal("bad-request", `runners ${foreign.join(", ")} are not this instance's`);
   }
   const removed: number[] = [];
-  for (const r of own.filter((r) => !wanted || wanted.includes(r.runnerId))) {
-    await removeRunner(deps, v.pool, r.runnerId);
-    await deps.records.deleteSlot(r.pool, r.instanceId, r.slot);
-    removed.push(r.runnerId);
+  for (const r of own.filter((r) => !wanted || wanted.includes(r.runner.id))) {
+    await removeRunner(deps, v.pool, r.runner.id);
+    await deps.records.deleteSlot(v.pool.name, v.caller.instanceId, r.slot);
+    removed.push(r.runner.id);
   }
   log.info("deregistered runners", { removed });
   return { v: 1, removed };

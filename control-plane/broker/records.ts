@@ -10,13 +10,18 @@ export interface SlotRecord {
   pool: string;
   instanceId: string;
   slot: number;
-  runnerId: number;
-  runnerName: string;
-  scaleSetId: number;
+  /** The slot's live runner; absent while it has none. */
+  runner?: { id: number; name: string; scaleSetId: number; issuedAt: string };
+  /** Sequence of the last runner name claimed for this slot; names never repeat. */
   seq: number;
-  issuedAt: string;
-  /** The function URL request that obtained it: a replay of that request is refused. */
+  /** The function URL request that wrote it last: a replay of that request is refused. */
   requestId: string;
+  /**
+   * Held while one request replaces the slot's runner: the claim is written (conditionally) before
+   * anything changes on GitHub, so a concurrent request for the slot backs off instead of racing.
+   * A claim older than the broker's timeout was abandoned (a Lambda died) and may be taken over.
+   */
+  claim?: { since: string; name: string };
 }
 
 /**
@@ -77,11 +82,11 @@ export class RecordStore {
     return this.getJson<SlotRecord>(slotKey(pool, instanceId, slot));
   }
 
-  /** Writes `record` only if the slot still holds what was read (`etag`), or nothing if undefined. */
-  async putSlot(record: SlotRecord, etag: string | undefined): Promise<void> {
+  /** Writes `record` only if the slot still holds what was read (`etag`), or nothing if undefined; returns the new ETag. */
+  async putSlot(record: SlotRecord, etag: string | undefined): Promise<string> {
     const key = slotKey(record.pool, record.instanceId, record.slot);
     try {
-      await this.s3.send(
+      const out = await this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
@@ -90,6 +95,8 @@ export class RecordStore {
           ...(etag ? { IfMatch: etag } : { IfNoneMatch: "*" }),
         }),
       );
+      if (!out.ETag) throw new Error(`S3 returned no ETag for ${key}`);
+      return out.ETag;
     } catch (e) {
       if (isStatus(e, 412, 409)) throw new RecordConflict(key);
       throw e;

@@ -81,14 +81,17 @@ async function reapPool(deps: ReaperDeps, pool: ControlPlanePool): Promise<PoolR
     if (live.has(instanceId)) continue;
     let clean = true;
     for (const rec of await deps.records.listSlots(pool.name, instanceId)) {
-      if (busy.has(rec.runnerId)) {
-        out.kept.push({ what: rec.runnerName, why: "busy on GitHub" });
+      const runner = rec.runner;
+      if (runner && busy.has(runner.id)) {
+        out.kept.push({ what: runner.name, why: "busy on GitHub" });
         clean = false;
         continue;
       }
-      await removeRecorded(deps, pool, rec.runnerId);
+      if (runner) {
+        await removeRecorded(deps, pool, runner.id);
+        out.removedRunners.push({ id: runner.id, name: runner.name, instanceId });
+      }
       await deps.records.deleteSlot(pool.name, instanceId, rec.slot);
-      out.removedRunners.push({ id: rec.runnerId, name: rec.runnerName, instanceId });
     }
     if (clean) await deps.records.forgetHost(pool.name, instanceId);
   }
@@ -118,20 +121,20 @@ async function reapPool(deps: ReaperDeps, pool: ControlPlanePool): Promise<PoolR
     const since = marks["in-service"] ? Date.parse(marks["in-service"].at) : now;
     const reason = marks["install-failed"] ? "install-failed" : !marks.asked && now - since > pool.registrationDeadlineSeconds * 1000 ? "no-registration" : undefined;
     if (!reason) continue;
-    const runners = await deps.records.listSlots(pool.name, m.instanceId);
+    const runners = (await deps.records.listSlots(pool.name, m.instanceId)).flatMap((r) => (r.runner ? [r.runner] : []));
     if (!onGitHub && runners.length > 0) {
       out.kept.push({ what: m.instanceId, why: "GitHub could not say whether its runners are busy" });
       continue;
     }
     const namedBusy = (onGitHub ?? []).some((r) => r.busy && parseRunnerName(pool.scaleSetName, r.name)?.instanceId === m.instanceId);
-    if (namedBusy || runners.some((r) => busy.has(r.runnerId))) {
+    if (namedBusy || runners.some((r) => busy.has(r.id))) {
       out.kept.push({ what: m.instanceId, why: `${reason}, but a runner is busy` });
       continue;
     }
     await replaceInstance(deps.autoscaling, m.instanceId);
-    for (const rec of runners) {
-      await removeRecorded(deps, pool, rec.runnerId);
-      out.removedRunners.push({ id: rec.runnerId, name: rec.runnerName, instanceId: m.instanceId });
+    for (const r of runners) {
+      await removeRecorded(deps, pool, r.id);
+      out.removedRunners.push({ id: r.id, name: r.name, instanceId: m.instanceId });
     }
     await deps.records.forgetHost(pool.name, m.instanceId);
     out.replacedHosts.push({ instanceId: m.instanceId, reason });

@@ -88,16 +88,44 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     expect([...admin.runners.keys()].sort()).toEqual([second.runnerId, other.runnerId].sort());
   });
 
-  it("serves slots concurrently; two calls racing for one slot leave one runner", async () => {
+  it("serves slots concurrently; calls racing for one slot leave exactly the recorded runner", async () => {
     const answers = await Promise.all([1, 2].map((s) => handleBroker(jit(s), deps)));
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
-    const race = await Promise.all([handleBroker(jit(1), deps), handleBroker(jit(1), deps)]);
-    const codes = race.map((a) => a.statusCode).sort();
-    // Both may win in turn (the second saw the first's record) or one loses with "throttled".
-    expect(codes.every((c) => c === 200 || c === 429)).toBe(true);
-    const slot1 = [...admin.runners.values()].filter((r) => r.name.includes(`${alpha()[0]}-1-`));
-    expect(slot1).toHaveLength(1);
-    expect(admin.runners.size).toBe(2);
+    for (let round = 0; round < 8; round++) {
+      const race = await Promise.all([handleBroker(jit(1), deps), handleBroker(jit(1), deps), handleBroker(jit(1), deps)]);
+      const codes = race.map((a) => a.statusCode);
+      expect(codes.every((c) => c === 200 || c === 429)).toBe(true);
+      expect(codes).toContain(200);
+      const slot1 = [...admin.runners.values()].filter((r) => r.name.includes(`${alpha()[0]}-1-`));
+      const rec = (await deps.records.getSlot("alpha", alpha()[0]!, 1))!.value;
+      expect(rec.claim).toBeUndefined();
+      expect(slot1.map((r) => r.id)).toEqual([rec.runner!.id]);
+      expect(admin.runners.size).toBe(2);
+    }
+  });
+
+  it("backs off while another request holds the slot's claim, and takes over an abandoned one", async () => {
+    const first = JSON.parse((await handleBroker(jit(1), deps)).body) as JitAnswer;
+    const rec = (await deps.records.getSlot("alpha", alpha()[0]!, 1))!;
+    // A request that died after GitHub answered: a claim on the record and a runner under the claimed name.
+    const orphanName = `alpha-set-${alpha()[0]}-1-2`;
+    const orphan = await admin.generateJitRunnerConfig(7, { name: orphanName, workFolder: "_work" });
+    await deps.records.putSlot({ ...rec.value, seq: 2, requestId: "dead", claim: { since: new Date().toISOString(), name: orphanName } }, rec.etag);
+    const before = { s3: await bucketSnapshot(fleet.clients), gh: [...admin.changes] };
+    const busy = await handleBroker(jit(1), deps);
+    expect(busy.statusCode).toBe(429);
+    expect(JSON.parse(busy.body)).toMatchObject({ error: { code: "throttled", retryable: true, retryAfterSeconds: 2 } });
+    expect(await bucketSnapshot(fleet.clients)).toEqual(before.s3);
+    expect(admin.changes).toEqual(before.gh);
+    // Past the claim's lifetime the next request takes over: the orphan and the old runner go.
+    const later = Date.now() + 130_000;
+    const res = await handleBroker(jit(1, { timeEpoch: later }), { ...deps, now: () => later });
+    expect(res.statusCode).toBe(200);
+    const got = JSON.parse(res.body) as JitAnswer;
+    expect(got.runnerName).toBe(`alpha-set-${alpha()[0]}-1-3`);
+    expect(admin.runners.has(orphan.runner.id)).toBe(false);
+    expect(admin.runners.has(first.runnerId)).toBe(false);
+    expect([...admin.runners.keys()]).toEqual([got.runnerId]);
   });
 
   type Case = { name: string; event: () => ReturnType<typeof urlEvent>; code: BrokerError["error"]["code"]; status: number; prepare?: () => Promise<void>; cleanup?: () => Promise<void> };
