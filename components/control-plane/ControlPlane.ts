@@ -2,13 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { createHash } from "node:crypto";
 import type { HostPoolModel } from "../../config/host-model";
-import { CONTROL_PLANE_CONFIG_ENV } from "../../protocol/control-plane-config";
 import type { MirrorEvent, RegisterEvent } from "../../protocol/control-plane-events";
 import type { AwsContext } from "../aws/aws-context";
 import { asgArn } from "../aws/host-policies";
 import { component } from "../types";
 import { controlPlaneBundle, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./bundle";
-import { controlPlaneConfig } from "./control-plane-config";
+import { controlPlaneConfig, controlPlaneEnvironment } from "./control-plane-config";
 import { JOB_WAIT_METRIC, jobWaitAlarm } from "./alarms";
 import { CONTROL_PLANE_SIZING, LOG_RETENTION_DAYS } from "./sizing";
 import { controlPlanePolicy, lambdaTrust } from "./policies";
@@ -93,6 +92,7 @@ export class ControlPlane extends pulumi.ComponentResource {
           }),
         ),
       );
+    const env = config.apply((c) => controlPlaneEnvironment(c, args.pools.length));
     const bundle = controlPlaneBundle();
     const code = new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code) });
     const fn = (fnName: "broker" | "listener") =>
@@ -108,7 +108,7 @@ export class ControlPlane extends pulumi.ComponentResource {
           memorySize: CONTROL_PLANE_SIZING[fnName].memoryMiB,
           timeout: CONTROL_PLANE_SIZING[fnName].timeoutSeconds,
           ...(fnName === "listener" ? { reservedConcurrentExecutions: 1 } : {}),
-          environment: { variables: { [CONTROL_PLANE_CONFIG_ENV]: config } },
+          environment: { variables: env },
           // Text, not JSON: the embedded-metric lines must reach CloudWatch as the JSON they are.
           loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
           tags,

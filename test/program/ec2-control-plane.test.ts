@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hostRoleName } from "../../components/aws/HostPool";
+import { LAMBDA_ENV_LIMIT_BYTES } from "../../components/control-plane/control-plane-config";
+import { loadConfig } from "../../control-plane/runtime/config";
 import { JOB_WAIT_METRIC } from "../../components/control-plane/alarms";
 import { UNSCOPABLE_ACTIONS } from "../../components/control-plane/policies";
 import { CONTROL_PLANE_SIZING, LOG_RETENTION_DAYS } from "../../components/control-plane/sizing";
@@ -102,6 +104,10 @@ describe("the prod control plane", () => {
       for (const canary of [secrets.token, secrets.privateKey.split("\n")[1]!]) expect(text).not.toContain(canary);
       const cfg = JSON.parse((inputs(f).environment as { variables: Record<string, string> }).variables[CONTROL_PLANE_CONFIG_ENV]!) as ControlPlaneConfig;
       expect(Object.keys((inputs(f).environment as { variables: object }).variables)).toEqual([CONTROL_PLANE_CONFIG_ENV]);
+      // What the Lambda itself accepts at start (its zod schema of the protocol type), within Lambda's 4 KB.
+      const env = (inputs(f).environment as { variables: Record<string, string> }).variables;
+      expect(loadConfig(env)).toEqual(cfg);
+      expect(Buffer.byteLength(CONTROL_PLANE_CONFIG_ENV + env[CONTROL_PLANE_CONFIG_ENV]!)).toBeLessThan(LAMBDA_ENV_LIMIT_BYTES);
       expect(cfg).toMatchObject({ v: 1, fleet: "runner-fleet-prod", region: "eu-west-1", credentialSecretArn: SECRET, bucket: "host-pools", githubApiUrl: "https://api.github.com" });
       expect(cfg.pools.map((p) => [p.name, p.scaleSetName, p.asgName, p.hostRoleArn])).toEqual([
         ["graviton-builders", "graviton-builders", "runner-fleet-prod-graviton-builders", `arn:aws:iam::${ACCOUNT}:role/runner-fleet-prod-graviton-builders-host`],

@@ -5,7 +5,7 @@ import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { JOB_WAIT_METRIC, jobWaitAlarm } from "../../components/control-plane/alarms";
 import { controlPlaneBundle } from "../../components/control-plane/bundle";
-import { controlPlaneConfig } from "../../components/control-plane/control-plane-config";
+import { controlPlaneConfig, controlPlaneEnvironment } from "../../components/control-plane/control-plane-config";
 import { controlPlanePolicy, UNSCOPABLE_ACTIONS } from "../../components/control-plane/policies";
 import { hostPoolModel, type HostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
@@ -84,6 +84,23 @@ describe("the control plane's config (RUNNER_FLEET_CONFIG)", () => {
     expect(c.pools[1]).toMatchObject({ labels: ["a", "b"], runnerGroup: "default" });
     expect(c.jobWaitAlarmSeconds).toBe(300);
     expect(JSON.stringify(c)).not.toMatch(/ghp_|PRIVATE KEY/);
+  });
+
+  it("refuses a config past Lambda's 4 KB of environment with the pool count, before `up` reaches the function", () => {
+    const pools = Array.from({ length: 14 }, (_, i) => pool({ name: `pool-with-a-long-name-${i}`, labels: [`only-${i}`] }));
+    const c = (n: number) =>
+      JSON.stringify(
+        controlPlaneConfig({
+          fleet: "runner-fleet-test",
+          region: "eu-west-1",
+          credentialSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:runner-fleet/test/github-AbCdEf",
+          bucket: "host-pools-0123456789abcdef",
+          githubApiUrl: "https://api.github.com",
+          pools: models(pools.slice(0, n)).map((m) => ({ pool: m, hostRoleArn: `arn:aws:iam::123456789012:role/runner-fleet-test-${m.name}-host` })),
+        }),
+      );
+    expect(Object.keys(controlPlaneEnvironment(c(2), 2))).toEqual([CONTROL_PLANE_CONFIG_ENV]);
+    expect(() => controlPlaneEnvironment(c(14), 14)).toThrow(/for 14 pools is \d+ bytes; Lambda allows 4096: split the pools over stacks/);
   });
 
   it("alarms per pool on the metric the control plane writes, at the pool's threshold", () => {
