@@ -9,8 +9,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Host-pool stacks bundle the control plane's entry; see the file for the stand-in it may pick.
-    setupFiles: ["test/helpers/control-plane-entry.ts"],
     // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
     reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
   },

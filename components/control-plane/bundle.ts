@@ -10,15 +10,6 @@ export interface ControlPlaneBundle {
 
 const ROOT = join(__dirname, "../..");
 export const CONTROL_PLANE_ENTRY = join(ROOT, "control-plane/handler.ts");
-/**
- * Tests may bundle another entry (a tiny handler) while control-plane/handler.ts is not in the
- * checkout; the program itself always bundles the real one.
- */
-export const ENTRY_OVERRIDE_ENV = "RUNNER_FLEET_CONTROL_PLANE_ENTRY";
-
-export function controlPlaneEntry(): string {
-  return process.env[ENTRY_OVERRIDE_ENV] ?? CONTROL_PLANE_ENTRY;
-}
 const CACHE_DIR = join(ROOT, "node_modules/.cache/runner-fleet");
 /** The Lambda runtime the functions run on; the bundle targets its Node. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -51,7 +42,7 @@ const cached = new Map<string, ControlPlaneBundle>();
  * Deterministic, so the function's code hash changes only when the control plane does; cached in
  * node_modules/.cache by a hash of the sources.
  */
-export function controlPlaneBundle(entry: string = controlPlaneEntry()): ControlPlaneBundle {
+export function controlPlaneBundle(entry: string = CONTROL_PLANE_ENTRY): ControlPlaneBundle {
   const hit = cached.get(entry);
   if (hit) return hit;
   if (!existsSync(entry)) {

@@ -11,7 +11,10 @@ import { hostPoolModel, type HostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
 import { CONTROL_PLANE_CONFIG_ENV } from "../../protocol/control-plane-config";
 import { configErrorLines, sourceFrom, TOKEN } from "../helpers/config";
-import { TEST_CONTROL_PLANE_ENTRY } from "../helpers/control-plane-entry";
+import { REPO } from "../helpers/env";
+
+/** A tiny entry that proves bundling and the config contract without the real services. */
+const TEST_CONTROL_PLANE_ENTRY = join(REPO, "test/fixtures/control-plane-entry/handler.ts");
 
 const REGION = { secrets: TOKEN, foreign: { "aws:region": "eu-west-1" } };
 const pool = (o: Record<string, unknown> = {}) => ({ name: "p", arch: "arm64", instanceTypes: ["c7g.large"], capacity: { min: 0, desired: 0, max: 4 }, ...o });
