@@ -13,11 +13,17 @@ import type { Services } from "../router";
 import type { ScaleSetParts } from "./scale-set-parts";
 
 /** Everything one warm Lambda keeps: clients, the credential cache, the scale-set ids. */
-export function createServices(config: ControlPlaneConfig, parts: ScaleSetParts, log: Logger, aws: Partial<AwsClientOptions> = {}): Services {
+export function createServices(
+  config: ControlPlaneConfig,
+  parts: ScaleSetParts,
+  log: Logger,
+  opts: { aws?: Partial<AwsClientOptions>; metricsLine?: (line: string) => void } = {},
+): Services {
+  const aws = opts.aws ?? {};
   const clients = createAwsClients({ region: config.region, ...(config.endpoints?.aws ? { endpoint: config.endpoints.aws } : {}), ...aws });
   const credential = new CredentialSource(clients.secrets, config.credentialSecretArn);
   const records = new RecordStore(clients.s3, config.bucket);
-  const metrics = new EmfMetrics(config.fleet);
+  const metrics = new EmfMetrics(config.fleet, opts.metricsLine);
   const ctx = { config, aws: clients, credential, metrics, log };
   const scaleSets = scaleSetsByName(async (pool) => parts.adminFor(pool, await credential.get()));
   // One Octokit per credential value: a rotated secret gets a new client.

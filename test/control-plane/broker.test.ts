@@ -5,6 +5,7 @@ import { handleBroker, type BrokerDeps } from "../../control-plane/broker/handle
 import { RecordStore } from "../../control-plane/broker/records";
 import { scaleSetsByName } from "../../control-plane/broker/scale-sets";
 import { CredentialSource } from "../../control-plane/github/credential";
+import { ScaleSetError } from "../../control-plane/scaleset/api";
 import { hasMoto, MOTO_ACCOUNT, startMoto, type Moto } from "../helpers/moto";
 import { AdminDouble } from "./admin-double";
 import { bucketSnapshot, CANARY_TOKEN, emptyBucket, exitStandby, groupSnapshot, pool, sessionArn, setUpFleet, standBy, urlEvent, type MotoFleet } from "./fleet";
@@ -258,6 +259,20 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     expect(mark).toBeDefined();
     expect(mark).toContain("curl failed");
     noLeak(mark!, res.body);
+  });
+
+  it("passes GitHub's throttling on as retryable, releasing the slot's claim", async () => {
+    const first = JSON.parse((await handleBroker(jit(1), deps)).body) as JitAnswer;
+    admin.failNextWith = new ScaleSetError("throttled", 429, "secondary rate limit", 7_000);
+    const res = await handleBroker(jit(1), deps);
+    expect(res.statusCode).toBe(429);
+    expect(JSON.parse(res.body)).toEqual({ v: 1, error: { code: "throttled", message: "GitHub throttled the control plane", retryable: true, retryAfterSeconds: 7 } });
+    // The throttled call failed removing the old runner: it is still the slot's, and no claim is left behind.
+    const rec = (await deps.records.getSlot("alpha", alpha()[0]!, 1))!.value;
+    expect(rec.claim).toBeUndefined();
+    expect(rec.runner?.id).toBe(first.runnerId);
+    expect(admin.runners.has(first.runnerId)).toBe(true);
+    expect((await handleBroker(jit(1), deps)).statusCode).toBe(200);
   });
 
   it("never lets the credential out, even when an upstream error quotes it", async () => {
