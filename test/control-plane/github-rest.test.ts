@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../control-plane/aws/log";
 import { parseCredential } from "../../control-plane/github/credential";
 import { createGitHubRest, deleteRunner, listRunners, runnerScope } from "../../control-plane/github/rest";
-import { githubTokenSource } from "../../control-plane/github/token";
 import { GitHubOpenApi } from "../standins/openapi";
 import { GitHubStandIn } from "../standins/github-rest";
 
@@ -44,22 +43,6 @@ describe("GitHub REST client against the OpenAPI-checked stand-in", () => {
     const runners = await listRunners(client, runnerScope("https://github.com/owner/repo"));
     expect(runners).toHaveLength(1);
     expect(gh.requests.slice(n).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["POST /app/installations/456/access_tokens 201", "GET /repos/owner/repo/actions/runners 200"]);
-  });
-
-  it("hands token-taking clients an App installation token, minted once and cached", async () => {
-    const app = parseCredential(JSON.stringify({ kind: "app", appId: "123", installationId: "456", privateKey: PEM }), "arn:x");
-    const token = githubTokenSource(async () => app, gh.baseUrl);
-    const n = gh.requests.length;
-    const t1 = await token();
-    const t2 = await token();
-    expect(t1).toMatch(/^ghs_/);
-    expect(t2).toBe(t1);
-    expect(gh.requests.slice(n).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["POST /app/installations/456/access_tokens 201"]);
-    const res = await fetch(`${gh.baseUrl}/repos/owner/repo/actions/runners`, { headers: { authorization: `Bearer ${t1}` } });
-    expect(res.status).toBe(200);
-    log.info("a line that quotes it", { text: `got ${t1}` });
-    expect(lines.join("\n")).not.toContain(t1);
-    expect(await githubTokenSource(async () => ({ kind: "token", token: TOKEN }), gh.baseUrl)()).toBe(TOKEN);
   });
 
   it("waits out secondary rate limits (403 and 429 with Retry-After)", async () => {

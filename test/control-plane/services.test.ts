@@ -29,7 +29,7 @@ describe.runIf(hasMoto())("control plane services, wired", () => {
     fleet = await setUpFleet(moto.endpoint, [pool("alpha")], { alpha: 1 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
     admin = new AdminDouble([{ id: 7, name: "alpha-set", runnerGroupId: 1, labels: [] }], "", { standIn: gh, scope: "my-org" });
     const parts: ScaleSetParts = {
-      adminFor: (_pool, credential) => {
+      adminFor: (_pool, credential, _api) => {
         if (credential.kind !== "token" || credential.token !== CANARY_TOKEN) throw new Error("admin built without the stored credential");
         return admin;
       },
