@@ -55,7 +55,7 @@ export function createServices(
     log,
     broker: (event) => handleBroker(event, { config, autoscaling: clients.autoscaling, records, scaleSets, log, metrics }),
     listen: (deadline) => parts.listen(ctx, deadline),
-    reap: () => reap({ config, autoscaling: clients.autoscaling, records, scaleSets, github, credential: () => credential.get(), log }),
+    reap: () => reap({ config, autoscaling: clients.autoscaling, records, scaleSets, github, credential: () => credential.get(), log, metrics }),
     mirror: async (force) => {
       const result = await mirrorRunner({ s3: clients.s3, bucket: config.bucket, github, log }, { force });
       // At deploy, a fleet with no release mirrored at all cannot boot a host: fail the update.
