@@ -187,6 +187,11 @@ export class HttpScaleSetClient implements ScaleSetClient {
     return new HttpMessageSession(this, scaleSetId, json(res.body) as RunnerScaleSetSession);
   }
 
+  async deleteSession(scaleSetId: number, sessionId: string): Promise<void> {
+    const { url, res } = await this.service("DELETE", `/${SCALE_SETS}/${scaleSetId}/sessions/${encodeURIComponent(sessionId)}`);
+    if (res.status !== 204 && res.status !== 404) throw scaleSetError("DELETE", url, res);
+  }
+
   /** For the session: the same plumbing, exposed only inside this module. */
   request(method: string, path: string, body?: unknown, bearer?: string): Promise<{ url: string; res: HttpResponse }> {
     return this.service(method, path, body, bearer);
@@ -262,8 +267,7 @@ class HttpMessageSession implements MessageSession {
     });
   }
 
-  async close(): Promise<void> {
-    const { url, res } = await this.client.request("DELETE", `/${SCALE_SETS}/${this.scaleSetId}/sessions/${this.session.sessionId}`);
-    if (res.status !== 204 && res.status !== 404) throw scaleSetError("DELETE", url, res);
+  close(): Promise<void> {
+    return this.client.deleteSession(this.scaleSetId, this.session.sessionId);
   }
 }
