@@ -23,6 +23,8 @@
 export const CONTROL_PLANE_IAM_ACTIONS = {
   credentialSecret: ["secretsmanager:GetSecretValue"],
   poolGroups: [
+    // listener: raise the group to what the assigned jobs need (control-plane/scaling/asg.ts)
+    "autoscaling:SetDesiredCapacity",
     // reaper: replace hosts that never registered or failed to install (never decrementing)
     "autoscaling:TerminateInstanceInAutoScalingGroup",
   ],

@@ -11,7 +11,7 @@ export const lambdaTrust = (lambdaPrincipal: string): PolicyDocument => serviceT
  */
 export const CONTROL_PLANE_ACTIONS = {
   credentialSecret: ["secretsmanager:GetSecretValue"],
-  poolGroups: ["autoscaling:TerminateInstanceInAutoScalingGroup"],
+  poolGroups: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
   describe: ["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
   bucket: ["s3:ListBucket"],
   bucketObjects: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],

@@ -5,11 +5,13 @@ import type { CredentialSource, GitHubCredential } from "../github/credential";
 import type { EmfMetrics } from "../metrics/emf";
 import type { RegisterInvocation } from "../router";
 import type { ScaleSetAdmin } from "../scaleset/api";
+import { createScaleSetClient } from "../scaleset/create";
+import type { HttpDeps } from "../scaleset/http";
 
 /**
  * The scale-set side of the control plane (client, listener, registration), built on branch
- * cp-scaleset. This file is the one place that wires it in; until that branch is merged each part
- * refuses with an error that says so (logged by the caller), and the broker answers "internal".
+ * cp-scaleset. This file is the one place that wires it in; a part not merged yet refuses with an
+ * error that says so (logged by the caller).
  */
 export interface ScaleSetContext {
   config: ControlPlaneConfig;
@@ -20,7 +22,8 @@ export interface ScaleSetContext {
 }
 
 export interface ScaleSetParts {
-  adminFor(pool: ControlPlanePool, credential: GitHubCredential): ScaleSetAdmin;
+  /** A client for the pool's scale-set scope; the caller keeps one per (pool URL, credential). */
+  adminFor(pool: ControlPlanePool, credential: GitHubCredential, githubApiUrl: string): ScaleSetAdmin;
   listen(ctx: ScaleSetContext, deadlineMs: number): Promise<unknown>;
   register(ctx: ScaleSetContext, event: RegisterInvocation): Promise<unknown>;
 }
@@ -32,10 +35,15 @@ class NotMerged extends Error {
   }
 }
 
+/**
+ * The broker answers a host while it waits: a throttled or failing scale-set service becomes a
+ * quick retryable refusal, not a Lambda sleeping through the reference client's 4 retries of up
+ * to 30 s.
+ */
+export const BROKER_HTTP: Partial<HttpDeps> = { retryMax: 1, retryWaitMaxMs: 2_000 };
+
 export const scaleSetParts: ScaleSetParts = {
-  adminFor: () => {
-    throw new NotMerged("scale-set admin");
-  },
+  adminFor: (pool, credential, githubApiUrl) => createScaleSetClient(pool.githubUrl, githubApiUrl, credential, { http: BROKER_HTTP }),
   listen: async () => {
     throw new NotMerged("listener");
   },

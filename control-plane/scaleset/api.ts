@@ -141,4 +141,6 @@ export interface MessageSession {
 export interface ScaleSetClient extends ScaleSetAdmin {
   /** Creates a session owned by `owner`; a second live session on the same scale set is a "session-conflict". */
   openSession(scaleSetId: number, owner: string): Promise<MessageSession>;
+  /** Deletes a session by id (a killed run's, kept in S3); an unknown session is not an error. */
+  deleteSession(scaleSetId: number, sessionId: string): Promise<void>;
 }

@@ -137,7 +137,7 @@ describe("the prod control plane", () => {
     const asg = (n: string) => `arn:aws:autoscaling:eu-west-1:${ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/runner-fleet-prod-${n}`;
     expect(doc.Statement).toEqual([
       { Sid: "ReadGithubCredential", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET },
-      { Sid: "PoolGroups", Effect: "Allow", Action: "autoscaling:TerminateInstanceInAutoScalingGroup", Resource: [asg("graviton-builders"), asg("kvm-x64")] },
+      { Sid: "PoolGroups", Effect: "Allow", Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"], Resource: [asg("graviton-builders"), asg("kvm-x64")] },
       { Sid: "DescribeUnscopable", Effect: "Allow", Action: [...UNSCOPABLE_ACTIONS], Resource: "*" },
       {
         Sid: "BucketObjects",
@@ -243,10 +243,10 @@ describe("the prod control plane", () => {
     expect([logs.name, logs.retentionInDays]).toEqual(["/runner-fleet/runner-fleet-prod/control-plane", LOG_RETENTION_DAYS]);
     for (const f of byType(prod, "aws:lambda/function:Function")) expect((inputs(f).loggingConfig as { logGroup: string }).logGroup).toBe(logs.name);
     const alarms = byType(prod, "aws:cloudwatch/metricAlarm:MetricAlarm").map(inputs);
-    expect(alarms.map((a) => [a.namespace, a.metricName, a.dimensions, a.threshold])).toEqual([
-      [JOB_WAIT_METRIC.namespace, JOB_WAIT_METRIC.name, { Fleet: "runner-fleet-prod", Pool: "graviton-builders" }, 600],
-      [JOB_WAIT_METRIC.namespace, JOB_WAIT_METRIC.name, { Fleet: "runner-fleet-prod", Pool: "kvm-x64" }, 600],
-      ["AWS/Lambda", "Errors", { FunctionName: "control-plane-listener" }, 0],
+    expect(alarms.map((a) => [a.namespace, a.metricName, a.dimensions, a.statistic, a.evaluationPeriods, a.threshold])).toEqual([
+      [JOB_WAIT_METRIC.namespace, JOB_WAIT_METRIC.name, { Fleet: "runner-fleet-prod", Pool: "graviton-builders" }, "Minimum", 10, 0],
+      [JOB_WAIT_METRIC.namespace, JOB_WAIT_METRIC.name, { Fleet: "runner-fleet-prod", Pool: "kvm-x64" }, "Minimum", 10, 0],
+      ["AWS/Lambda", "Errors", { FunctionName: "control-plane-listener" }, "Sum", 5, 0],
     ]);
   });
 

@@ -2,7 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { JOB_WAIT_METRIC } from "../../components/control-plane/alarms";
+import { JOB_WAIT_METRIC, jobWaitAlarm } from "../../components/control-plane/alarms";
+import { hostPoolModel } from "../../config/host-model";
+import { parseStackConfig } from "../../config/load";
+import { sourceFrom, TOKEN } from "../helpers/config";
 import { CONTROL_PLANE_ENTRY } from "../../components/control-plane/bundle";
 import { CONTROL_PLANE_ACTIONS, CONTROL_PLANE_BUCKET_PREFIXES, controlPlanePolicy } from "../../components/control-plane/policies";
 import { prerequisite, REPO } from "../helpers/env";
@@ -83,10 +86,28 @@ describe("the control plane's role covers the calls its code makes", () => {
 
   const EMF = join(REPO, "control-plane/metrics/emf.ts");
   const emf = prerequisite("control-plane/metrics/emf.ts (branch cp-services)", existsSync(EMF), "merge the branch that writes the metrics") ? it : it.skip;
-  emf("alarms on the metric the control plane writes: same namespace, name, unit of seconds and dimensions", async () => {
-    const m = (await import(EMF)) as { METRIC_NAMESPACE: string; METRICS: Record<string, string>; JOB_WAIT_ALARM_METRIC: string; DIMENSIONS: { base: readonly string[] } };
-    expect([JOB_WAIT_METRIC.namespace, JOB_WAIT_METRIC.name, [...JOB_WAIT_METRIC.dimensions]]).toEqual([m.METRIC_NAMESPACE, m.JOB_WAIT_ALARM_METRIC, [...m.DIMENSIONS.base]]);
-    expect(m.METRICS[JOB_WAIT_METRIC.name]).toBe("Seconds");
+  emf("alarms as the control plane defines it, on the metric it writes", async () => {
+    const m = (await import(EMF)) as {
+      METRIC_NAMESPACE: string;
+      METRICS: Record<string, string>;
+      DIMENSIONS: { base: readonly string[] };
+      jobWaitAlarm(seconds: number): Record<string, unknown> & { dimensions: readonly string[] };
+    };
+    expect([JOB_WAIT_METRIC.namespace, [...JOB_WAIT_METRIC.dimensions]]).toEqual([m.METRIC_NAMESPACE, [...m.DIMENSIONS.base]]);
+    expect(m.METRICS[JOB_WAIT_METRIC.name]).toBeDefined();
+    const pools = parseStackConfig(
+      sourceFrom(
+        { github: { url: "https://github.com/acme", auth: "token" }, hostPools: [7, 10, 1].map((min, i) => ({ name: `p${i}`, arch: "arm64", instanceTypes: ["c7g.large"], labels: [`l${i}`], jobWaitAlarmMinutes: min })) },
+        { secrets: TOKEN, foreign: { "aws:region": "eu-west-1" } },
+      ),
+    );
+    for (const p of pools.hostPools) {
+      const ours = jobWaitAlarm("fleet", hostPoolModel(pools, p, "runner-fleet", "test"));
+      const { dimensions, ...theirs } = m.jobWaitAlarm(p.jobWaitAlarmMinutes * 60);
+      const { alarmDescription: _d, dimensions: ourDims, ...rest } = ours;
+      expect(rest).toEqual(theirs);
+      expect(Object.keys(ourDims)).toEqual([...dimensions]);
+    }
   });
 
   run("grants every AWS action imported under control-plane/, and the code makes some", () => {

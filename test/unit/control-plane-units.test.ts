@@ -108,7 +108,16 @@ describe("the control plane's config (RUNNER_FLEET_CONFIG)", () => {
 
   it("alarms per pool on the metric the control plane writes, at the pool's threshold", () => {
     const [m] = models([pool({ jobWaitAlarmMinutes: 7 })]);
-    expect(jobWaitAlarm("runner-fleet-test", m!)).toMatchObject({ namespace: JOB_WAIT_METRIC.namespace, metricName: JOB_WAIT_METRIC.name, dimensions: { Fleet: "runner-fleet-test", Pool: "p" }, threshold: 420, treatMissingData: "notBreaching" });
+    expect(jobWaitAlarm("runner-fleet-test", m!)).toMatchObject({
+      namespace: JOB_WAIT_METRIC.namespace,
+      metricName: JOB_WAIT_METRIC.name,
+      dimensions: { Fleet: "runner-fleet-test", Pool: "p" },
+      statistic: "Minimum",
+      period: 60,
+      evaluationPeriods: 7,
+      threshold: 0,
+      treatMissingData: "notBreaching",
+    });
   });
 
   it("gives kms:Decrypt only with a customer key, only through Secrets Manager of the partition", () => {
