@@ -39,7 +39,7 @@ export const CONTROL_PLANE_IAM_ACTIONS = {
   logGroup: ["logs:CreateLogStream", "logs:PutLogEvents"],
 } as const;
 
-/** Where in the bucket the control plane reads and writes: broker records, host marks, the runner mirror. */
-export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/"] as const;
+/** Where in the bucket the control plane reads and writes: broker records, host marks, the listener's sessions (listener/state.ts), the runner mirror. */
+export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "control-plane/listener/", "runner/"] as const;
 
 export type ControlPlaneResourceKind = keyof typeof CONTROL_PLANE_IAM_ACTIONS;

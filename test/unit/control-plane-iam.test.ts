@@ -110,6 +110,13 @@ describe("the control plane's role covers the calls its code makes", () => {
     }
   });
 
+  run("lets the S3 code write only under the granted prefixes (every key prefix written as a literal there)", () => {
+    const s3Files = tsFiles(join(REPO, "control-plane")).filter((f) => readFileSync(f, "utf8").includes('"@aws-sdk/client-s3"'));
+    const literals = s3Files.flatMap((f) => [...readFileSync(f, "utf8").matchAll(/["`]((?:[a-z0-9-]+\/)+)["`$]/g)].map((m) => m[1]!));
+    expect(literals.length).toBeGreaterThan(0);
+    expect(literals.filter((p) => !CONTROL_PLANE_BUCKET_PREFIXES.some((g) => p.startsWith(g)))).toEqual([]);
+  });
+
   run("grants every AWS action imported under control-plane/, and the code makes some", () => {
     const actions = sdkActions(tsFiles(join(REPO, "control-plane")));
     expect(actions.length).toBeGreaterThan(0);
