@@ -23,7 +23,7 @@
 export const CONTROL_PLANE_IAM_ACTIONS = {
   credentialSecret: ["secretsmanager:GetSecretValue"],
   poolGroups: [
-    // listener: raise the group to what the assigned jobs need (control-plane/scaling/asg.ts)
+    // listener: raise the group's desired capacity at once (never lowers it)
     "autoscaling:SetDesiredCapacity",
     // reaper: replace hosts that never registered or failed to install (never decrementing)
     "autoscaling:TerminateInstanceInAutoScalingGroup",
@@ -31,7 +31,7 @@ export const CONTROL_PLANE_IAM_ACTIONS = {
   describe: [
     // broker: which group and lifecycle state the calling instance is in
     "autoscaling:DescribeAutoScalingInstances",
-    // reaper: the groups' members
+    // reaper: the groups' members; listener: the group's current desired capacity
     "autoscaling:DescribeAutoScalingGroups",
   ],
   bucket: ["s3:ListBucket"],
@@ -39,7 +39,7 @@ export const CONTROL_PLANE_IAM_ACTIONS = {
   logGroup: ["logs:CreateLogStream", "logs:PutLogEvents"],
 } as const;
 
-/** Where in the bucket the control plane reads and writes: broker records, host marks, the listener's sessions (listener/state.ts), the runner mirror. */
-export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "control-plane/listener/", "runner/"] as const;
+/** Where in the bucket the control plane reads and writes: broker records, host marks, the runner mirror, listener state. */
+export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/", "control-plane/"] as const;
 
 export type ControlPlaneResourceKind = keyof typeof CONTROL_PLANE_IAM_ACTIONS;

@@ -12,7 +12,8 @@
  */
 export interface RegisterEvent {
   action: "register";
-  pools: string[];
+  /** The pools' identities; the control plane's own config is the authority for their settings. */
+  pools: { name: string; scaleSetName: string; runnerGroup: string; githubUrl: string }[];
   tf?: { action: "create" | "update" | "delete"; prev_input?: unknown };
 }
 

@@ -134,7 +134,10 @@ export class ControlPlane extends pulumi.ComponentResource {
     // Registration and the first mirror run through the broker function, which has no reserved
     // concurrency: a synchronous call to the listener would be throttled while it long-polls.
     const configHash = config.apply((c) => createHash("sha256").update(c).digest("hex"));
-    const register: RegisterEvent = { action: "register", pools: args.pools.map((p) => p.name).sort() };
+    const register: RegisterEvent = {
+      action: "register",
+      pools: [...args.pools].sort((a, b) => a.name.localeCompare(b.name)).map((p) => ({ name: p.name, scaleSetName: p.scaleSetName, runnerGroup: p.config.runnerGroup ?? "default", githubUrl: p.githubUrl })),
+    };
     new aws.lambda.Invocation(
       `${name}-register`,
       { functionName: broker.name, input: JSON.stringify(register), lifecycleScope: "CRUD", triggers: { config: configHash, code: bundle.sha256 } },

@@ -18,8 +18,8 @@ export const CONTROL_PLANE_ACTIONS = {
   logGroup: ["logs:CreateLogStream", "logs:PutLogEvents"],
 } as const;
 
-/** Where in the pool bucket the control plane reads and writes: broker records, host marks, the listener's sessions, the runner mirror. */
-export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "control-plane/listener/", "runner/"] as const;
+/** Where in the pool bucket the control plane reads and writes: broker records, host marks, the runner mirror, listener state. */
+export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/", "control-plane/"] as const;
 
 /**
  * Read-only calls that IAM cannot scope to a resource (the Service Authorization Reference lists

@@ -9,7 +9,7 @@ export interface ListenerDeps {
   config: ControlPlaneConfig;
   clientFor: (pool: ControlPlanePool) => ScaleSetClient | Promise<ScaleSetClient>;
   autoscaling: AutoScalingClient;
-  state: ListenerStateStore;
+  state: Pick<ListenerStateStore, "load" | "save" | "clear">;
   metrics: ListenerMetricsSink;
   log: ListenerLog;
   now?: () => number;

@@ -15,14 +15,14 @@ export interface ListenerLog {
 export interface PoolListenerDeps {
   client: ScaleSetClient;
   autoscaling: AutoScalingClient;
-  state: ListenerStateStore;
+  state: Pick<ListenerStateStore, "load" | "save" | "clear">;
   metrics: ListenerMetricsSink;
   log: ListenerLog;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   /** Session owner: the fleet and the pool, so a conflict names who holds the set. */
   owner: string;
-  /** The longest one long-poll can take; no poll starts unless it can end before the deadline. */
+  /** The longest one long-poll may wait; a poll never waits past the deadline. */
   pollMs: number;
   /** 409 on session creation: tries and wait between them (another listener may be closing its session). */
   conflictTries?: number;
@@ -41,6 +41,9 @@ export interface PoolResult {
   gaveUp?: string;
   errors: string[];
 }
+
+/** Below this much time left a run stops: not worth a session round trip. */
+const MIN_POLL_MS = 1000;
 
 const ZERO: RunnerScaleSetStatistic = { totalAvailableJobs: 0, totalAcquiredJobs: 0, totalAssignedJobs: 0, totalRunningJobs: 0, totalRegisteredRunners: 0, totalBusyRunners: 0, totalIdleRunners: 0 };
 
@@ -65,6 +68,7 @@ export async function listenPool(deps: PoolListenerDeps, pool: ControlPlanePool,
   let conflicts = 0;
   let backoff = 1000;
   const remaining = () => deadline - now();
+  const minPoll = Math.min(MIN_POLL_MS, deps.pollMs);
 
   let previous = await deps.state.load(pool.name).catch((e: unknown) => {
     r.errors.push(`state: ${String(e)}`);
@@ -83,7 +87,7 @@ export async function listenPool(deps: PoolListenerDeps, pool: ControlPlanePool,
   };
 
   try {
-    while (remaining() > deps.pollMs) {
+    while (remaining() > minPoll) {
       try {
         if (!set) {
           const ensured = await ensureScaleSet(client, pool);
@@ -107,7 +111,7 @@ export async function listenPool(deps: PoolListenerDeps, pool: ControlPlanePool,
               r.gaveUp = `session conflict after ${conflicts} tries: ${e.message}`;
               break;
             }
-            await deps.sleep(Math.min(conflictWaitMs, Math.max(0, remaining() - deps.pollMs)));
+            await deps.sleep(Math.min(conflictWaitMs, Math.max(0, remaining() - minPoll)));
             continue;
           }
           r.sessions++;
@@ -116,7 +120,7 @@ export async function listenPool(deps: PoolListenerDeps, pool: ControlPlanePool,
           stats = session.session.statistics ?? ZERO;
           await act(stats, 0);
         }
-        const msg = await session.getMessage(lastMessageId, maxCapacity(pool));
+        const msg = await session.getMessage(lastMessageId, maxCapacity(pool), Math.min(deps.pollMs, remaining()));
         if (!msg) {
           await act(stats, 0);
           continue;
@@ -144,7 +148,7 @@ export async function listenPool(deps: PoolListenerDeps, pool: ControlPlanePool,
           session = undefined;
         }
         r.errors.push(e instanceof Error ? e.message : String(e));
-        const wait = Math.min(backoff, Math.max(0, remaining() - deps.pollMs));
+        const wait = Math.min(backoff, Math.max(0, remaining() - minPoll));
         backoff = Math.min(backoff * 2, 30_000);
         if (wait > 0) await deps.sleep(wait);
       }

@@ -1,5 +1,6 @@
 import type { HostEvent } from "../../protocol/broker";
 import type { BrokerMetrics } from "../broker/handler";
+import type { ListenerMetricsSink, ScaleSample } from "../listener/metrics-sink";
 
 /**
  * Metrics as CloudWatch embedded-metric-format log lines (one JSON object per line on stdout;
@@ -55,18 +56,7 @@ export const DIMENSIONS = { base: ["Fleet", "Pool"], hostEvent: ["Fleet", "Pool"
 
 export type LineWriter = (line: string) => void;
 
-/** What the listener reports after each poll (structurally control-plane/listener/metrics-sink.ts's ScaleSample). */
-export interface ScaleSample {
-  pool: string;
-  assigned: number;
-  running: number;
-  idle: number;
-  registered: number;
-  desired: number;
-  groupDesired: number;
-}
-
-export class EmfMetrics implements BrokerMetrics {
+export class EmfMetrics implements BrokerMetrics, ListenerMetricsSink {
   constructor(
     private readonly fleet: string,
     private readonly write: LineWriter = (line) => process.stdout.write(line + "\n"),

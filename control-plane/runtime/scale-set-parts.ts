@@ -5,6 +5,8 @@ import type { CredentialSource, GitHubCredential } from "../github/credential";
 import type { EmfMetrics } from "../metrics/emf";
 import type { RegisterInvocation } from "../router";
 import type { ScaleSetAdmin } from "../scaleset/api";
+import { runListener } from "../listener/listener";
+import { ListenerStateStore } from "../listener/state";
 import { createScaleSetClient } from "../scaleset/create";
 import type { HttpDeps } from "../scaleset/http";
 
@@ -44,8 +46,29 @@ export const BROKER_HTTP: Partial<HttpDeps> = { retryMax: 1, retryWaitMaxMs: 2_0
 
 export const scaleSetParts: ScaleSetParts = {
   adminFor: (pool, credential, githubApiUrl) => createScaleSetClient(pool.githubUrl, githubApiUrl, credential, { http: BROKER_HTTP }),
-  listen: async () => {
-    throw new NotMerged("listener");
+  listen: (ctx, deadlineMs) => {
+    const apiUrl = ctx.config.endpoints?.github ?? ctx.config.githubApiUrl;
+    // The listener's clients keep the reference's retries: a run has its whole minute.
+    const clients = new Map<string, ReturnType<typeof createScaleSetClient>>();
+    return runListener(
+      {
+        config: ctx.config,
+        clientFor: async (pool) => {
+          const cred = await ctx.credential.get();
+          let c = clients.get(pool.githubUrl);
+          if (!c) {
+            c = createScaleSetClient(pool.githubUrl, apiUrl, cred);
+            clients.set(pool.githubUrl, c);
+          }
+          return c;
+        },
+        autoscaling: ctx.aws.autoscaling,
+        state: new ListenerStateStore(ctx.aws.s3, ctx.config.bucket),
+        metrics: ctx.metrics,
+        log: ctx.log.child({ component: "listener" }),
+      },
+      { deadline: deadlineMs },
+    );
   },
   register: async () => {
     throw new NotMerged("registration");

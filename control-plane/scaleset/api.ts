@@ -131,8 +131,11 @@ export interface ScaleSetAdmin {
 /** One message session of one scale set (session_client.go). */
 export interface MessageSession {
   readonly session: RunnerScaleSetSession;
-  /** Long-polls; resolves undefined on 202 (no message within the poll). */
-  getMessage(lastMessageId: number, maxCapacity: number): Promise<RunnerScaleSetMessage | undefined>;
+  /**
+   * Long-polls; resolves undefined on 202 (no message within the poll) or when `maxWaitMs` passed
+   * first (an unseen message is not lost: it comes back until deleted).
+   */
+  getMessage(lastMessageId: number, maxCapacity: number, maxWaitMs?: number): Promise<RunnerScaleSetMessage | undefined>;
   deleteMessage(messageId: number): Promise<void>;
   acquireJobs(requestIds: number[]): Promise<number[]>;
   close(): Promise<void>;

@@ -197,8 +197,14 @@ export class HttpScaleSetClient implements ScaleSetClient {
     return this.service(method, path, body, bearer);
   }
 
-  queue(url: string, init: RequestInit): Promise<HttpResponse> {
-    return send(this.http, url, { ...init, headers: { ...(init.headers as Record<string, string>), "User-Agent": this.userAgent } }, { timeoutMs: this.opts.pollTimeoutMs ?? 70_000 });
+  queue(url: string, init: RequestInit, maxWaitMs?: number): Promise<HttpResponse> {
+    const limit = this.opts.pollTimeoutMs ?? 70_000;
+    return send(
+      this.http,
+      url,
+      { ...init, headers: { ...(init.headers as Record<string, string>), "User-Agent": this.userAgent } },
+      maxWaitMs === undefined ? { timeoutMs: limit } : { timeoutMs: Math.max(1, Math.min(limit, maxWaitMs)), timeoutIsNoContent: true },
+    );
   }
 }
 
@@ -231,14 +237,14 @@ class HttpMessageSession implements MessageSession {
     }
   }
 
-  getMessage(lastMessageId: number, maxCapacity: number): Promise<RunnerScaleSetMessage | undefined> {
+  getMessage(lastMessageId: number, maxCapacity: number, maxWaitMs?: number): Promise<RunnerScaleSetMessage | undefined> {
     return this.once(async () => {
       const url = new URL(this.session.messageQueueUrl);
       if (lastMessageId > 0) url.searchParams.set("lastMessageId", String(lastMessageId));
       const res = await this.client.queue(url.href, {
         method: "GET",
         headers: { Accept: "application/json; api-version=6.0-preview", Authorization: `Bearer ${this.session.messageQueueAccessToken}`, [MAX_CAPACITY_HEADER]: String(maxCapacity) },
-      });
+      }, maxWaitMs);
       if (res.status === 202) return undefined;
       if (res.status === 200) return parseMessage(res.body);
       if (res.status === 401) throw scaleSetError("GET", url.href, res, "message-queue-token-expired");

@@ -31,7 +31,7 @@ function retryable(status: number): boolean {
   return status === 429 || (status >= 500 && status !== 501);
 }
 
-export async function send(deps: HttpDeps, url: string, init: RequestInit, opts: { timeoutMs?: number; retry?: (status: number) => boolean } = {}): Promise<HttpResponse> {
+export async function send(deps: HttpDeps, url: string, init: RequestInit, opts: { timeoutMs?: number; retry?: (status: number) => boolean; timeoutIsNoContent?: boolean } = {}): Promise<HttpResponse> {
   const max = deps.retryMax ?? 4;
   const waitMax = deps.retryWaitMaxMs ?? 30_000;
   const shouldRetry = opts.retry ?? retryable;
@@ -46,6 +46,8 @@ export async function send(deps: HttpDeps, url: string, init: RequestInit, opts:
       if (after !== undefined) wait = Math.min(waitMax, after);
       lastError = new Error(`HTTP ${res.status}`);
     } catch (e) {
+      // A long-poll cut short by the caller's wait limit is "no message yet", not a failure.
+      if (opts.timeoutIsNoContent && (e as Error).name === "TimeoutError") return { status: 202, headers: new Headers(), body: "" };
       lastError = e;
       if (attempt === max) break;
     }

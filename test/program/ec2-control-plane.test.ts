@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hostRoleName } from "../../components/aws/HostPool";
 import { LAMBDA_ENV_LIMIT_BYTES } from "../../components/control-plane/control-plane-config";
+import { registrationInput } from "../../control-plane/registration/handler";
 import { loadConfig } from "../../control-plane/runtime/config";
 import { JOB_WAIT_METRIC } from "../../components/control-plane/alarms";
 import { UNSCOPABLE_ACTIONS } from "../../components/control-plane/policies";
@@ -143,9 +144,9 @@ describe("the prod control plane", () => {
         Sid: "BucketObjects",
         Effect: "Allow",
         Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-        Resource: ["arn:aws:s3:::host-pools/broker/*", "arn:aws:s3:::host-pools/hosts/*", "arn:aws:s3:::host-pools/control-plane/listener/*", "arn:aws:s3:::host-pools/runner/*"],
+        Resource: ["arn:aws:s3:::host-pools/broker/*", "arn:aws:s3:::host-pools/hosts/*", "arn:aws:s3:::host-pools/runner/*", "arn:aws:s3:::host-pools/control-plane/*"],
       },
-      { Sid: "ListBucketPrefixes", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::host-pools", Condition: { StringLike: { "s3:prefix": ["broker/*", "hosts/*", "control-plane/listener/*", "runner/*"] } } },
+      { Sid: "ListBucketPrefixes", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::host-pools", Condition: { StringLike: { "s3:prefix": ["broker/*", "hosts/*", "runner/*", "control-plane/*"] } } },
       { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/runner-fleet/runner-fleet-prod/control-plane:*` },
     ]);
     for (const a of UNSCOPABLE_ACTIONS) expect(a).toMatch(/^(autoscaling|ec2):Describe[A-Za-z]+$/);
@@ -232,7 +233,10 @@ describe("the prod control plane", () => {
       expect.objectContaining({ functionName: "control-plane-listener", maximumEventAgeInSeconds: 60, maximumRetryAttempts: 0 }),
     ]);
     const register = inputs(one(prod, "aws:lambda/invocation:Invocation", "control-plane-register"));
-    expect([register.functionName, register.lifecycleScope, JSON.parse(register.input as string)]).toEqual(["control-plane-broker", "CRUD", { action: "register", pools: ["graviton-builders", "kvm-x64"] }]);
+    // Exactly what the control plane's registration expects: its own builder over the config the functions get.
+    const cfg = loadConfig((inputs(one(prod, "aws:lambda/function:Function", "control-plane-broker")).environment as { variables: Record<string, string> }).variables);
+    expect([register.functionName, register.lifecycleScope, JSON.parse(register.input as string)]).toEqual(["control-plane-broker", "CRUD", registrationInput(cfg.pools)]);
+    expect(registrationInput(cfg.pools).pools.map((p) => p.name)).toEqual(["graviton-builders", "kvm-x64"]);
     expect(Object.keys(register.triggers as object).sort()).toEqual(["code", "config"]);
     const mirror = inputs(one(prod, "aws:lambda/invocation:Invocation", "control-plane-mirror"));
     expect([mirror.functionName, mirror.lifecycleScope, JSON.parse(mirror.input as string)]).toEqual(["control-plane-broker", undefined, { action: "mirror" }]);
