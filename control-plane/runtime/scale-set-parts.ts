@@ -6,14 +6,15 @@ import type { EmfMetrics } from "../metrics/emf";
 import type { RegisterInvocation } from "../router";
 import type { ScaleSetAdmin } from "../scaleset/api";
 import { runListener } from "../listener/listener";
+import { handleRegistration } from "../registration/handler";
 import { ListenerStateStore } from "../listener/state";
 import { createScaleSetClient } from "../scaleset/create";
 import type { HttpDeps } from "../scaleset/http";
 
 /**
- * The scale-set side of the control plane (client, listener, registration), built on branch
- * cp-scaleset. This file is the one place that wires it in; a part not merged yet refuses with an
- * error that says so (logged by the caller).
+ * The scale-set side of the control plane (client, listener, registration, from branch
+ * cp-scaleset) wired to the Lambda's services. The broker's clients are kept per (pool URL,
+ * credential value) by runtime/services.ts; the listener makes its own per run.
  */
 export interface ScaleSetContext {
   config: ControlPlaneConfig;
@@ -28,13 +29,6 @@ export interface ScaleSetParts {
   adminFor(pool: ControlPlanePool, credential: GitHubCredential, githubApiUrl: string): ScaleSetAdmin;
   listen(ctx: ScaleSetContext, deadlineMs: number): Promise<unknown>;
   register(ctx: ScaleSetContext, event: RegisterInvocation): Promise<unknown>;
-}
-
-class NotMerged extends Error {
-  constructor(part: string) {
-    super(`${part}: the scale-set client is not in this build (branch cp-scaleset not merged)`);
-    this.name = "NotMerged";
-  }
 }
 
 /**
@@ -70,7 +64,10 @@ export const scaleSetParts: ScaleSetParts = {
       { deadline: deadlineMs },
     );
   },
-  register: async () => {
-    throw new NotMerged("registration");
+  // At `pulumi up`: create/update/delete scale sets by name; a refusal fails the update with GitHub's words.
+  register: async (ctx, event) => {
+    const apiUrl = ctx.config.endpoints?.github ?? ctx.config.githubApiUrl;
+    const cred = await ctx.credential.get();
+    return handleRegistration(event, { config: ctx.config, adminFor: (ref) => createScaleSetClient(ref.githubUrl, apiUrl, cred) });
   },
 };
