@@ -25,6 +25,8 @@ export const CONTROL_PLANE_IAM_ACTIONS = {
   poolGroups: [
     // reaper: replace hosts that never registered or failed to install (never decrementing)
     "autoscaling:TerminateInstanceInAutoScalingGroup",
+    // listener: raise (never lower) the desired capacity, HonorCooldown false
+    "autoscaling:SetDesiredCapacity",
   ],
   describe: [
     // broker: which group and lifecycle state the calling instance is in
@@ -37,7 +39,7 @@ export const CONTROL_PLANE_IAM_ACTIONS = {
   logGroup: ["logs:CreateLogStream", "logs:PutLogEvents"],
 } as const;
 
-/** Where in the bucket the control plane reads and writes: broker records, host marks, the runner mirror. */
-export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/"] as const;
+/** Where in the bucket the control plane reads and writes: broker records, host marks, the runner mirror, listener sessions. */
+export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/", "listener/"] as const;
 
 export type ControlPlaneResourceKind = keyof typeof CONTROL_PLANE_IAM_ACTIONS;

@@ -2,14 +2,19 @@ import type { ControlPlaneConfig, ControlPlanePool } from "../../protocol/contro
 import type { AwsClients } from "../aws/clients";
 import type { Logger } from "../aws/log";
 import type { CredentialSource, GitHubCredential } from "../github/credential";
+import { runListener } from "../listener/listener";
+import type { ListenerMetricsSink } from "../listener/metrics-sink";
+import { ListenerStateStore } from "../listener/state";
 import type { EmfMetrics } from "../metrics/emf";
+import { handleRegistration } from "../registration/handler";
 import type { RegisterInvocation } from "../router";
-import type { ScaleSetAdmin } from "../scaleset/api";
+import type { ScaleSetAdmin, ScaleSetClient } from "../scaleset/api";
+import { createScaleSetClient } from "../scaleset/create";
 
 /**
- * The scale-set side of the control plane (client, listener, registration), built on branch
- * cp-scaleset. This file is the one place that wires it in; until that branch is merged each part
- * refuses with an error that says so (logged by the caller), and the broker answers "internal".
+ * The scale-set side of the control plane (client, listener, registration) wired to the Lambda's
+ * services: one client per (GitHub URL, credential value), so a warm Lambda keeps its admin token
+ * and a rotated secret gets a new client.
  */
 export interface ScaleSetContext {
   config: ControlPlaneConfig;
@@ -25,21 +30,47 @@ export interface ScaleSetParts {
   register(ctx: ScaleSetContext, event: RegisterInvocation): Promise<unknown>;
 }
 
-class NotMerged extends Error {
-  constructor(part: string) {
-    super(`${part}: the scale-set client is not in this build (branch cp-scaleset not merged)`);
-    this.name = "NotMerged";
+const clients = new WeakMap<GitHubCredential, Map<string, ScaleSetClient>>();
+
+/** `apiUrl` undefined: derived from the GitHub URL as the reference does (api.github.com, <host>/api/v3). */
+function clientFor(apiUrl: string | undefined, githubUrl: string, credential: GitHubCredential): ScaleSetClient {
+  let byUrl = clients.get(credential);
+  if (!byUrl) {
+    byUrl = new Map();
+    clients.set(credential, byUrl);
   }
+  const key = `${apiUrl ?? ""} ${githubUrl}`;
+  let c = byUrl.get(key);
+  if (!c) {
+    c = createScaleSetClient(githubUrl, apiUrl, credential);
+    byUrl.set(key, c);
+  }
+  return c;
+}
+
+const apiOf = (config: ControlPlaneConfig): string => config.endpoints?.github ?? config.githubApiUrl;
+
+function emfSink(metrics: EmfMetrics): ListenerMetricsSink {
+  return {
+    scale: (s) => metrics.emit(s.pool, { AssignedJobs: s.assigned, RunningJobs: s.running, IdleRunners: s.idle, DesiredHosts: s.groupDesired }),
+    reaction: (pool, ms) => metrics.reactionTime(pool, ms),
+  };
 }
 
 export const scaleSetParts: ScaleSetParts = {
-  adminFor: () => {
-    throw new NotMerged("scale-set admin");
-  },
-  listen: async () => {
-    throw new NotMerged("listener");
-  },
-  register: async () => {
-    throw new NotMerged("registration");
-  },
+  // The broker's and reaper's path has no config here: the API root comes from the pool's URL.
+  adminFor: (pool, credential) => clientFor(undefined, pool.githubUrl, credential),
+  listen: async (ctx, deadlineMs) =>
+    runListener(
+      {
+        config: ctx.config,
+        clientFor: async (pool) => clientFor(apiOf(ctx.config), pool.githubUrl, await ctx.credential.get()),
+        autoscaling: ctx.aws.autoscaling,
+        state: new ListenerStateStore(ctx.aws.s3, ctx.config.bucket),
+        metrics: emfSink(ctx.metrics),
+        log: ctx.log.child({ component: "listener" }),
+      },
+      { deadline: deadlineMs },
+    ),
+  register: async (ctx, event) => handleRegistration(event, { config: ctx.config, adminFor: async (ref) => clientFor(apiOf(ctx.config), ref.githubUrl, await ctx.credential.get()) }),
 };
