@@ -1,6 +1,6 @@
 import type { ControlPlaneConfig, ControlPlanePool } from "../../protocol/control-plane-config";
 import type { AwsClients } from "../aws/clients";
-import type { Logger } from "../aws/log";
+import { redactor, type Logger } from "../aws/log";
 import type { CredentialSource, GitHubCredential } from "../github/credential";
 import { runListener } from "../listener/listener";
 import type { ListenerMetricsSink } from "../listener/metrics-sink";
@@ -42,7 +42,8 @@ function clientFor(apiUrl: string | undefined, githubUrl: string, credential: Gi
   const key = `${apiUrl ?? ""} ${githubUrl}`;
   let c = byUrl.get(key);
   if (!c) {
-    c = createScaleSetClient(githubUrl, apiUrl, credential);
+    // Registration, admin and queue tokens join the redactor the moment they arrive.
+    c = createScaleSetClient(githubUrl, apiUrl, credential, { onSecret: (t) => redactor.add(t) });
     byUrl.set(key, c);
   }
   return c;

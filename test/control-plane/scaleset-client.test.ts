@@ -86,6 +86,21 @@ describe("scale-set client vs stand-in", () => {
     expect(s.requests.filter((r) => r.path.endsWith("/runner-registration"))).toHaveLength(1);
   });
 
+  it("reports every token it obtains (for the log redactor): registration, admin, queue, refreshed queue", async () => {
+    const { s } = await setup();
+    const secrets: string[] = [];
+    const c = createScaleSetClient(s.orgUrl("acme"), `${s.url}/api/v3`, { kind: "token", token: PAT }, { onSecret: (t) => secrets.push(t) });
+    const set = await c.createRunnerScaleSet({ name: "r", runnerGroupId: 1, labels: [] });
+    expect(secrets).toHaveLength(2);
+    expect(secrets[1]!.split(".")).toHaveLength(3);
+    const session = await c.openSession(set.id, "o");
+    expect(secrets.at(-1)).toBe(session.session.messageQueueAccessToken);
+    s.expireQueueToken(set.id);
+    await session.getMessage(0, 1);
+    expect(secrets).toHaveLength(4);
+    expect(secrets.at(-1)).toBe(session.session.messageQueueAccessToken);
+  });
+
   it("refuses an unknown runner group and a bad GitHub token, without the token in the message", async () => {
     const { c, s } = await setup();
     expect((await caught(c.getRunnerGroupByName("nope"))).kind).toBe("not-found");
