@@ -39,7 +39,7 @@ export const CONTROL_PLANE_IAM_ACTIONS = {
   logGroup: ["logs:CreateLogStream", "logs:PutLogEvents"],
 } as const;
 
-/** Where in the bucket the control plane reads and writes: broker records, host marks, the runner mirror, listener state. */
-export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/", "control-plane/"] as const;
+/** Where in the bucket the control plane reads and writes: broker records, host marks, the runner mirror, listener sessions. */
+export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/", "listener/"] as const;
 
 export type ControlPlaneResourceKind = keyof typeof CONTROL_PLANE_IAM_ACTIONS;

@@ -19,7 +19,7 @@ export const CONTROL_PLANE_ACTIONS = {
 } as const;
 
 /** Where in the pool bucket the control plane reads and writes: broker records, host marks, the runner mirror, listener state. */
-export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/", "control-plane/"] as const;
+export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/", "listener/"] as const;
 
 /**
  * Read-only calls that IAM cannot scope to a resource (the Service Authorization Reference lists

@@ -17,7 +17,7 @@ export class ListenerStateStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
-    private readonly prefix = "control-plane/listener/",
+    private readonly prefix = "listener/",
   ) {}
 
   private key(pool: string): string {

@@ -1,19 +1,21 @@
 import type { ControlPlaneConfig, ControlPlanePool } from "../../protocol/control-plane-config";
 import type { AwsClients } from "../aws/clients";
-import type { Logger } from "../aws/log";
+import { redactor, type Logger } from "../aws/log";
 import type { CredentialSource, GitHubCredential } from "../github/credential";
-import type { EmfMetrics } from "../metrics/emf";
-import type { RegisterInvocation } from "../router";
-import type { ScaleSetAdmin } from "../scaleset/api";
 import { runListener } from "../listener/listener";
 import { ListenerStateStore } from "../listener/state";
+import type { EmfMetrics } from "../metrics/emf";
+import { handleRegistration } from "../registration/handler";
+import type { RegisterInvocation } from "../router";
+import type { ScaleSetAdmin } from "../scaleset/api";
 import { createScaleSetClient } from "../scaleset/create";
 import type { HttpDeps } from "../scaleset/http";
 
 /**
- * The scale-set side of the control plane (client, listener, registration), built on branch
- * cp-scaleset. This file is the one place that wires it in; a part not merged yet refuses with an
- * error that says so (logged by the caller).
+ * The scale-set side of the control plane (client, listener, registration, from branch
+ * cp-scaleset) wired to the Lambda's services. The broker's clients are kept per (pool URL,
+ * credential value) by runtime/services.ts; the listener and registration make theirs per run.
+ * Every client hands the tokens it obtains (registration, admin JWT, queue) to the log redactor.
  */
 export interface ScaleSetContext {
   config: ControlPlaneConfig;
@@ -30,13 +32,6 @@ export interface ScaleSetParts {
   register(ctx: ScaleSetContext, event: RegisterInvocation): Promise<unknown>;
 }
 
-class NotMerged extends Error {
-  constructor(part: string) {
-    super(`${part}: the scale-set client is not in this build (branch cp-scaleset not merged)`);
-    this.name = "NotMerged";
-  }
-}
-
 /**
  * The broker answers a host while it waits: a throttled or failing scale-set service becomes a
  * quick retryable refusal, not a Lambda sleeping through the reference client's 4 retries of up
@@ -44,8 +39,10 @@ class NotMerged extends Error {
  */
 export const BROKER_HTTP: Partial<HttpDeps> = { retryMax: 1, retryWaitMaxMs: 2_000 };
 
+const onSecret = (token: string): void => redactor.add(token);
+
 export const scaleSetParts: ScaleSetParts = {
-  adminFor: (pool, credential, githubApiUrl) => createScaleSetClient(pool.githubUrl, githubApiUrl, credential, { http: BROKER_HTTP }),
+  adminFor: (pool, credential, githubApiUrl) => createScaleSetClient(pool.githubUrl, githubApiUrl, credential, { http: BROKER_HTTP, onSecret }),
   listen: (ctx, deadlineMs) => {
     const apiUrl = ctx.config.endpoints?.github ?? ctx.config.githubApiUrl;
     // The listener's clients keep the reference's retries: a run has its whole minute.
@@ -57,7 +54,7 @@ export const scaleSetParts: ScaleSetParts = {
           const cred = await ctx.credential.get();
           let c = clients.get(pool.githubUrl);
           if (!c) {
-            c = createScaleSetClient(pool.githubUrl, apiUrl, cred);
+            c = createScaleSetClient(pool.githubUrl, apiUrl, cred, { onSecret });
             clients.set(pool.githubUrl, c);
           }
           return c;
@@ -70,7 +67,10 @@ export const scaleSetParts: ScaleSetParts = {
       { deadline: deadlineMs },
     );
   },
-  register: async () => {
-    throw new NotMerged("registration");
+  // At `pulumi up`: create/update/delete scale sets by name; a refusal fails the update with GitHub's words.
+  register: async (ctx, event) => {
+    const apiUrl = ctx.config.endpoints?.github ?? ctx.config.githubApiUrl;
+    const cred = await ctx.credential.get();
+    return handleRegistration(event, { config: ctx.config, adminFor: (ref) => createScaleSetClient(ref.githubUrl, apiUrl, cred, { onSecret }) });
   },
 };

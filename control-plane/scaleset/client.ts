@@ -34,6 +34,8 @@ export interface ScaleSetClientOptions {
   /** How long one message long-poll may take before it is abandoned (the service holds ~50 s). */
   pollTimeoutMs?: number;
   now?: () => number;
+  /** Called with every token the client obtains (registration, admin, queue), e.g. to redact logs. */
+  onSecret?: (secret: string) => void;
 }
 
 interface AdminConnection {
@@ -70,6 +72,7 @@ export class HttpScaleSetClient implements ScaleSetClient {
     if (reg.status !== 201) throw scaleSetError("POST", regUrl, reg);
     const registration = json(reg.body) as { token?: string };
     if (!registration.token) throw new Error(`POST ${new URL(regUrl).pathname}: no registration token in the answer`);
+    this.opts.onSecret?.(registration.token);
     const connUrl = `${this.config.apiUrl}/actions/runner-registration`;
     // The reference retries this exchange on 401/403 too (the registration token can lag).
     const conn = await send(
@@ -82,6 +85,7 @@ export class HttpScaleSetClient implements ScaleSetClient {
     const parsed = json(conn.body) as { url?: string; token?: string };
     if (!parsed.url) throw new Error("actions service admin connection missing url");
     if (!parsed.token) throw new Error("actions service admin connection missing token");
+    this.opts.onSecret?.(parsed.token);
     this.admin = { url: parsed.url, token: parsed.token, expiresAtMs: jwtExpiresAtMs(parsed.token) };
     return this.admin;
   }
@@ -184,7 +188,14 @@ export class HttpScaleSetClient implements ScaleSetClient {
     const { url, res } = await this.service("POST", `/${SCALE_SETS}/${scaleSetId}/sessions`, { ownerName: owner });
     if (res.status === 409) throw scaleSetError("POST", url, res, "session-conflict");
     if (res.status !== 200) throw scaleSetError("POST", url, res);
-    return new HttpMessageSession(this, scaleSetId, json(res.body) as RunnerScaleSetSession);
+    const session = json(res.body) as RunnerScaleSetSession;
+    this.secret(session.messageQueueAccessToken);
+    return new HttpMessageSession(this, scaleSetId, session);
+  }
+
+  /** For the session: report a new queue token. */
+  secret(token: string | undefined): void {
+    if (token) this.opts.onSecret?.(token);
   }
 
   async deleteSession(scaleSetId: number, sessionId: string): Promise<void> {
@@ -225,6 +236,7 @@ class HttpMessageSession implements MessageSession {
     if (res.status === 404 || res.status === 410) throw scaleSetError("PATCH", url, res, "session-expired");
     if (res.status !== 200) throw scaleSetError("PATCH", url, res);
     this.session = json(res.body) as RunnerScaleSetSession;
+    this.client.secret(this.session.messageQueueAccessToken);
   }
 
   private async once<T>(call: () => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import { githubTokenSource, type ScaleSetCredential } from "./auth";
+import { parseGithubConfig } from "./github-config";
 import { HttpScaleSetClient, type ScaleSetClientOptions } from "./client";
 
 /**
@@ -7,14 +8,16 @@ import { HttpScaleSetClient, type ScaleSetClientOptions } from "./client";
  */
 export function createScaleSetClient(
   githubUrl: string,
-  githubApiUrl: string,
+  /** REST root; undefined derives it from the URL (api.github.com, *.ghe.com, <host>/api/v3). */
+  githubApiUrl: string | undefined,
   credential: ScaleSetCredential,
   opts: Omit<ScaleSetClientOptions, "githubConfigUrl" | "apiUrl" | "githubToken"> = {},
 ): HttpScaleSetClient {
+  const apiUrl = githubApiUrl ?? parseGithubConfig(githubUrl).apiUrl;
   return new HttpScaleSetClient({
     ...opts,
     githubConfigUrl: githubUrl,
-    apiUrl: githubApiUrl,
-    githubToken: githubTokenSource(credential, githubApiUrl, opts.http?.fetch ?? fetch),
+    apiUrl,
+    githubToken: githubTokenSource(credential, apiUrl, opts.http?.fetch ?? fetch),
   });
 }

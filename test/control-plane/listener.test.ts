@@ -97,7 +97,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     expect(reactions.length).toBeGreaterThan(0);
     expect(samples.at(-1)).toMatchObject({ pool: "linux", assigned: 3, desired: 2, groupDesired: 2 });
     // The state object is gone after a clean close.
-    await expect(fleet.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "control-plane/listener/linux.json" }))).rejects.toMatchObject({ name: "NoSuchKey" });
+    await expect(fleet.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "listener/linux.json" }))).rejects.toMatchObject({ name: "NoSuchKey" });
   }, 30_000);
 
   it("never lowers the group, and clamps to min and max", async () => {
@@ -125,7 +125,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     const id = await setId(p!.scaleSetName);
     const c = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT });
     const orphan = await c.openSession(id, "test/killed");
-    await fleet.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "control-plane/listener/killed.json", Body: JSON.stringify({ v: 1, scaleSetId: id, sessionId: orphan.session.sessionId, lastMessageId: 0, at: new Date().toISOString() }) }));
+    await fleet.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "listener/killed.json", Body: JSON.stringify({ v: 1, scaleSetId: id, sessionId: orphan.session.sessionId, lastMessageId: 0, at: new Date().toISOString() }) }));
     standin.enqueueJob(id);
     const res = await runListener(deps(), { deadline: Date.now() + 700 });
     expect(res.pools[0]).toMatchObject({ sessions: 1, acquired: 1 });

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { ScaleSetError } from "../../control-plane/scaleset/api";
 import { HttpScaleSetClient } from "../../control-plane/scaleset/client";
@@ -85,6 +86,21 @@ describe("scale-set client vs stand-in", () => {
     expect(s.requests.filter((r) => r.path.endsWith("/runner-registration"))).toHaveLength(1);
   });
 
+  it("reports every token it obtains (for the log redactor): registration, admin, queue, refreshed queue", async () => {
+    const { s } = await setup();
+    const secrets: string[] = [];
+    const c = createScaleSetClient(s.orgUrl("acme"), `${s.url}/api/v3`, { kind: "token", token: PAT }, { onSecret: (t) => secrets.push(t) });
+    const set = await c.createRunnerScaleSet({ name: "r", runnerGroupId: 1, labels: [] });
+    expect(secrets).toHaveLength(2);
+    expect(secrets[1]!.split(".")).toHaveLength(3);
+    const session = await c.openSession(set.id, "o");
+    expect(secrets.at(-1)).toBe(session.session.messageQueueAccessToken);
+    s.expireQueueToken(set.id);
+    await session.getMessage(0, 1);
+    expect(secrets).toHaveLength(4);
+    expect(secrets.at(-1)).toBe(session.session.messageQueueAccessToken);
+  });
+
   it("refuses an unknown runner group and a bad GitHub token, without the token in the message", async () => {
     const { c, s } = await setup();
     expect((await caught(c.getRunnerGroupByName("nope"))).kind).toBe("not-found");
@@ -94,6 +110,20 @@ describe("scale-set client vs stand-in", () => {
     expect(e.status).toBe(401);
     expect(e.message).toContain("registration-token");
     expect(e.message).not.toContain("ghp_wrong");
+  });
+
+  it("authenticates as a GitHub App: installation token from an RS256 app JWT, then the registration token", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const s = await startScaleSetStandin({ githubTokens: [], apps: [{ appId: "4242", installationId: "77", publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString() }] });
+    standin = s;
+    const c = createScaleSetClient(s.orgUrl("acme"), `${s.url}/api/v3`, { kind: "app", appId: "4242", installationId: "77", privateKey: pem }, { http: { sleep: async () => {} } });
+    expect(await c.getRunnerGroupByName("default")).toMatchObject({ id: 1 });
+    expect(s.requests.slice(0, 2).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["POST /api/v3/app/installations/77/access_tokens 201", "POST /api/v3/orgs/acme/actions/runners/registration-token 201"]);
+    // A key GitHub does not know is refused.
+    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const bad = createScaleSetClient(s.orgUrl("acme"), `${s.url}/api/v3`, { kind: "app", appId: "4242", installationId: "77", privateKey: other }, { http: { sleep: async () => {} } });
+    await expect(bad.getRunnerGroupByName("default")).rejects.toThrow();
   });
 
   it("refreshes the admin token a minute before its exp, and once after a revocation", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JitAnswer } from "../../protocol/broker";
 import { createLogger } from "../../control-plane/aws/log";
+import { registrationInput } from "../../control-plane/registration/handler";
 import { route } from "../../control-plane/router";
 import { scaleSetParts } from "../../control-plane/runtime/scale-set-parts";
 import { createServices } from "../../control-plane/runtime/services";
@@ -31,9 +32,8 @@ describe.runIf(hasMoto())("control plane as deployed, against the scale-set stan
   });
 
   it("a scheduled run registers the pool's scale set and holds one session within its deadline; then the broker issues from it", async () => {
-    // The listener polls only while a whole long poll (55 s) fits before its deadline (remaining − 20 s):
-    // 77 s leaves it about 2 s of 100 ms polls against the stand-in.
-    const out = (await route({ "detail-type": "Scheduled Event", source: "aws.events", detail: {} }, { getRemainingTimeInMillis: () => 77_000 }, services)) as {
+    // The listener polls until its deadline (remaining − 20 s): 23 s leaves it 3 s of 100 ms polls against the stand-in.
+    const out = (await route({ "detail-type": "Scheduled Event", source: "aws.events", detail: {} }, { getRemainingTimeInMillis: () => 23_000 }, services)) as {
       listener: { pools: { pool: string; scaleSetId?: number; sessions: number; errors: string[] }[] };
     };
     const [p] = out.listener.pools;
@@ -51,5 +51,17 @@ describe.runIf(hasMoto())("control plane as deployed, against the scale-set stan
     const jit = JSON.parse(res.body) as JitAnswer;
     expect(jit.scaleSetId).toBe(standin.scaleSets()[0]!.id);
     expect(standin.runners().map((r) => r.name)).toEqual([jit.runnerName]);
+  }, 60_000);
+  it("registers at deploy through the direct-invocation door, and fails the deploy readably", async () => {
+    const input = registrationInput(fleet.config.pools);
+    const ctx = { getRemainingTimeInMillis: () => 60_000 };
+    // The listener registered it already: an update finds it unchanged.
+    expect(await route({ ...input, tf: { action: "update", prev_input: input } }, ctx, services)).toMatchObject({ action: "update", unchanged: ["alpha"] });
+    expect(standin.scaleSets().map((s) => s.name)).toEqual(["alpha-set"]);
+    // Removing the pool from the input deletes its scale set.
+    expect(await route({ action: "register", pools: [], tf: { action: "update", prev_input: input } }, ctx, services)).toMatchObject({ deleted: ["alpha"] });
+    expect(standin.scaleSets()).toEqual([]);
+    standin.failNext(/runnerscalesets/, 400, 1);
+    await expect(route({ ...input, tf: { action: "create", prev_input: null } }, ctx, services)).rejects.toThrow(/alpha/);
   }, 60_000);
 });

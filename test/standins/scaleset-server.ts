@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { createHmac, createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RunnerScaleSet, RunnerScaleSetStatistic } from "../../control-plane/scaleset/api";
@@ -58,6 +58,8 @@ export interface ScaleSetStandinOptions {
   /** How long a long-poll waits for a message before answering 202. */
   pollMs?: number;
   adminTokenTtlMs?: number;
+  /** GitHub Apps whose installation tokens (POST /app/installations/:id/access_tokens, RS256 app JWT) are accepted. */
+  apps?: { appId: string; installationId: string; publicKeyPem: string }[];
   /** Start JSON bodies with a UTF-8 BOM, as the service sometimes does. */
   bom?: boolean;
 }
@@ -197,8 +199,26 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     }
     const p = url.pathname;
 
+    // GitHub App: an installation token for an app JWT (RS256, iss = app id, exp at most 10 min ahead).
+    let m = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(p);
+    if (m) {
+      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
+      // Auth schemes are case-insensitive (RFC 9110); @octokit/auth-app sends "bearer".
+      const jwt = /^bearer /i.test(auth) ? auth.slice(7).split(".") : [];
+      const app = opts.apps?.find((a) => a.installationId === m![1]);
+      if (jwt.length !== 3 || !app) return send(401, { message: "A JSON web token could not be decoded" });
+      const claims = JSON.parse(Buffer.from(jwt[1]!, "base64url").toString("utf8")) as { iss?: unknown; exp?: number; iat?: number };
+      const head = JSON.parse(Buffer.from(jwt[0]!, "base64url").toString("utf8")) as { alg?: string };
+      const signed = verify("RSA-SHA256", Buffer.from(`${jwt[0]}.${jwt[1]}`), createPublicKey(app.publicKeyPem), Buffer.from(jwt[2]!, "base64url"));
+      const nowS = Date.now() / 1000;
+      if (head.alg !== "RS256" || !signed || String(claims.iss) !== app.appId || !claims.exp || claims.exp > nowS + 600 + 60 || claims.exp < nowS) return send(401, { message: "'Expiration time' claim ('exp') is too far in the future" });
+      const token = `ghs_${randomBytes(18).toString("hex")}`;
+      opts.githubTokens.push(token);
+      return send(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { organization_self_hosted_runners: "write" } });
+    }
+
     // GitHub: registration token, then the admin connection.
-    let m = /^\/api\/v3\/(orgs\/[^/]+|repos\/[^/]+\/[^/]+|enterprises\/[^/]+)\/actions\/runners\/registration-token$/.exec(p);
+    m = /^\/api\/v3\/(orgs\/[^/]+|repos\/[^/]+\/[^/]+|enterprises\/[^/]+)\/actions\/runners\/registration-token$/.exec(p);
     if (m) {
       if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
       if (!auth.startsWith("Bearer ") || !opts.githubTokens.includes(auth.slice(7))) return send(401, { message: "Bad credentials" });

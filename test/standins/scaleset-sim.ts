@@ -43,6 +43,9 @@ export interface SimOptions {
   endMs: number;
   runEveryMs?: number;
   pollMs?: number;
+  /** Fake-clock time each AWS call and each GitHub call takes (0: instant). */
+  awsLatencyMs?: number;
+  githubLatencyMs?: number;
 }
 
 type JobState = "available" | "acquired" | "running" | "done" | "failed";
@@ -53,7 +56,7 @@ interface Job {
   state: JobState;
   host?: number;
   started?: number;
-  /** When the capacity covering it was requested (the message that offered it was acked). */
+  /** When the capacity covering it was requested (or seen in place) after a message offered it. */
   covered?: number;
 }
 interface Host {
@@ -115,6 +118,16 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
   let hostSeq = 0;
   let msgSeq = 0;
   let setCalls = 0;
+  /** The capacity the control plane last saw or asked for: hosts leaving after that are the hosts' doing. */
+  let requested = desired;
+  /** Messages handed to the listener and not yet acked: the capacity calls that follow cover them. */
+  const delivered = new Set<Msg>();
+  const cover = () => {
+    for (const m of delivered) {
+      if (requested < m.hosts) continue;
+      for (const b of m.body) if (b.messageType === "JobAvailable") jobs[b.runnerRequestId]!.covered ??= clock.t;
+    }
+  };
   let maxDesired = desired;
   let minDesiredSeen = desired;
   let session: { id: string; expired: boolean } | undefined;
@@ -230,6 +243,7 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
     const check = () => {
       if (!session || session.id !== id) throw new ScaleSetError("session-expired", 404, "TaskAgentSessionExpiredException");
     };
+    const gh = () => clock.advanceTo(clock.t + (o.githubLatencyMs ?? 0));
     return {
       session: { sessionId: id, ownerName: "sim", messageQueueUrl: "sim://queue", messageQueueAccessToken: "sim", statistics: stats() },
       async getMessage(_last: number, _cap: number, maxWaitMs?: number): Promise<RunnerScaleSetMessage | undefined> {
@@ -238,6 +252,8 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
           check();
           const m = messages.find((x) => !x.deleted);
           if (m) {
+            gh();
+            delivered.add(m);
             const pick = (t: string) => m.body.filter((b) => b.messageType === t) as never[];
             return { messageId: m.id, statistics: m.stats, jobAvailable: pick("JobAvailable"), jobAssigned: pick("JobAssigned"), jobStarted: pick("JobStarted"), jobCompleted: pick("JobCompleted") };
           }
@@ -251,15 +267,17 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
         }
       },
       async deleteMessage(messageId: number): Promise<void> {
+        gh();
         check();
         const m = messages.find((x) => x.id === messageId);
         if (!m) throw new ScaleSetError("not-found", 404, "MessageNotFoundException");
         // The property: before a message is acked, the group covers the demand its snapshot shows.
-        if (desired < m.hosts) violations.push(`t=${clock.t}: message ${m.id} acked with desired ${desired} < ${m.hosts}`);
+        if (requested < m.hosts) violations.push(`t=${clock.t}: message ${m.id} acked with capacity ${requested} requested < ${m.hosts}`);
         m.deleted = true;
-        for (const b of m.body) if (b.messageType === "JobAvailable") jobs[b.runnerRequestId]!.covered ??= clock.t;
+        delivered.delete(m);
       },
       async acquireJobs(ids: number[]): Promise<number[]> {
+        gh();
         check();
         const got = ids.filter((id) => jobs[id]?.state === "available");
         for (const id of got) jobs[id]!.state = "acquired";
@@ -296,6 +314,11 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
 
   const autoscaling = {
     async send(cmd: { constructor: { name: string }; input: { DesiredCapacity?: number } }) {
+      clock.advanceTo(clock.t + (o.awsLatencyMs ?? 0));
+      if (cmd.constructor.name === "DescribeAutoScalingGroupsCommand") {
+        requested = desired;
+        cover();
+      }
       if (cmd.constructor.name === "DescribeAutoScalingGroupsCommand") return { AutoScalingGroups: [{ AutoScalingGroupName: pool.asgName, DesiredCapacity: desired, MaxSize: pool.maxHosts, MinSize: pool.minHosts }] };
       if (cmd.constructor.name === "SetDesiredCapacityCommand") {
         const call = setCalls++;
@@ -304,6 +327,8 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
         if (to < desired) violations.push(`t=${clock.t}: control plane lowered desired ${desired} -> ${to}`);
         if (to > pool.maxHosts || to < pool.minHosts) violations.push(`t=${clock.t}: desired ${to} outside [${pool.minHosts}, ${pool.maxHosts}]`);
         desired = to;
+        requested = to;
+        cover();
         maxDesired = Math.max(maxDesired, desired);
         reconcile();
         return {};
