@@ -23,15 +23,15 @@
 export const CONTROL_PLANE_IAM_ACTIONS = {
   credentialSecret: ["secretsmanager:GetSecretValue"],
   poolGroups: [
+    // listener: raise the group's desired capacity at once (never lowers it)
+    "autoscaling:SetDesiredCapacity",
     // reaper: replace hosts that never registered or failed to install (never decrementing)
     "autoscaling:TerminateInstanceInAutoScalingGroup",
-    // listener: raise (never lower) the desired capacity, HonorCooldown false
-    "autoscaling:SetDesiredCapacity",
   ],
   describe: [
     // broker: which group and lifecycle state the calling instance is in
     "autoscaling:DescribeAutoScalingInstances",
-    // reaper: the groups' members
+    // reaper: the groups' members; listener: the group's current desired capacity
     "autoscaling:DescribeAutoScalingGroups",
   ],
   bucket: ["s3:ListBucket"],

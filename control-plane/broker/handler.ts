@@ -143,7 +143,8 @@ async function jit(v: Verified, event: FunctionUrlEvent, deps: BrokerDeps, log: 
     await removeRunner(deps, pool, runner.id).catch((err: unknown) => log.error("could not remove a runner that lost its slot", { runnerId: runner.id, err }));
     throw e;
   }
-  await deps.records.mark(pool.name, caller.instanceId, "asked");
+  // Marked once per host: a slot asking again changes nothing here.
+  if (!prev) await deps.records.mark(pool.name, caller.instanceId, "asked");
   deps.metrics?.issued(pool.name);
   log.info("issued a JIT runner", { slot, runnerId: runner.id, runnerName: runner.name, scaleSetId, runnerVersion: v.request.runnerVersion });
   return { v: 1, runnerName: runner.name, runnerId: runner.id, scaleSetId, encodedJitConfig: cfg.encodedJITConfig };

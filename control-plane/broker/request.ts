@@ -7,7 +7,7 @@ export const MAX_BODY_BYTES = 8 * 1024;
 
 const poolName = z.string().min(1).max(128);
 
-const Jit = z.object({ v: z.literal(1), action: z.literal("jit"), pool: poolName, slot: z.number().int().min(1).max(1000), runnerVersion: z.string().regex(/^\d+\.\d+\.\d+$/).optional() }).strict();
+const Jit = z.object({ v: z.literal(1), action: z.literal("jit"), pool: poolName, slot: z.number().int().min(1).max(1000), runnerVersion: z.string().regex(/^[0-9A-Za-z.+-]{1,32}$/).optional() }).strict();
 const Deregister = z
   .object({ v: z.literal(1), action: z.literal("deregister"), pool: poolName, runnerIds: z.array(z.number().int().positive()).max(1000).optional() })
   .strict();

@@ -1,5 +1,6 @@
 import type { HostEvent } from "../../protocol/broker";
 import type { BrokerMetrics } from "../broker/handler";
+import type { ListenerMetricsSink, ScaleSample } from "../listener/metrics-sink";
 
 /**
  * Metrics as CloudWatch embedded-metric-format log lines (one JSON object per line on stdout;
@@ -13,13 +14,16 @@ export const METRICS = {
   /** Jobs GitHub has assigned to the pool's scale set (statistics.totalAssignedJobs). */
   AssignedJobs: "Count",
   RunningJobs: "Count",
+  /** Assigned but not yet running: jobs waiting for a runner. The alarm's metric. */
+  WaitingJobs: "Count",
   IdleRunners: "Count",
+  RegisteredRunners: "Count",
+  /** The group's desired capacity after the listener acted. */
   DesiredHosts: "Count",
+  /** Group members InService, as the reaper saw them. */
   InServiceHosts: "Count",
-  /** From GitHub reporting a job to the control plane raising capacity. */
+  /** From the message reporting new jobs to the capacity request returning. */
   ReactionTime: "Milliseconds",
-  /** Age of the oldest job still waiting for a runner: the alarm's metric. */
-  OldestWaitingJobAge: "Seconds",
   BrokerRefusals: "Count",
   JitIssued: "Count",
   HostEvents: "Count",
@@ -27,25 +31,32 @@ export const METRICS = {
 
 export type MetricName = keyof typeof METRICS;
 
-/** The alarm: OldestWaitingJobAge (Maximum) above ControlPlaneConfig.jobWaitAlarmSeconds, per pool. */
-export const JOB_WAIT_ALARM_METRIC: MetricName = "OldestWaitingJobAge";
+/**
+ * The alarm "jobs wait longer than jobWaitAlarmSeconds", per pool: WaitingJobs never dropped to 0
+ * (Minimum > 0) in each of the last ceil(bound / 60) one-minute periods. Under sustained load it
+ * can fire with no single job waiting that long; that much queueing is worth a look too.
+ */
+export function jobWaitAlarm(jobWaitAlarmSeconds: number) {
+  return {
+    namespace: METRIC_NAMESPACE,
+    metricName: "WaitingJobs" as MetricName,
+    dimensions: ["Fleet", "Pool"] as const,
+    statistic: "Minimum" as const,
+    period: 60,
+    evaluationPeriods: Math.max(1, Math.ceil(jobWaitAlarmSeconds / 60)),
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold" as const,
+    // No data means the listener is not reporting: that is the Lambda errors alarm's business.
+    treatMissingData: "notBreaching" as const,
+  };
+}
 
 /** Every metric carries Fleet and Pool; host events also by Event, refusals also by Code. */
 export const DIMENSIONS = { base: ["Fleet", "Pool"], hostEvent: ["Fleet", "Pool", "Event"], refusal: ["Fleet", "Pool", "Code"] } as const;
 
 export type LineWriter = (line: string) => void;
 
-/** What the listener reports once per poll for each pool. */
-export interface PoolSnapshot {
-  assignedJobs: number;
-  runningJobs: number;
-  idleRunners: number;
-  desiredHosts: number;
-  inServiceHosts: number;
-  oldestWaitingJobAgeSeconds?: number;
-}
-
-export class EmfMetrics implements BrokerMetrics {
+export class EmfMetrics implements BrokerMetrics, ListenerMetricsSink {
   constructor(
     private readonly fleet: string,
     private readonly write: LineWriter = (line) => process.stdout.write(line + "\n"),
@@ -69,20 +80,24 @@ export class EmfMetrics implements BrokerMetrics {
     this.write(JSON.stringify(doc));
   }
 
-  poolSnapshot(pool: string, s: PoolSnapshot): void {
-    this.emit(pool, {
-      AssignedJobs: s.assignedJobs,
-      RunningJobs: s.runningJobs,
-      IdleRunners: s.idleRunners,
-      DesiredHosts: s.desiredHosts,
-      InServiceHosts: s.inServiceHosts,
-      // Always sent (0 when nothing waits), so the alarm sees data rather than "missing".
-      OldestWaitingJobAge: s.oldestWaitingJobAgeSeconds ?? 0,
+  /** The listener's sink: statistics and the group's desired capacity after each poll. */
+  scale(s: ScaleSample): void {
+    this.emit(s.pool, {
+      AssignedJobs: s.assigned,
+      RunningJobs: s.running,
+      WaitingJobs: Math.max(0, s.assigned - s.running),
+      IdleRunners: s.idle,
+      RegisteredRunners: s.registered,
+      DesiredHosts: s.groupDesired,
     });
   }
 
-  reactionTime(pool: string, ms: number): void {
+  reaction(pool: string, ms: number): void {
     this.emit(pool, { ReactionTime: ms });
+  }
+
+  hosts(pool: string, inService: number): void {
+    this.emit(pool, { InServiceHosts: inService });
   }
 
   refusal(pool: string | undefined, code: string): void {

@@ -27,6 +27,7 @@ export interface ReaperDeps {
   github: () => Promise<GitHubRest>;
   credential: () => Promise<GitHubCredential>;
   log: Logger;
+  metrics?: { hosts(pool: string, inService: number): void };
   now?: () => number;
 }
 
@@ -73,6 +74,7 @@ async function reapPool(deps: ReaperDeps, pool: ControlPlanePool): Promise<PoolR
     return out;
   }
   const live = new Map<string, GroupMember>(members.map((m) => [m.instanceId, m]));
+  deps.metrics?.hosts(pool.name, members.filter((m) => m.lifecycleState === "InService").length);
   const onGitHub = await githubRunners(deps, pool, log);
   const busy = new Set((onGitHub ?? []).filter((r) => r.busy).map((r) => r.id));
 

@@ -3,18 +3,19 @@ import type { AwsClients } from "../aws/clients";
 import { redactor, type Logger } from "../aws/log";
 import type { CredentialSource, GitHubCredential } from "../github/credential";
 import { runListener } from "../listener/listener";
-import type { ListenerMetricsSink } from "../listener/metrics-sink";
 import { ListenerStateStore } from "../listener/state";
 import type { EmfMetrics } from "../metrics/emf";
 import { handleRegistration } from "../registration/handler";
 import type { RegisterInvocation } from "../router";
-import type { ScaleSetAdmin, ScaleSetClient } from "../scaleset/api";
+import type { ScaleSetAdmin } from "../scaleset/api";
 import { createScaleSetClient } from "../scaleset/create";
+import type { HttpDeps } from "../scaleset/http";
 
 /**
- * The scale-set side of the control plane (client, listener, registration) wired to the Lambda's
- * services: one client per (GitHub URL, credential value), so a warm Lambda keeps its admin token
- * and a rotated secret gets a new client.
+ * The scale-set side of the control plane (client, listener, registration, from branch
+ * cp-scaleset) wired to the Lambda's services. The broker's clients are kept per (pool URL,
+ * credential value) by runtime/services.ts; the listener and registration make theirs per run.
+ * Every client hands the tokens it obtains (registration, admin JWT, queue) to the log redactor.
  */
 export interface ScaleSetContext {
   config: ControlPlaneConfig;
@@ -25,53 +26,51 @@ export interface ScaleSetContext {
 }
 
 export interface ScaleSetParts {
-  adminFor(pool: ControlPlanePool, credential: GitHubCredential): ScaleSetAdmin;
+  /** A client for the pool's scale-set scope; the caller keeps one per (pool URL, credential). */
+  adminFor(pool: ControlPlanePool, credential: GitHubCredential, githubApiUrl: string): ScaleSetAdmin;
   listen(ctx: ScaleSetContext, deadlineMs: number): Promise<unknown>;
   register(ctx: ScaleSetContext, event: RegisterInvocation): Promise<unknown>;
 }
 
-const clients = new WeakMap<GitHubCredential, Map<string, ScaleSetClient>>();
+/**
+ * The broker answers a host while it waits: a throttled or failing scale-set service becomes a
+ * quick retryable refusal, not a Lambda sleeping through the reference client's 4 retries of up
+ * to 30 s.
+ */
+export const BROKER_HTTP: Partial<HttpDeps> = { retryMax: 1, retryWaitMaxMs: 2_000 };
 
-/** `apiUrl` undefined: derived from the GitHub URL as the reference does (api.github.com, <host>/api/v3). */
-function clientFor(apiUrl: string | undefined, githubUrl: string, credential: GitHubCredential): ScaleSetClient {
-  let byUrl = clients.get(credential);
-  if (!byUrl) {
-    byUrl = new Map();
-    clients.set(credential, byUrl);
-  }
-  const key = `${apiUrl ?? ""} ${githubUrl}`;
-  let c = byUrl.get(key);
-  if (!c) {
-    // Registration, admin and queue tokens join the redactor the moment they arrive.
-    c = createScaleSetClient(githubUrl, apiUrl, credential, { onSecret: (t) => redactor.add(t) });
-    byUrl.set(key, c);
-  }
-  return c;
-}
-
-const apiOf = (config: ControlPlaneConfig): string => config.endpoints?.github ?? config.githubApiUrl;
-
-function emfSink(metrics: EmfMetrics): ListenerMetricsSink {
-  return {
-    scale: (s) => metrics.emit(s.pool, { AssignedJobs: s.assigned, RunningJobs: s.running, IdleRunners: s.idle, DesiredHosts: s.groupDesired }),
-    reaction: (pool, ms) => metrics.reactionTime(pool, ms),
-  };
-}
+const onSecret = (token: string): void => redactor.add(token);
 
 export const scaleSetParts: ScaleSetParts = {
-  // The broker's and reaper's path has no config here: the API root comes from the pool's URL.
-  adminFor: (pool, credential) => clientFor(undefined, pool.githubUrl, credential),
-  listen: async (ctx, deadlineMs) =>
-    runListener(
+  adminFor: (pool, credential, githubApiUrl) => createScaleSetClient(pool.githubUrl, githubApiUrl, credential, { http: BROKER_HTTP, onSecret }),
+  listen: (ctx, deadlineMs) => {
+    const apiUrl = ctx.config.endpoints?.github ?? ctx.config.githubApiUrl;
+    // The listener's clients keep the reference's retries: a run has its whole minute.
+    const clients = new Map<string, ReturnType<typeof createScaleSetClient>>();
+    return runListener(
       {
         config: ctx.config,
-        clientFor: async (pool) => clientFor(apiOf(ctx.config), pool.githubUrl, await ctx.credential.get()),
+        clientFor: async (pool) => {
+          const cred = await ctx.credential.get();
+          let c = clients.get(pool.githubUrl);
+          if (!c) {
+            c = createScaleSetClient(pool.githubUrl, apiUrl, cred, { onSecret });
+            clients.set(pool.githubUrl, c);
+          }
+          return c;
+        },
         autoscaling: ctx.aws.autoscaling,
         state: new ListenerStateStore(ctx.aws.s3, ctx.config.bucket),
-        metrics: emfSink(ctx.metrics),
+        metrics: ctx.metrics,
         log: ctx.log.child({ component: "listener" }),
       },
       { deadline: deadlineMs },
-    ),
-  register: async (ctx, event) => handleRegistration(event, { config: ctx.config, adminFor: async (ref) => clientFor(apiOf(ctx.config), ref.githubUrl, await ctx.credential.get()) }),
+    );
+  },
+  // At `pulumi up`: create/update/delete scale sets by name; a refusal fails the update with GitHub's words.
+  register: async (ctx, event) => {
+    const apiUrl = ctx.config.endpoints?.github ?? ctx.config.githubApiUrl;
+    const cred = await ctx.credential.get();
+    return handleRegistration(event, { config: ctx.config, adminFor: (ref) => createScaleSetClient(ref.githubUrl, apiUrl, cred, { onSecret }) });
+  },
 };

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { BrokerError, JitAnswer } from "../../protocol/broker";
 import { createLogger } from "../../control-plane/aws/log";
 import { handleBroker, type BrokerDeps } from "../../control-plane/broker/handler";
@@ -6,7 +6,7 @@ import { RecordStore } from "../../control-plane/broker/records";
 import { scaleSetsByName } from "../../control-plane/broker/scale-sets";
 import { CredentialSource } from "../../control-plane/github/credential";
 import { hasMoto, MOTO_ACCOUNT, startMoto, type Moto } from "../helpers/moto";
-import { AdminDouble } from "./admin-double";
+import { ScaleSetSide } from "./scaleset-side";
 import { bucketSnapshot, CANARY_TOKEN, emptyBucket, exitStandby, groupSnapshot, pool, sessionArn, setUpFleet, standBy, urlEvent, type MotoFleet } from "./fleet";
 
 const run = hasMoto();
@@ -14,10 +14,11 @@ const run = hasMoto();
 describe.runIf(run)("broker against moto (function URL events)", () => {
   let moto: Moto;
   let fleet: MotoFleet;
-  let admin: AdminDouble;
+  let admin: ScaleSetSide;
   let lines: string[];
   let deps: BrokerDeps;
   const pools = [pool("alpha", { runnersPerHost: 2 }), pool("beta", { runnersPerHost: 1, brokerStates: ["Warmed:Running"] })];
+  const alphaSetId = () => admin.sets["alpha-set"]!.id;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -26,29 +27,26 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
   afterAll(async () => {
     await moto?.stop();
   });
+  afterEach(async () => {
+    await admin?.close();
+  });
 
   // One fleet for the file (moto is slow to build one); each test starts from an empty bucket,
-  // a fresh GitHub side and every instance InService.
+  // a fresh scale-set service and every instance InService.
   beforeEach(async () => {
     await emptyBucket(fleet.clients);
     lines = [];
+    admin = await ScaleSetSide.start(CANARY_TOKEN, "my-org", ["alpha-set", "beta-set"]);
+    for (const p of fleet.config.pools) p.githubUrl = admin.githubUrl;
     const credential = new CredentialSource(fleet.clients.secrets, fleet.secretArn);
-    admin = new AdminDouble(
-      [
-        { id: 7, name: "alpha-set", runnerGroupId: 1, labels: [] },
-        { id: 8, name: "beta-set", runnerGroupId: 1, labels: [] },
-      ],
-      "",
-    );
     deps = {
       config: fleet.config,
       autoscaling: fleet.clients.autoscaling,
       records: new RecordStore(fleet.clients.s3, fleet.config.bucket),
-      // The admin client is built from the credential, as the real one is.
+      // The client talks to the service with the credential read from Secrets Manager, as in Lambda.
       scaleSets: scaleSetsByName(async () => {
         const c = await credential.get();
-        if (c.kind !== "token") throw new Error("token expected");
-        (admin as { token: string }).token = c.token;
+        if (c.kind !== "token" || c.token !== CANARY_TOKEN) throw new Error("not the stored credential");
         return admin;
       }),
       log: createLogger((l) => lines.push(l)),
@@ -67,7 +65,7 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     const res = await handleBroker(jit(1, { base64: true }), deps);
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body) as JitAnswer;
-    expect(body).toMatchObject({ v: 1, scaleSetId: 7 });
+    expect(body).toMatchObject({ v: 1, scaleSetId: alphaSetId() });
     expect(body.runnerName).toBe(`alpha-set-${alpha()[0]}-1-1`);
     expect(body.runnerName.length).toBeLessThanOrEqual(64);
     expect(admin.runners.get(body.runnerId)?.name).toBe(body.runnerName);
@@ -109,7 +107,7 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     const rec = (await deps.records.getSlot("alpha", alpha()[0]!, 1))!;
     // A request that died after GitHub answered: a claim on the record and a runner under the claimed name.
     const orphanName = `alpha-set-${alpha()[0]}-1-2`;
-    const orphan = await admin.generateJitRunnerConfig(7, { name: orphanName, workFolder: "_work" });
+    const orphan = await admin.client.generateJitRunnerConfig(alphaSetId(), { name: orphanName, workFolder: "_work" });
     await deps.records.putSlot({ ...rec.value, seq: 2, requestId: "dead", claim: { since: new Date().toISOString(), name: orphanName } }, rec.etag);
     const before = { s3: await bucketSnapshot(fleet.clients), gh: [...admin.changes] };
     const busy = await handleBroker(jit(1), deps);
@@ -258,6 +256,21 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     expect(mark).toBeDefined();
     expect(mark).toContain("curl failed");
     noLeak(mark!, res.body);
+  });
+
+  it("passes GitHub's throttling on as retryable, releasing the slot's claim", async () => {
+    const first = JSON.parse((await handleBroker(jit(1), deps)).body) as JitAnswer;
+    // The service throttles removing the old runner: the client retries once (the broker's setting) and gives up.
+    admin.standin.failNext(/agents\/\d+$/, 429, 2, { "retry-after": "7" });
+    const res = await handleBroker(jit(1), deps);
+    expect(res.statusCode).toBe(429);
+    expect(JSON.parse(res.body)).toEqual({ v: 1, error: { code: "throttled", message: "GitHub throttled the control plane", retryable: true, retryAfterSeconds: 7 } });
+    // The throttled call failed removing the old runner: it is still the slot's, and no claim is left behind.
+    const rec = (await deps.records.getSlot("alpha", alpha()[0]!, 1))!.value;
+    expect(rec.claim).toBeUndefined();
+    expect(rec.runner?.id).toBe(first.runnerId);
+    expect(admin.runners.has(first.runnerId)).toBe(true);
+    expect((await handleBroker(jit(1), deps)).statusCode).toBe(200);
   });
 
   it("never lets the credential out, even when an upstream error quotes it", async () => {

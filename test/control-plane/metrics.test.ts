@@ -1,6 +1,6 @@
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
-import { DIMENSIONS, EmfMetrics, JOB_WAIT_ALARM_METRIC, METRIC_NAMESPACE, METRICS } from "../../control-plane/metrics/emf";
+import { DIMENSIONS, EmfMetrics, jobWaitAlarm, METRIC_NAMESPACE, METRICS } from "../../control-plane/metrics/emf";
 
 /**
  * The embedded metric format as AWS specifies it ("Specification: Embedded metric format",
@@ -75,16 +75,17 @@ describe("embedded-metric-format lines", () => {
   const m = new EmfMetrics("prod", (l) => lines.push(l), () => 1_763_884_800_000);
 
   it("every line fits the EMF specification", () => {
-    m.poolSnapshot("graviton", { assignedJobs: 3, runningJobs: 2, idleRunners: 1, desiredHosts: 2, inServiceHosts: 1, oldestWaitingJobAgeSeconds: 42 });
-    m.reactionTime("graviton", 850);
+    m.scale({ pool: "graviton", assigned: 3, running: 2, idle: 1, registered: 3, desired: 2, groupDesired: 2 });
+    m.reaction("graviton", 850);
     m.refusal("graviton", "wrong-pool");
     m.refusal(undefined, "unauthenticated");
     m.issued("graviton");
     m.hostEvent("graviton", "install-failed");
-    expect(lines).toHaveLength(6);
+    m.hosts("graviton", 2);
+    expect(lines).toHaveLength(7);
     for (const l of lines) expect(emfProblems(l)).toEqual([]);
     const snap = JSON.parse(lines[0]!) as Doc;
-    expect(snap).toMatchObject({ Fleet: "prod", Pool: "graviton", AssignedJobs: 3, OldestWaitingJobAge: 42 });
+    expect(snap).toMatchObject({ Fleet: "prod", Pool: "graviton", AssignedJobs: 3, RunningJobs: 2, WaitingJobs: 1, DesiredHosts: 2 });
     expect(snap._aws.CloudWatchMetrics[0]!.Namespace).toBe(METRIC_NAMESPACE);
     expect(snap._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([[...DIMENSIONS.base]]);
     expect(JSON.parse(lines[2]!)).toMatchObject({ BrokerRefusals: 1, Code: "wrong-pool" });
@@ -99,8 +100,10 @@ describe("embedded-metric-format lines", () => {
     expect(emfProblems(JSON.stringify({ _aws: { Timestamp: 1, CloudWatchMetrics: [{ Namespace: "N", Dimensions: [["Pool"]], Metrics: [{ Name: "X", Unit: "Things" }] }] }, Pool: "p", X: 1 }))).not.toEqual([]);
   });
 
-  it("names the alarm metric among the exported ones", () => {
-    expect(Object.keys(METRICS)).toContain(JOB_WAIT_ALARM_METRIC);
-    expect(METRICS[JOB_WAIT_ALARM_METRIC]).toBe("Seconds");
+  it("describes the job-wait alarm on an exported metric", () => {
+    const a = jobWaitAlarm(300);
+    expect(Object.keys(METRICS)).toContain(a.metricName);
+    expect(a).toMatchObject({ namespace: METRIC_NAMESPACE, statistic: "Minimum", period: 60, evaluationPeriods: 5, threshold: 0 });
+    expect(jobWaitAlarm(30).evaluationPeriods).toBe(1);
   });
 });

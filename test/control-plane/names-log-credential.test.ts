@@ -85,3 +85,18 @@ describe("credential and redacting logger", () => {
     expect(redactor.redact("nothing secret here")).toBe("nothing secret here");
   });
 });
+
+describe("refusals from upstream failures", () => {
+  it("map AWS throttling, AWS 5xx, slot races and GitHub errors to what the agent should do", async () => {
+    const { asRefusal } = await import("../../control-plane/broker/refusal");
+    const { RecordConflict } = await import("../../control-plane/broker/records");
+    const { ScaleSetError } = await import("../../control-plane/scaleset/api");
+    expect(asRefusal(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }))).toMatchObject({ code: "throttled", retryAfterSeconds: 5 });
+    expect(asRefusal(Object.assign(new Error("Rate exceeded"), { name: "Throttling", $metadata: { httpStatusCode: 400 } }))).toMatchObject({ code: "throttled" });
+    expect(asRefusal(Object.assign(new Error("x"), { name: "InternalFailure", $metadata: { httpStatusCode: 503 } }))).toMatchObject({ code: "upstream" });
+    expect(asRefusal(new RecordConflict("k"))).toMatchObject({ code: "throttled", retryAfterSeconds: 1 });
+    expect(asRefusal(new ScaleSetError("server", 502, "bad gateway"))).toMatchObject({ code: "upstream" });
+    expect(asRefusal(new ScaleSetError("throttled", 429, "slow down"))).toMatchObject({ code: "throttled", retryAfterSeconds: 10 });
+    expect(asRefusal(new TypeError("oops"))).toMatchObject({ code: "internal", message: "internal error" });
+  });
+});
