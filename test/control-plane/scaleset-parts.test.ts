@@ -34,7 +34,7 @@ describe.runIf(run)("scale-set parts in the Lambda services", () => {
     const fleet = await setUpFleet(moto.endpoint, [p], { wired: 0 }, JSON.stringify({ kind: "token", token: PAT }));
     const config = { ...fleet.config, githubApiUrl: `${standin.url}/api/v3` };
     const lines: string[] = [];
-    const services = createServices(config, scaleSetParts, createLogger((l) => lines.push(l)), { credentials: MOTO_CREDENTIALS });
+    const services = createServices(config, scaleSetParts, createLogger((l) => lines.push(l)), { aws: { credentials: MOTO_CREDENTIALS } });
     const reg = await services.register({ ...registrationInput(config.pools), tf: { action: "create", prev_input: null } });
     expect(reg).toMatchObject({ created: ["wired"] });
     const set = standin.scaleSets().find((x) => x.name === p.scaleSetName)!;
