@@ -31,7 +31,7 @@ module.exports = {
       name: "components-meet-bundles-through-protocol",
       severity: "error",
       comment: "What the program tells the control plane or a host is a protocol/ type, not their code.",
-      from: { path: "^components/", pathNot: "^components/aws/host-user-data\\.ts$" /* LAYOUT-PENDING: moves to protocol/agent-config with the host rewrite */ },
+      from: { path: "^components/" },
       to: { path: "^(host|control-plane)/" },
     },
     {

@@ -9,6 +9,8 @@ export const COMPONENT_TYPES = {
   EbsCsi: "runner-fleet:aws:EbsCsi",
   HostPool: "runner-fleet:aws:HostPool",
   AgentArtifact: "runner-fleet:aws:AgentArtifact",
+  PoolBucket: "runner-fleet:aws:PoolBucket",
+  ControlPlane: "runner-fleet:control-plane:ControlPlane",
   ArcController: "runner-fleet:arc:ArcController",
   RunnerNamespace: "runner-fleet:arc:RunnerNamespace",
   TeamAccess: "runner-fleet:arc:TeamAccess",

@@ -1,4 +1,6 @@
 import { githubArchLabel, type Arch } from "./arch";
+import { prefixed } from "./cross-checks";
+import { scaleSetBase } from "./names";
 import type { HostPoolConfig, StackConfig } from "./schema";
 
 /** A host pool with its derived names, labels and GitHub endpoints decided. */
@@ -12,7 +14,19 @@ export interface HostPoolModel {
   apiUrl: string;
   /** What jobs select: GitHub's defaults for a self-hosted Linux runner of this arch, then the pool's own. */
   labels: string[];
+  /** The GitHub runner scale set the control plane registers for the pool: what `runs-on:` names. */
+  scaleSetName: string;
+  /** The launch lifecycle hook hosts complete after installing; only with a warm pool. */
+  lifecycleHookName?: string;
+  /** Lifecycle states besides InService in which the broker answers this pool's hosts (none: runners register only InService). */
+  brokerStates: string[];
 }
+
+/**
+ * Hosts complete this hook once the install is done. ABANDON on timeout: a host whose install
+ * failed or hung is terminated instead of entering the group (or the warm pool) half-built.
+ */
+export const LAUNCH_HOOK = { suffix: "launch", heartbeatTimeoutSeconds: 900, defaultResult: "ABANDON" } as const;
 
 /** The REST API root of a GitHub host: api.github.com, or /api/v3 on GitHub Enterprise Server. */
 export function githubApiUrl(githubUrl: string): string {
@@ -36,5 +50,9 @@ export function hostPoolModel(cfg: StackConfig, pool: HostPoolConfig, project: s
     githubUrl,
     apiUrl: githubApiUrl(githubUrl),
     labels: hostLabels(pool),
+    // Same length rule and hash-shortening as ARC scale sets, so one name fits both worlds.
+    scaleSetName: scaleSetBase(prefixed(cfg.team, pool.name)),
+    ...(pool.warmPool ? { lifecycleHookName: `${project}-${stack}-${pool.name}-${LAUNCH_HOOK.suffix}` } : {}),
+    brokerStates: [],
   };
 }

@@ -272,6 +272,30 @@ export const runnerSetSchema = z
     }
   });
 
+export const WARM_POOL_STATES = ["Stopped", "Running", "Hibernated"] as const;
+export const DOCKER_MODES = ["rootless", "rootful", "none"] as const;
+
+/** Docker, recycling and warm pools constrain each other; each issue names the key to change. */
+function checkPoolRuntime(
+  p: { runnersPerHost: number; ephemeral: boolean; recycleAfterJob: boolean; docker: (typeof DOCKER_MODES)[number]; spot: boolean; instanceTypes: string[]; warmIdleRunners: number; capacity: { max: number }; warmPool?: { size: number } | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: "custom", path, message });
+  if (p.docker === "rootful" && !(p.runnersPerHost === 1 && p.recycleAfterJob)) {
+    issue(["docker"], "rootful docker gives every job root on the host: only with runnersPerHost: 1 and recycleAfterJob: true (or use rootless)");
+  }
+  if (p.recycleAfterJob && p.runnersPerHost !== 1) issue(["recycleAfterJob"], `needs runnersPerHost: 1 (got ${p.runnersPerHost}); a recycled host would end its other slots' jobs`);
+  if (p.recycleAfterJob && !p.ephemeral) issue(["recycleAfterJob"], "needs ephemeral: true; a persistent runner outlives its job by design");
+  if (p.warmIdleRunners > p.capacity.max * p.runnersPerHost) {
+    issue(["warmIdleRunners"], `must be ≤ capacity.max × runnersPerHost (${p.warmIdleRunners} > ${p.capacity.max * p.runnersPerHost})`);
+  }
+  if (p.warmPool) {
+    // PutWarmPool refuses groups with a mixed instances policy or Spot requests (Auto Scaling API reference).
+    if (p.spot) issue(["warmPool"], "AWS refuses warm pools on groups that request Spot Instances; set spot: false or drop warmPool");
+    if (p.instanceTypes.length !== 1) issue(["instanceTypes"], `a pool with warmPool launches one instance type (AWS refuses warm pools with a mixed instances policy); got ${p.instanceTypes.length}`);
+  }
+}
+
 export const hostPoolSchema = z
   .strictObject({
     name: dnsName,
@@ -312,9 +336,30 @@ export const hostPoolSchema = z
      */
     publicIp: z.boolean().optional(),
     ssm: z.boolean().default(false),
+    /**
+     * Pre-initialised hosts beside the group: the agent installs while the instance is Warmed:*,
+     * so a scale-out only has to start (Stopped, Hibernated) or hand over (Running) a host.
+     */
+    warmPool: z
+      .strictObject({
+        size: z.number().int().min(0).max(1000).default(1),
+        state: z.enum(WARM_POOL_STATES, { error: 'must be "Stopped", "Running" or "Hibernated"' }).default("Stopped"),
+      })
+      .optional(),
+    /** "rootless": a daemon per slot, no job reaches another's containers. "rootful": one root daemon (one slot, recycled hosts only). */
+    docker: z.enum(DOCKER_MODES, { error: 'must be "rootless", "rootful" or "none"' }).default("rootless"),
+    /** Terminate the host after each job (the one-VM-per-job model); needs runnersPerHost 1 and ephemeral. */
+    recycleAfterJob: z.boolean().default(false),
+    /** Idle runners the control plane keeps ready beyond assigned jobs. */
+    warmIdleRunners: z.number().int().min(0).default(0),
+    /** A host that has not asked the broker for a runner this long after launch is terminated and reported. */
+    registrationDeadlineMinutes: z.number().int().min(2).max(120).default(15),
+    /** Alarm when a job of this pool waits longer than this for a runner. */
+    jobWaitAlarmMinutes: z.number().int().min(1).max(1440).default(10),
   })
   .superRefine((p, ctx) => {
     checkInstanceArch(p.instanceTypes, p.arch, ctx, "pool");
+    checkPoolRuntime(p, ctx);
     checkRange(p.capacity, ctx, "capacity");
     if (p.onDemandBase > p.capacity.max) ctx.addIssue({ code: "custom", path: ["onDemandBase"], message: `must be ≤ capacity.max (${p.onDemandBase} > ${p.capacity.max})` });
     p.schedules.forEach((sc, i) => {

@@ -64,6 +64,11 @@ export const noOpenIngress: ResourceValidationPolicy = {
 };
 
 const SCOPED_SERVICES = ["secretsmanager", "ssm", "kms", "autoscaling"];
+/**
+ * Read-only calls the Service Authorization Reference lists with no resource type: IAM evaluates
+ * them only against Resource "*". The control plane needs them to see its groups and warm pools.
+ */
+const UNSCOPABLE = ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances"];
 
 /** IAM documents as statements, whether given as JSON text or objects. */
 function statements(doc: unknown): Props[] {
@@ -82,7 +87,7 @@ export const iamLeastPrivilege: ResourceValidationPolicy = {
       const actions = asArray(st.Action ?? []).concat(typeof st.Action === "string" ? [st.Action] : []).map(String);
       const resources = asArray(st.Resource ?? []).concat(typeof st.Resource === "string" ? [st.Resource] : []).map(String);
       if (actions.some((a) => a === "*" || a.endsWith(":*"))) report(`wildcard action in ${JSON.stringify(actions)}`);
-      const scoped = actions.filter((a) => SCOPED_SERVICES.includes(a.split(":")[0]!));
+      const scoped = actions.filter((a) => SCOPED_SERVICES.includes(a.split(":")[0]!) && !UNSCOPABLE.includes(a));
       if (scoped.length > 0 && resources.includes("*")) report(`${scoped.join(", ")} on Resource "*": name the exact ARN.`);
     }
   }),
@@ -143,4 +148,39 @@ export const publicRunnerGroups: ResourceValidationPolicy = {
   }),
 };
 
-export const policies: ResourceValidationPolicy[] = [launchTemplates, noOpenIngress, iamLeastPrivilege, eksHardening, arcReleases, publicRunnerGroups];
+const FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl";
+const LAMBDA_PERMISSION = "aws:lambda/permission:Permission";
+const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+
+/**
+ * The control plane's broker is reached only through an IAM-authenticated function URL, by named
+ * principals: never a public URL, never "*" or a whole account, and a service only from one source.
+ */
+export const lambdaAccess: ResourceValidationPolicy = {
+  name: "runner-fleet-lambda-access",
+  description: "Function URLs use AWS_IAM auth; function permissions name one role, or a service with its source ARN.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([FUNCTION_URL, LAMBDA_PERMISSION], (p, a, report) => {
+    if (a.type === FUNCTION_URL) {
+      if (p.authorizationType !== "AWS_IAM") report(`function URL with authorizationType ${String(p.authorizationType)}: use AWS_IAM (hosts sign with their instance role).`);
+      return;
+    }
+    const principal = String(p.principal ?? "");
+    const viaUrl = p.action === "lambda:InvokeFunctionUrl" || truthy(p.invokedViaFunctionUrl);
+    if (principal === "*" || /^\d{12}$/.test(principal) || /:root$/.test(principal)) report(`${String(p.action)} for ${principal}: name the one role that calls.`);
+    else if (principal.endsWith(".amazonaws.com") || principal.endsWith(".amazonaws.com.cn")) {
+      if (!p.sourceArn) report(`${String(p.action)} for the service ${principal} without sourceArn: any resource of that service could call.`);
+    } else if (viaUrl && p.action === "lambda:InvokeFunctionUrl" && p.functionUrlAuthType !== "AWS_IAM") report("InvokeFunctionUrl must carry functionUrlAuthType AWS_IAM.");
+  }),
+};
+
+export const logRetention: ResourceValidationPolicy = {
+  name: "runner-fleet-log-retention",
+  description: "Log groups set a retention; CloudWatch keeps logs (and bills for them) forever otherwise.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([LOG_GROUP], (p, _a, report) => {
+    if (!(Number(p.retentionInDays) > 0)) report("set retentionInDays.");
+  }),
+};
+
+export const policies: ResourceValidationPolicy[] = [launchTemplates, noOpenIngress, iamLeastPrivilege, eksHardening, arcReleases, publicRunnerGroups, lambdaAccess, logRetention];

@@ -26,6 +26,8 @@ export interface AgentConfig {
   /** How often the agent looks at its slots, the clock, IMDS lifecycle state and spot notices. */
   tickSeconds: number;
   endpoints: { imds: string; s3?: string; autoscaling?: string };
+  /** Pools with a warm pool: the launch lifecycle hook the agent completes once installed (never registering while Warmed:*). */
+  warmPool?: { hookName: string };
   retry?: { attempts?: number; timeoutMs?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 

@@ -3,3 +3,4 @@ export * from "./agent-config";
 export * from "./broker";
 export * from "./control-plane-config";
 export * from "./mirror";
+export * from "./control-plane-events";

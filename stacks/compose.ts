@@ -7,7 +7,9 @@ import { RunnerNamespace } from "../components/arc/RunnerNamespace";
 import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
 import { AgentArtifact } from "../components/aws/AgentArtifact";
 import type { AwsContext } from "../components/aws/aws-context";
-import { HostPool } from "../components/aws/HostPool";
+import { HostPool, hostRoleArn } from "../components/aws/HostPool";
+import { PoolBucket } from "../components/aws/PoolBucket";
+import { ControlPlane } from "../components/control-plane/ControlPlane";
 import { githubProviderAuth, githubProviderTarget } from "../components/github/github-provider";
 import { routingExpression } from "../components/github/routing";
 import { RoutingVariables } from "../components/github/RoutingVariables";
@@ -16,10 +18,10 @@ import { AwsGithubSecret } from "../components/secrets/AwsGithubSecret";
 import type { GithubCredentialValue } from "../config/credentials";
 import { GithubCredentials } from "../components/secrets/GithubCredentials";
 import type { ClusterFacts } from "../config/cluster-facts";
-import { hostPoolModel } from "../config/host-model";
+import { githubApiUrl, hostPoolModel } from "../config/host-model";
 import { runnerNamespace, type FleetModel, type RunnerSetModel } from "../config/model";
 import type { StackConfig } from "../config/schema";
-import type { HostPoolOutput, RunnerSetOutput } from "./outputs";
+import type { ControlPlaneOutput, HostPoolOutput, RunnerSetOutput } from "./outputs";
 
 export const CREDENTIALS_SECRET_NAME = "runner-fleet-github";
 
@@ -118,7 +120,11 @@ export function composeRunnerSets(
   return { runnerNamespace: runnerNs.name, runnerSets: out };
 }
 
-/** Host pools read the credential from Secrets Manager: the given secret, or one made here from the credential. */
+/**
+ * Host pools and their control plane. The credential goes to Secrets Manager (the given secret, or
+ * one made here) where only the control plane's role can read it; hosts get JIT configs from the
+ * control plane's broker and never see it.
+ */
 export function composeHostPools(
   cfg: StackConfig,
   credential: pulumi.Output<GithubCredentialValue> | undefined,
@@ -127,28 +133,62 @@ export function composeHostPools(
   stack: string,
   tags: Record<string, string>,
   aws: AwsContext,
-): { hostPools: Record<string, HostPoolOutput>; credentialSecretArn: pulumi.Output<string> } {
+): { hostPools: Record<string, HostPoolOutput>; credentialSecretArn: pulumi.Output<string>; controlPlane: ControlPlaneOutput } {
   const kms = cfg.credentialKmsKeyArn ? { kmsKeyArn: cfg.credentialKmsKeyArn } : {};
   if (!existingSecret && !credential) throw new Error("host pools need a credential or an existing Secrets Manager secret");
-  const secret = existingSecret ?? {
-    arn: new AwsGithubSecret("github-credential", { credential: credential!, secretName: `${project}/${stack}/github`, tags, ...kms }).arn,
-    ...kms,
-  };
-  const agent = new AgentArtifact("host-agent", { tags });
+  const made = existingSecret ? undefined : new AwsGithubSecret("github-credential", { credential: credential!, secretName: `${project}/${stack}/github`, tags, ...kms });
+  const secret = existingSecret ?? { arn: made!.arn, ...kms };
+  const pools = cfg.hostPools.map((p) => hostPoolModel(cfg, p, project, stack));
+  const bucket = new PoolBucket("host-pools", { tags });
+  const agent = new AgentArtifact("host-agent", { bucket: bucket.bucket, bucketArn: bucket.arn, tags });
+  // Host roles have fixed names, so the control plane is told their ARNs without waiting for them.
+  const hostRoleArns = Object.fromEntries(pools.map((pool) => [pool.name, pulumi.all([aws.partition, aws.account]).apply(([p, a]) => hostRoleArn(p, a, pool))]));
+  const controlPlane = new ControlPlane("control-plane", {
+    fleet: `${project}-${stack}`,
+    pools,
+    hostRoleArns,
+    secretArn: secret.arn,
+    ...(secret.kmsKeyArn ? { kmsKeyArn: secret.kmsKeyArn } : {}),
+    bucket: bucket.bucket,
+    bucketArn: bucket.arn,
+    githubApiUrl: githubApiUrl(cfg.github.url),
+    tags,
+    aws,
+    ...(made ? { dependsOn: [made] } : {}),
+  });
   const out: Record<string, HostPoolOutput> = {};
-  for (const p of cfg.hostPools) {
-    const pool = hostPoolModel(cfg, p, project, stack);
+  for (const pool of pools) {
+    const p = pool.config;
     const hp = new HostPool(pool.name, {
       pool,
-      secretArn: secret.arn,
       agent: { objectArn: agent.objectArn, s3Uri: agent.s3Uri, sha256: agent.sha256 },
+      bucket: { name: bucket.bucket, arn: bucket.arn },
+      broker: { functionName: controlPlane.brokerFunctionName, functionArn: controlPlane.brokerFunctionArn, url: controlPlane.brokerUrl },
       tags,
       aws,
-      ...(secret.kmsKeyArn ? { kmsKeyArn: secret.kmsKeyArn } : {}),
     });
-    out[p.name] = { arch: pool.arch, labels: pool.labels, runsOn: pool.labels, runnersPerHost: p.runnersPerHost, capacity: p.capacity, asgName: hp.asgName };
+    out[p.name] = {
+      arch: pool.arch,
+      labels: pool.labels,
+      scaleSetName: pool.scaleSetName,
+      runsOn: pool.scaleSetName,
+      runnersPerHost: p.runnersPerHost,
+      capacity: p.capacity,
+      asgName: hp.asgName,
+    };
   }
-  return { hostPools: out, credentialSecretArn: pulumi.output(secret.arn) };
+  return {
+    hostPools: out,
+    credentialSecretArn: pulumi.output(secret.arn),
+    controlPlane: {
+      brokerFunctionName: controlPlane.brokerFunctionName,
+      listenerFunctionName: controlPlane.listenerFunctionName,
+      brokerUrl: controlPlane.brokerUrl,
+      logGroupName: controlPlane.logGroupName,
+      alarmNames: controlPlane.alarmNames,
+      bucket: bucket.bucket,
+    },
+  };
 }
 
 /** Runner groups and routing variables, through a GitHub provider authenticated with the same credential. */

@@ -27,6 +27,19 @@ export interface FleetOutputs {
   hostPools: Record<string, HostPoolOutput>;
   runnerGroups: Record<string, pulumi.Output<string>>;
   credentialSecretArn?: pulumi.Output<string>;
+  /** With host pools: where to watch the control plane (names and URL, nothing secret). */
+  controlPlane?: ControlPlaneOutput;
+}
+
+export interface ControlPlaneOutput {
+  brokerFunctionName: pulumi.Output<string>;
+  listenerFunctionName: pulumi.Output<string>;
+  /** The broker's function URL (AWS_IAM auth: only the pools' host roles may call it). */
+  brokerUrl: pulumi.Output<string>;
+  logGroupName: pulumi.Output<string>;
+  alarmNames: pulumi.Output<string>[];
+  /** The pool bucket: runner mirror under runner/, agent bundles under agent/. */
+  bucket: pulumi.Output<string>;
 }
 
 export interface TeamOutput {
@@ -64,8 +77,14 @@ export interface RunnerSetOutput {
 export interface HostPoolOutput {
   arch: string;
   labels: string[];
-  /** A `runs-on:` value that selects exactly this pool. */
-  runsOn: string[];
+  /** The pool's GitHub runner scale set. */
+  scaleSetName: string;
+  /**
+   * The `runs-on:` value that selects exactly this pool: the scale set's name. Its labels are
+   * registered on the scale set too, but label routing to scale sets is uncertain on github.com
+   * (actions/actions-runner-controller#4425, #4579).
+   */
+  runsOn: string;
   runnersPerHost: number;
   capacity: { min: number; desired: number; max: number };
   asgName: pulumi.Output<string>;

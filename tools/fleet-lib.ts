@@ -6,7 +6,17 @@ import { parseStackConfig } from "../config/load";
 import { runnerPins, type PinReport } from "../config/runner-pins";
 import { scaleSetNames } from "../config/names";
 import type { StackConfig } from "../config/schema";
-import { EKS_CONTROL_PLANE_PER_HOUR, HOURS_PER_MONTH, ON_DEMAND_USD_PER_HOUR, PRICES_AS_OF } from "./prices";
+import { CONTROL_PLANE_SIZING, LISTENER_POLL_SECONDS_ESTIMATE } from "../components/control-plane/sizing";
+import {
+  ALARM_USD_PER_MONTH,
+  EKS_CONTROL_PLANE_PER_HOUR,
+  HOURS_PER_MONTH,
+  LAMBDA_ARM64_USD_PER_GB_SECOND,
+  LAMBDA_USD_PER_MILLION_REQUESTS,
+  ON_DEMAND_USD_PER_HOUR,
+  PRICES_AS_OF,
+  SECRET_USD_PER_MONTH,
+} from "./prices";
 import type { StackFileConfig } from "./stack-file";
 import { stackFileSource } from "./stack-file";
 
@@ -45,6 +55,17 @@ function ec2Row(kind: "host pool" | "node group", name: string, arch: string, la
   return { kind, name, arch, labels, capacity: `${min}/${desired}/${max}`, monthly, note };
 }
 
+/**
+ * The host pools' control plane at idle: the listener's run every minute, long-polling, is most of
+ * it; plus the credential's secret and one alarm per pool and the listener's. Without the Lambda
+ * free tier and without the custom metrics the control plane writes (priced per metric).
+ */
+export function hostControlPlaneMonthly(pools: number): number {
+  const runs = HOURS_PER_MONTH * 60;
+  const gbSeconds = runs * LISTENER_POLL_SECONDS_ESTIMATE * (CONTROL_PLANE_SIZING.listener.memoryMiB / 1024);
+  return gbSeconds * LAMBDA_ARM64_USD_PER_GB_SECOND + (runs / 1e6) * LAMBDA_USD_PER_MILLION_REQUESTS + SECRET_USD_PER_MONTH + (pools + 1) * ALARM_USD_PER_MONTH;
+}
+
 export function summarise(cfg: StackConfig, file: StackFileConfig, now: Date): StackSummary {
   const rows: FleetRow[] = [];
   for (const s of cfg.runnerSets) {
@@ -61,6 +82,17 @@ export function summarise(cfg: StackConfig, file: StackFileConfig, now: Date): S
   }
   for (const p of cfg.hostPools) {
     rows.push(ec2Row("host pool", prefixed(cfg.team, p.name), p.arch, hostLabels(p).join(","), p.instanceTypes, p.capacity.min, p.capacity.desired, p.capacity.max, p.spot));
+  }
+  if (cfg.hostPools.length > 0) {
+    rows.push({
+      kind: "control plane",
+      name: "host pools (Lambda)",
+      arch: "arm64",
+      labels: "-",
+      capacity: "-",
+      monthly: hostControlPlaneMonthly(cfg.hostPools.length),
+      note: "idle: listener every minute, secret, alarms; no free tier, custom metrics extra",
+    });
   }
   if (cfg.cluster?.type === "eks") {
     rows.push({ kind: "control plane", name: cfg.cluster.name, arch: "-", labels: "-", capacity: "-", monthly: EKS_CONTROL_PLANE_PER_HOUR * HOURS_PER_MONTH, note: "EKS" });

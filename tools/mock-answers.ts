@@ -69,6 +69,17 @@ export function computedState(type: string, name: string, inputs: Dict, region: 
       return { ...state, arn: `arn:${partitionOf(region).partition}:iam::${OFFLINE_ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { ...state, latestVersion: 1 };
+    // ARN shapes as AWS writes them, so rendered policies read as they would in the account.
+    case "aws:s3/bucket:Bucket":
+      return { ...state, bucket: physical, arn: `arn:${partitionOf(region).partition}:s3:::${physical}` };
+    case "aws:lambda/function:Function":
+      return { ...state, arn: `arn:${partitionOf(region).partition}:lambda:${region}:${OFFLINE_ACCOUNT}:function:${physical}` };
+    case "aws:lambda/functionUrl:FunctionUrl":
+      return { ...state, functionUrl: `https://${createHash("sha256").update(String(inputs.functionName)).digest("hex").slice(0, 32)}.lambda-url.${region}.on.aws/` };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { ...state, arn: `arn:${partitionOf(region).partition}:events:${region}:${OFFLINE_ACCOUNT}:rule/${physical}` };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { ...state, arn: `arn:${partitionOf(region).partition}:logs:${region}:${OFFLINE_ACCOUNT}:log-group:${physical}` };
     default:
       return state;
   }

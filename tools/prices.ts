@@ -6,6 +6,12 @@
 export const PRICES_AS_OF = "2026-11-01";
 export const HOURS_PER_MONTH = 730;
 export const EKS_CONTROL_PLANE_PER_HOUR = 0.1;
+/** Lambda on arm64 (Graviton), per GB-second of duration and per million requests. */
+export const LAMBDA_ARM64_USD_PER_GB_SECOND = 0.0000133334;
+export const LAMBDA_USD_PER_MILLION_REQUESTS = 0.2;
+/** Secrets Manager, per secret per month; CloudWatch, per standard-resolution alarm per month. */
+export const SECRET_USD_PER_MONTH = 0.4;
+export const ALARM_USD_PER_MONTH = 0.1;
 
 export const ON_DEMAND_USD_PER_HOUR: Record<string, number> = {
   "t4g.large": 0.0672,

@@ -1,6 +1,6 @@
 import { prefixed } from "../config/cross-checks";
 import { hostLabels } from "../config/host-model";
-import { scaleSetNames } from "../config/names";
+import { scaleSetBase, scaleSetNames } from "../config/names";
 import type { StackConfig } from "../config/schema";
 
 /** Something a job can land on, with the labels GitHub matches `runs-on` against. */
@@ -15,14 +15,18 @@ export interface Target {
 const lower = (xs: string[]) => new Set(xs.map((x) => x.toLowerCase()));
 
 /**
- * Targets of a stack. A scale set is reached by its own name plus its scaleSetLabels; a host pool's
- * runners carry self-hosted, linux, the arch label and the pool's labels.
+ * Targets of a stack. A scale set is reached by its own name plus its scaleSetLabels. A host pool
+ * is a scale set too (its control plane registers one per pool): its name, plus self-hosted,
+ * linux, the arch label and the pool's labels.
  */
 export function targetsOf(stack: string, cfg: StackConfig): Target[] {
   const sets = cfg.runnerSets.flatMap((s) =>
     scaleSetNames(prefixed(cfg.team, s.name), s.instances).map((n) => ({ stack, kind: "scale set" as const, name: n, labels: lower([n, ...s.labels]), runnerGroup: s.runnerGroup })),
   );
-  const pools = cfg.hostPools.map((p) => ({ stack, kind: "host pool" as const, name: prefixed(cfg.team, p.name), labels: lower(hostLabels(p)), runnerGroup: p.runnerGroup }));
+  const pools = cfg.hostPools.map((p) => {
+    const name = scaleSetBase(prefixed(cfg.team, p.name));
+    return { stack, kind: "host pool" as const, name, labels: lower([name, ...hostLabels(p)]), runnerGroup: p.runnerGroup };
+  });
   return [...sets, ...pools];
 }
 
@@ -133,7 +137,8 @@ export function serve(req: Requirement, targets: Target[]): Verdict {
   if (!first) return { status: "none" };
   // ARC's scaleSetLabels (0.14.0+) are documented to route jobs, but users report GitHub ignoring
   // them on github.com (actions/actions-runner-controller#4425, #4579): only the name is certain.
-  if (first.kind === "scale set" && !want.includes(first.name.toLowerCase())) return { status: "label-only", target: first };
+  // Host pools are scale sets as well.
+  if (!want.includes(first.name.toLowerCase())) return { status: "label-only", target: first };
   return { status: "ok", target: first };
 }
 

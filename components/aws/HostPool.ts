@@ -6,19 +6,34 @@ import type { HostPoolModel } from "../../config/host-model";
 import type { AwsContext } from "./aws-context";
 import { asgArn, hostPolicy, hostTrust } from "./host-policies";
 import { amiParameter, rootDevice } from "./host-scripts";
-import { hostUserData } from "./host-user-data";
+import { hostUserData, type HostWiring } from "./host-user-data";
 import { managedPolicy } from "./policy-document";
+import { LAUNCH_HOOK } from "../../config/host-model";
+import { shortHash } from "../../config/names";
+import { MIRROR_MANIFEST_KEY } from "../../protocol/mirror";
 
 export const PUBLIC_IP_TAG = "runner-fleet:public-ip";
 
 export interface HostPoolArgs {
   pool: HostPoolModel;
-  secretArn: pulumi.Input<string>;
-  kmsKeyArn?: string;
   agent: { objectArn: pulumi.Input<string>; s3Uri: pulumi.Input<string>; sha256: string };
+  /** The pool bucket: the runner mirror hosts install from. */
+  bucket: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
+  /** The control plane's broker: its function (for IAM) and URL (for the agent). */
+  broker: { functionName: pulumi.Input<string>; functionArn: pulumi.Input<string>; url: pulumi.Input<string> };
   tags: Record<string, string>;
   /** The stack's account, region and default network, shared by its pools. */
   aws: AwsContext;
+}
+
+/** The host role's fixed name (the control plane is told its ARN before it exists); IAM allows 64 characters. */
+export function hostRoleName(pool: HostPoolModel): string {
+  const full = `${pool.asgName}-host`;
+  return full.length <= 64 ? full : `${full.slice(0, 57).replace(/-+$/, "")}-${shortHash(full)}`;
+}
+
+export function hostRoleArn(partition: string, account: string, pool: HostPoolModel): string {
+  return `arn:${partition}:iam::${account}:role/${hostRoleName(pool)}`;
 }
 
 /**
@@ -53,26 +68,46 @@ export class HostPool extends pulumi.ComponentResource {
       parent,
     );
 
-    const role = new aws.iam.Role(`${name}-host`, { assumeRolePolicy: args.aws.servicePrincipal("ec2").apply((p) => JSON.stringify(hostTrust(p))), tags }, parent);
+    // Fixed name (the control plane is told its ARN before it exists): a replacement must delete first.
+    const role = new aws.iam.Role(
+      `${name}-host`,
+      { name: hostRoleName(pool), assumeRolePolicy: args.aws.servicePrincipal("ec2").apply((p) => JSON.stringify(hostTrust(p))), tags },
+      { parent: this, deleteBeforeReplace: true },
+    );
     new aws.iam.RolePolicy(
       `${name}-host`,
       {
         role: role.name,
         policy: pulumi
-          .all([args.secretArn, args.agent.objectArn, partition, region, account, args.aws.dnsSuffix])
-          .apply(([secretArn, agentObjectArn, p, r, a, dnsSuffix]) =>
+          .all([args.agent.objectArn, args.bucket.arn, args.broker.functionArn, partition, region, account])
+          .apply(([agentObjectArn, bucketArn, brokerFunctionArn, p, r, a]) =>
             JSON.stringify(
               hostPolicy({
-                secretArn,
-                agentObjectArn,
-                asgArn: asgArn({ partition: p, region: r, account: a, asgName: pool.asgName }),
+                partition: p,
                 region: r,
-                dnsSuffix,
-                ...(args.kmsKeyArn ? { kmsKeyArn: args.kmsKeyArn } : {}),
+                account: a,
+                bucketArn,
+                agentObjectArn,
+                brokerFunctionArn,
+                asgArn: asgArn({ partition: p, region: r, account: a, asgName: pool.asgName }),
+                completesLaunchHook: pool.lifecycleHookName !== undefined,
               }),
             ),
           ),
       },
+      parent,
+    );
+    // The broker's resource policy admits this pool's host role through the function URL only:
+    // InvokeFunctionUrl with AWS_IAM auth, and the InvokeFunction that new function URLs also
+    // check, held to invocations via the URL.
+    new aws.lambda.Permission(
+      `${name}-broker`,
+      { action: "lambda:InvokeFunctionUrl", function: args.broker.functionName, principal: role.arn, functionUrlAuthType: "AWS_IAM" },
+      parent,
+    );
+    new aws.lambda.Permission(
+      `${name}-broker-via-url`,
+      { action: "lambda:InvokeFunction", function: args.broker.functionName, principal: role.arn, invokedViaFunctionUrl: true },
       parent,
     );
     if (c.ssm) {
@@ -82,8 +117,20 @@ export class HostPool extends pulumi.ComponentResource {
 
     const publicIp = c.publicIp ?? c.subnetIds === undefined;
     const userData = pulumi
-      .all([args.secretArn, region, args.agent.s3Uri])
-      .apply(([secretArn, r, agentS3Uri]) => Buffer.from(hostUserData(pool, { secretArn, region: r, agentS3Uri, agentSha256: args.agent.sha256 })).toString("base64"));
+      .all([region, args.agent.s3Uri, args.broker.url, args.bucket.name, args.aws.dnsSuffix])
+      .apply(([r, agentS3Uri, brokerUrl, bucket, dnsSuffix]) => {
+        // What the host needs from this stack, and no secret: hosts never hold the credential.
+        const wiring: HostWiring = {
+          region: r,
+          agentS3Uri,
+          agentSha256: args.agent.sha256,
+          brokerUrl,
+          mirror: { bucket, manifestKey: MIRROR_MANIFEST_KEY },
+          dnsSuffix,
+          ...(pool.lifecycleHookName ? { lifecycleHookName: pool.lifecycleHookName } : {}),
+        };
+        return Buffer.from(hostUserData(pool, wiring)).toString("base64");
+      });
     const lt = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
       {
@@ -98,6 +145,8 @@ export class HostPool extends pulumi.ComponentResource {
         ],
         userData,
         updateDefaultVersion: true,
+        // Warm pools refuse mixed instances policies, so the template names the one type.
+        ...(c.warmPool ? { instanceType: c.instanceTypes[0] } : {}),
         tagSpecifications: (["instance", "volume"] as const).map((resourceType) => ({ resourceType, tags })),
         // Policies allow a public IP only where the pool asked for one (or runs in the default VPC).
         tags: publicIp ? { ...tags, [PUBLIC_IP_TAG]: "allowed" } : tags,
@@ -114,22 +163,50 @@ export class HostPool extends pulumi.ComponentResource {
         desiredCapacity: c.capacity.desired,
         vpcZoneIdentifiers: subnetIds,
         capacityRebalance: c.spot,
-        mixedInstancesPolicy: {
-          instancesDistribution: c.spot
-            ? { onDemandBaseCapacity: c.onDemandBase, onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: "price-capacity-optimized" }
-            : { onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 100, onDemandAllocationStrategy: "prioritized" },
-          launchTemplate: {
-            launchTemplateSpecification: { launchTemplateId: lt.id, version: "$Latest" },
-            overrides: c.instanceTypes.map((instanceType) => ({ instanceType })),
-          },
-        },
+        // A decrementing terminate (a host's idle leave) would otherwise let Auto Scaling
+        // "rebalance" zones by terminating other, possibly busy, hosts.
+        suspendedProcesses: ["AZRebalance"],
+        ...(c.warmPool
+          ? {
+              launchTemplate: { id: lt.id, version: "$Latest" },
+              warmPool: { minSize: c.warmPool.size, poolState: c.warmPool.state, instanceReusePolicy: { reuseOnScaleIn: false } },
+            }
+          : {
+              mixedInstancesPolicy: {
+                instancesDistribution: c.spot
+                  ? { onDemandBaseCapacity: c.onDemandBase, onDemandPercentageAboveBaseCapacity: 0, spotAllocationStrategy: "price-capacity-optimized" }
+                  : { onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 100, onDemandAllocationStrategy: "prioritized" },
+                launchTemplate: {
+                  launchTemplateSpecification: { launchTemplateId: lt.id, version: "$Latest" },
+                  overrides: c.instanceTypes.map((instanceType) => ({ instanceType })),
+                },
+              },
+            }),
         healthCheckGracePeriod: 300,
         tags: Object.entries({ ...tags, Name: `runner-fleet-${pool.name}` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
-      // Hosts leave by lowering desired capacity themselves; an `up` must not put them back. The
-      // name is fixed (hosts are told it up front), so a replacement must delete first.
+      // The control plane sets desired capacity from GitHub's assigned jobs and hosts lower it
+      // when they leave; an `up` must not reset it to the config's value (min and max stay the
+      // bounds the control plane works within). The name is fixed (hosts and the control plane
+      // are told it up front), so a replacement must delete first.
       { parent: this, ignoreChanges: ["desiredCapacity"], deleteBeforeReplace: true },
     );
+    if (pool.lifecycleHookName) {
+      // Every launch (into the group or its warm pool) waits until the host has installed and
+      // completed this hook. A resource of its own rather than the group's initial hooks, so
+      // turning warmPool on for an existing pool adds it too.
+      new aws.autoscaling.LifecycleHook(
+        `${name}-launch`,
+        {
+          name: pool.lifecycleHookName,
+          autoscalingGroupName: asg.name,
+          lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+          heartbeatTimeout: LAUNCH_HOOK.heartbeatTimeoutSeconds,
+          defaultResult: LAUNCH_HOOK.defaultResult,
+        },
+        parent,
+      );
+    }
     for (const s of c.schedules) {
       new aws.autoscaling.Schedule(
         `${name}-${s.name}`,

@@ -43,9 +43,10 @@ async function waitReady(endpoint: string, proc: ChildProcess, timeoutMs: number
   throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
-export async function startMoto(timeoutMs = 20_000): Promise<Moto> {
+/** `env`: moto's settings, e.g. INITIAL_NO_AUTH_ACTION_COUNT to verify signatures and IAM policies. */
+export async function startMoto(timeoutMs = 20_000, env: Record<string, string> = {}): Promise<Moto> {
   const port = await freePort();
-  const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
   let stderr = "";
   proc.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

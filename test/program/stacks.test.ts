@@ -251,22 +251,32 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     for (const what of ["desired capacity", "maximum size", "minimum size"]) expect(doc).toContain(`Set to \`-1\` if you don't want to change the ${what} at the scheduled time. Defaults to \`0\`.`);
   });
 
-  it("lets hosts read exactly their secret and leave exactly their group, and lets nothing in", () => {
-    const policy = JSON.parse(one(prod, "aws:iam/rolePolicy:RolePolicy", "graviton-builders-host").inputs.policy as string) as { Statement: { Action: string; Resource: string }[] };
+  it("lets hosts read the mirror and their agent, ask the broker, leave their group, and lets nothing in", () => {
+    const policy = JSON.parse(one(prod, "aws:iam/rolePolicy:RolePolicy", "graviton-builders-host").inputs.policy as string) as { Statement: { Action: string; Resource: string | string[] }[] };
     expect(policy.Statement.map((x) => x.Resource)).toEqual([
-      "arn:aws:secretsmanager:eu-west-1:123456789012:secret/runner-fleet/prod/github",
-      expect.stringMatching(/^arn:aws:s3:.*\/agent\/[0-9a-f]{64}\/agent\.js$/),
+      ["arn:aws:s3:::host-pools/runner/*", expect.stringMatching(/^arn:aws:s3:::host-pools\/agent\/[0-9a-f]{64}\/agent\.js$/)],
+      "arn:aws:lambda:eu-west-1:123456789012:function:control-plane-broker",
+      "arn:aws:lambda:eu-west-1:123456789012:function:control-plane-broker",
+      "arn:aws:ec2:eu-west-1:123456789012:instance/*",
       "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/runner-fleet-prod-graviton-builders",
     ]);
     for (const sg of byType(prod, "aws:ec2/securityGroup:SecurityGroup")) expect(sg.inputs.ingress ?? []).toEqual([]);
     expect(byType(prod, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").some((a) => a.name.endsWith("-ssm"))).toBe(false);
   });
 
-  it("exports each pool's runs-on labels and the credential's ARN, never the credential", () => {
+  it("exports each pool's scale set as its runs-on value, the control plane's names and the credential's ARN, never the credential", () => {
     expect(prod.outputs.hostPools).toMatchObject({
-      "graviton-builders": { arch: "arm64", runsOn: ["self-hosted", "linux", "ARM64", "kernel"], runnersPerHost: 4 },
-      "kvm-x64": { arch: "amd64", runsOn: ["self-hosted", "linux", "X64", "kvm"] },
+      "graviton-builders": { arch: "arm64", scaleSetName: "graviton-builders", runsOn: "graviton-builders", labels: ["self-hosted", "linux", "ARM64", "kernel"], runnersPerHost: 4 },
+      "kvm-x64": { arch: "amd64", scaleSetName: "kvm-x64", runsOn: "kvm-x64", labels: ["self-hosted", "linux", "X64", "kvm"] },
     });
+    expect(prod.outputs.controlPlane).toMatchObject({
+      brokerFunctionName: expect.any(String),
+      listenerFunctionName: expect.any(String),
+      brokerUrl: expect.stringMatching(/^https:\/\/[0-9a-f]{32}\.lambda-url\.eu-west-1\.on\.aws\/$/),
+      logGroupName: "/runner-fleet/runner-fleet-prod/control-plane",
+      bucket: "host-pools",
+    });
+    expect((prod.outputs.controlPlane as { alarmNames: string[] }).alarmNames).toHaveLength(3);
     expect(prod.outputs.credentialSecretArn).toMatch(/^arn:aws:secretsmanager:/);
   });
 });

@@ -123,7 +123,10 @@ describe("a team stack on its platform (StackReference answered by the mock)", (
       secrets,
     );
     expect(withPool.resources.some((r) => r.type === "aws:secretsmanager/secret:Secret")).toBe(false);
-    expect(JSON.stringify(withPool.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.policy))).toContain("secret:runner-fleet/prod/github-AbC");
+    // The team's control plane reads the platform's secret; its hosts read no secret at all.
+    const policy = JSON.parse(one(withPool, "aws:iam/rolePolicy:RolePolicy", "control-plane").inputs.policy as string) as { Statement: { Resource: string }[] };
+    expect(policy.Statement[0]!.Resource).toBe("arn:aws:secretsmanager:eu-west-1:123456789012:secret:runner-fleet/prod/github-AbC");
+    expect(one(withPool, "aws:iam/rolePolicy:RolePolicy", "builders-host").inputs.policy as string).not.toContain("secretsmanager");
     expect(one(withPool, "aws:autoscaling/group:Group", "builders-asg").inputs.name).toBe("runner-fleet-team-payments-builders");
   });
 

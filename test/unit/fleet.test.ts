@@ -18,6 +18,10 @@ describe("fleet summary", () => {
     expect(s.rows.find((r) => r.name === "graviton-builders")!.note).toContain("spot, at on-demand price");
     expect(s.rows.filter((r) => r.kind === "node group").map((r) => r.name)).toEqual(["amd64", "graviton", "amd64-privileged"]);
     expect(formatSummary(s)).toMatch(/an estimate, not a bill/);
+    // 43,800 listener runs × 60 s × 0.25 GB at the arm64 rate, their requests, one secret, three alarms.
+    const cp = s.rows.filter((r) => r.kind === "control plane" && r.name === "host pools (Lambda)");
+    expect(cp).toHaveLength(1);
+    expect(cp[0]!.monthly).toBeCloseTo(657_000 * 0.0000133334 + 0.0438 * 0.2 + 0.4 + 0.3, 4);
   });
 
   it("validates the documented team and ESC examples", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arcReleases, eksHardening, iamLeastPrivilege, launchTemplates, noOpenIngress, policies, publicRunnerGroups } from "../../policy/policies";
+import { arcReleases, eksHardening, iamLeastPrivilege, lambdaAccess, launchTemplates, logRetention, noOpenIngress, policies, publicRunnerGroups } from "../../policy/policies";
 import { violations } from "../helpers/policy";
 
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
@@ -59,6 +59,11 @@ describe("IAM policy", () => {
   it("lets ec2:Describe* style reads stay on * (resource-level permissions do not exist there)", () => {
     expect(violations(iamLeastPrivilege, RP, doc([{ Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" }]))).toEqual([]);
   });
+  it("lets exactly the two Auto Scaling reads without a resource type stay on *, and nothing else of Auto Scaling", () => {
+    const reads = ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances"];
+    expect(violations(iamLeastPrivilege, RP, doc([{ Effect: "Allow", Action: reads, Resource: "*" }]))).toEqual([]);
+    expect(violations(iamLeastPrivilege, RP, doc([{ Effect: "Allow", Action: [...reads, "autoscaling:SetDesiredCapacity"], Resource: "*" }])).join("\n")).toMatch(/^.*autoscaling:SetDesiredCapacity on Resource "\*"/);
+  });
 });
 
 describe("EKS policy", () => {
@@ -93,4 +98,32 @@ describe("runner group policy", () => {
     expect(violations(publicRunnerGroups, G, { name: "private", allowsPublicRepositories: false })).toEqual([]);
   });
   it("are all mandatory", () => expect(policies.every((p) => p.enforcementLevel === "mandatory")).toBe(true));
+});
+
+describe("lambda access policy", () => {
+  const URL = "aws:lambda/functionUrl:FunctionUrl";
+  const PERM = "aws:lambda/permission:Permission";
+  const role = "arn:aws:iam::123456789012:role/runner-fleet-prod-p-host";
+  it("passes an AWS_IAM URL, host-role permissions through the URL and a scheduled rule with its source", () => {
+    expect(violations(lambdaAccess, URL, { functionName: "f", authorizationType: "AWS_IAM" })).toEqual([]);
+    expect(violations(lambdaAccess, PERM, { function: "f", action: "lambda:InvokeFunctionUrl", principal: role, functionUrlAuthType: "AWS_IAM" })).toEqual([]);
+    expect(violations(lambdaAccess, PERM, { function: "f", action: "lambda:InvokeFunction", principal: role, invokedViaFunctionUrl: true })).toEqual([]);
+    expect(violations(lambdaAccess, PERM, { function: "f", action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: "arn:aws:events:eu-west-1:1:rule/r" })).toEqual([]);
+  });
+  it.each([
+    ["a public URL", URL, { functionName: "f", authorizationType: "NONE" }, /AWS_IAM/],
+    ["anyone", PERM, { function: "f", action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, /name the one role/],
+    ["a whole account", PERM, { function: "f", action: "lambda:InvokeFunction", principal: "123456789012" }, /name the one role/],
+    ["an account root", PERM, { function: "f", action: "lambda:InvokeFunction", principal: "arn:aws:iam::123456789012:root" }, /name the one role/],
+    ["a service from anywhere", PERM, { function: "f", action: "lambda:InvokeFunction", principal: "events.amazonaws.com" }, /sourceArn/],
+    ["a URL permission without its auth type", PERM, { function: "f", action: "lambda:InvokeFunctionUrl", principal: role }, /functionUrlAuthType AWS_IAM/],
+  ])("refuses %s", (_n, type, props, message) => expect(violations(lambdaAccess, type, props).join("\n")).toMatch(message));
+});
+
+describe("log retention policy", () => {
+  const LG = "aws:cloudwatch/logGroup:LogGroup";
+  it("passes a group with retention and refuses one without", () => {
+    expect(violations(logRetention, LG, { name: "/x", retentionInDays: 30 })).toEqual([]);
+    expect(violations(logRetention, LG, { name: "/x" }).join("\n")).toMatch(/retentionInDays/);
+  });
 });

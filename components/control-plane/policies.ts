@@ -1,0 +1,67 @@
+import { serviceTrust, type PolicyDocument, type PolicyStatement } from "../aws/policy-document";
+
+/** The functions' role: Lambda's service principal in the stack's partition. */
+export const lambdaTrust = (lambdaPrincipal: string): PolicyDocument => serviceTrust(lambdaPrincipal);
+
+/**
+ * The AWS actions the control plane's code calls, by the resource they act on. The control plane
+ * keeps the authoritative list in control-plane/iam-actions.ts (its tests hold it to the SDK calls
+ * the code makes); components may not import control-plane/, so this is a copy, and
+ * test/unit/control-plane-iam.test.ts fails when the two differ.
+ */
+export const CONTROL_PLANE_ACTIONS = {
+  credentialSecret: ["secretsmanager:GetSecretValue"],
+  poolGroups: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+  describe: ["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
+  bucket: ["s3:ListBucket"],
+  bucketObjects: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+  logGroup: ["logs:CreateLogStream", "logs:PutLogEvents"],
+} as const;
+
+/** Where in the pool bucket the control plane reads and writes: broker records, host marks, the runner mirror, listener state. */
+export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/", "listener/"] as const;
+
+/**
+ * Read-only calls that IAM cannot scope to a resource (the Service Authorization Reference lists
+ * no resource type for them), so they take Resource "*". The only wildcards the control plane has.
+ */
+export const UNSCOPABLE_ACTIONS = CONTROL_PLANE_ACTIONS.describe;
+
+export interface ControlPlanePolicyInputs {
+  region: string;
+  /** The partition's DNS suffix (amazonaws.com, amazonaws.com.cn, …), for kms:ViaService. */
+  dnsSuffix: string;
+  secretArn: string;
+  /** Only with a customer-managed key; the AWS-managed key needs no grant. */
+  kmsKeyArn?: string;
+  bucketArn: string;
+  asgArns: string[];
+  /** The log group both functions write to (without the trailing :*). */
+  logGroupArn: string;
+}
+
+/** What the control plane may do, each on exact ARNs; the only role that may read the credential. */
+export function controlPlanePolicy(i: ControlPlanePolicyInputs): PolicyDocument {
+  const a = CONTROL_PLANE_ACTIONS;
+  const asgArns = [...i.asgArns].sort();
+  const prefixes = [...CONTROL_PLANE_BUCKET_PREFIXES];
+  const one = (actions: readonly string[]): string | string[] => (actions.length === 1 ? actions[0]! : [...actions]);
+  const statements: PolicyStatement[] = [
+    { Sid: "ReadGithubCredential", Effect: "Allow", Action: one(a.credentialSecret), Resource: i.secretArn },
+    { Sid: "PoolGroups", Effect: "Allow", Action: one(a.poolGroups), Resource: asgArns },
+    { Sid: "DescribeUnscopable", Effect: "Allow", Action: [...a.describe], Resource: "*" },
+    { Sid: "BucketObjects", Effect: "Allow", Action: [...a.bucketObjects], Resource: prefixes.map((p) => `${i.bucketArn}/${p}*`) },
+    { Sid: "ListBucketPrefixes", Effect: "Allow", Action: one(a.bucket), Resource: i.bucketArn, Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } } },
+    { Sid: "WriteLogs", Effect: "Allow", Action: [...a.logGroup], Resource: `${i.logGroupArn}:*` },
+  ];
+  if (i.kmsKeyArn) {
+    statements.push({
+      Sid: "DecryptCredential",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: i.kmsKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${i.region}.${i.dnsSuffix}` } },
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
