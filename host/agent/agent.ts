@@ -7,7 +7,7 @@ import { Broker } from "./broker";
 import { JOB_COMPLETED_HOOK, JOB_STARTED_HOOK } from "./hooks";
 import { Imds } from "./imds";
 import { installRelease, platformOf, procHidesPids, type Installed } from "./install";
-import { ProcessLauncher, SystemdLauncher, type Launcher } from "./launcher";
+import { killUid, ProcessLauncher, SystemdLauncher, type Launcher } from "./launcher";
 import type { Logger } from "./log";
 import { Slot } from "./slot";
 import { SlotFs } from "./slotfs";
@@ -278,12 +278,15 @@ export class Agent {
     if (this.mode === "stopped") return;
     this.mode = "stopped";
     this.log.info("shutting down", { reason });
+    // Runners first (their loops then ask for no more), then one deregister for everything issued.
+    await Promise.all(this.slots.map((s) => s.stop().catch(() => undefined)));
+    await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, 5000))]);
+    // A slot's uid runs nothing once the agent stops (a wipe or setup in flight included).
+    await Promise.all(this.slots.map((s) => killUid(s.d.user.uid).catch(() => undefined)));
     await this.broker.deregister().then(
       (removed) => this.log.info("deregistered", { removed }),
       (e: unknown) => this.log.error("deregister failed", { error: errText(e) }),
     );
-    await Promise.all(this.slots.map((s) => s.stop().catch(() => undefined)));
-    await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, 5000))]);
     (this.deps.exit ?? process.exit)(0);
   }
 }

@@ -92,6 +92,11 @@ export class Slot {
     await this.prepare(rel.version, rel.dir);
     this.phase = "registering";
     const jit = await this.d.broker.jit(this.index, rel.version);
+    if (this.d.stopped()) {
+      // The agent stopped (spot, SIGTERM) while this runner was being issued: no ghost left behind.
+      await this.d.broker.deregister([jit.runnerId]).catch(() => undefined);
+      return false;
+    }
     this.runnerId = jit.runnerId;
     this.runnerName = jit.runnerName;
     this.runningVersion = rel.version;
