@@ -20,6 +20,9 @@ export function canRunAgent(): boolean {
   return hasMoto();
 }
 
+const asset = (r: Release) => ({ key: `runner/${r.version}/actions-runner-linux-x64-${r.version}.tar.gz`, sha256: r.sha256, size: r.bytes.length });
+const release = (r: Release) => ({ version: r.version, publishedAt: new Date().toISOString(), assets: { "linux-x64": asset(r), "linux-arm64": asset(r) } });
+
 /** Everything a host's agent talks to, on 127.0.0.1, and the agent in this process with the process launcher. */
 export class World {
   log: string[] = [];
@@ -59,15 +62,20 @@ export class World {
     return w;
   }
 
-  async publish(version: string, previous?: Release): Promise<Release> {
+  releases = new Map<string, Release>();
+
+  /** Builds a release into the mirror and, unless told otherwise, makes it current. */
+  async publish(version: string, previous?: Release, current = true): Promise<Release> {
     const rel = buildRelease(SHARED, this.dir, version);
-    const key = `runner/${version}/actions-runner-linux-x64-${version}.tar.gz`;
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: rel.bytes }));
-    const asset = (r: Release) => ({ key: `runner/${r.version}/actions-runner-linux-x64-${r.version}.tar.gz`, sha256: r.sha256, size: r.bytes.length });
-    const release = (r: Release) => ({ version: r.version, publishedAt: new Date().toISOString(), assets: { "linux-x64": asset(r), "linux-arm64": asset(r) } });
-    const m: MirrorManifest = { v: 1, current: release(rel), ...(previous ? { previous: release(previous) } : {}), checkedAt: new Date().toISOString() };
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: "runner/manifest.json", Body: JSON.stringify(m) }));
+    this.releases.set(version, rel);
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: asset(rel).key, Body: rel.bytes }));
+    if (current) await this.setManifest(rel, previous);
     return rel;
+  }
+
+  async setManifest(cur: Release, previous?: Release): Promise<void> {
+    const m: MirrorManifest = { v: 1, current: release(cur), ...(previous ? { previous: release(previous) } : {}), checkedAt: new Date().toISOString() };
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: "runner/manifest.json", Body: JSON.stringify(m) }));
   }
 
   config(over: Partial<AgentConfig> = {}): AgentConfig {
