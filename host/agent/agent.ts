@@ -115,6 +115,7 @@ export class Agent {
             launcher,
             log: this.log,
             ephemeral: this.cfg.ephemeral,
+            docker: this.cfg.docker,
             hooksDir: hooks,
             release: () => this.release!,
             mayRegister: () => this.mode === "serving",

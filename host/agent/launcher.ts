@@ -13,6 +13,10 @@ export interface RunSpec {
   env: Record<string, string>;
   /** Read-only bind mounts (the release's bin/ and externals/ over the slot's runner root). */
   binds: { src: string; dst: string }[];
+  /** Supplementary groups by name (docker, for the one rootful slot); none otherwise. */
+  groups?: string[];
+  /** Rootless docker needs newuidmap/newgidmap (setuid or file caps): no NoNewPrivileges then. */
+  setuidHelpers?: boolean;
 }
 
 export interface Running {
@@ -59,6 +63,12 @@ export async function killUid(uid: number): Promise<void> {
   }
 }
 
+function gidOf(group: string): string {
+  const line = readFileSync("/etc/group", "utf8").split("\n").find((l) => l.startsWith(`${group}:`));
+  if (!line) throw new Error(`no group ${group}`);
+  return line.split(":")[2]!;
+}
+
 function lines(p: ChildProcess, onLine: (l: string) => void): void {
   for (const s of [p.stdout, p.stderr]) {
     let buf = "";
@@ -88,9 +98,11 @@ while [ $i -lt $n ]; do
   i=$((i + 1))
 done
 cd "$cwd"
+if [ -n "$RF_GROUPS" ]; then exec setpriv --reuid "$u" --regid "$g" --groups "$RF_GROUPS" -- "$@"; fi
 exec setpriv --reuid "$u" --regid "$g" --clear-groups -- "$@"`;
     const args = ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", String(spec.user.uid), String(spec.user.gid), spec.cwd, String(spec.binds.length), ...binds, ...spec.argv];
-    const p = spawn("unshare", args, { env: spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const groups = (spec.groups ?? []).map(gidOf).join(",");
+    const p = spawn("unshare", args, { env: { ...spec.env, RF_GROUPS: groups }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     lines(p, onLine);
     const exited = new Promise<number>((resolve) => {
       p.once("error", () => resolve(-1));
@@ -134,7 +146,8 @@ export class SystemdLauncher implements Launcher {
       `--working-directory=${spec.cwd}`,
       "--property=KillMode=control-group",
       "--property=TimeoutStopSec=30",
-      "--property=NoNewPrivileges=yes",
+      ...(spec.setuidHelpers ? [] : ["--property=NoNewPrivileges=yes"]),
+      ...(spec.groups?.length ? [`--property=SupplementaryGroups=${spec.groups.join(" ")}`] : []),
       `--property=EnvironmentFile=${envFile}`,
       ...spec.binds.map((b) => `--property=BindReadOnlyPaths=${b.src}:${b.dst}`),
       "--",

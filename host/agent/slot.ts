@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { JitAnswer } from "../../protocol/broker";
 import { BrokerRefusal, type Broker } from "./broker";
+import { dockerEnv, runnerArgv } from "./docker";
 import type { Launcher, Running } from "./launcher";
 import type { Logger } from "./log";
 import { SlotFs } from "./slotfs";
@@ -21,7 +22,7 @@ export interface SlotDeps {
   mayRegister: () => boolean;
   stopped: () => boolean;
   /** Extra environment (DOCKER_HOST for the slot's rootless daemon). */
-  extraEnv?: () => Record<string, string>;
+  docker: "none" | "rootless" | "rootful";
   onJobDone?: (slot: Slot) => void;
   backoff?: { baseMs: number; maxMs: number };
 }
@@ -82,7 +83,7 @@ export class Slot {
       ACTIONS_RUNNER_HOOK_JOB_STARTED: join(this.d.hooksDir, "job-started.sh"),
       ACTIONS_RUNNER_HOOK_JOB_COMPLETED: join(this.d.hooksDir, "job-completed.sh"),
       RUNNER_FLEET_STATE: fs.state,
-      ...this.d.extraEnv?.(),
+      ...dockerEnv(this.d.docker, fs.state),
     };
   }
 
@@ -110,7 +111,9 @@ export class Slot {
         unit: `rf-slot-${this.index}-${(++this.seq).toString(36)}-${Date.now().toString(36)}`,
         user: this.d.user,
         cwd: fs.runnerRoot,
-        argv: [join(fs.runnerRoot, "run.sh")],
+        argv: runnerArgv(this.d.docker, join(fs.runnerRoot, "run.sh")),
+        ...(this.d.docker === "rootful" ? { groups: ["docker"] } : {}),
+        setuidHelpers: this.d.docker === "rootless",
         env: this.env(jit),
         binds: [
           { src: join(rel.dir, "bin"), dst: join(fs.runnerRoot, "bin") },
