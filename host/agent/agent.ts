@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentConfig } from "../../protocol/agent-config";
 import type { MirrorManifest, MirroredRelease, RunnerPlatform } from "../../protocol/mirror";
@@ -180,6 +180,7 @@ export class Agent {
         ["registered", async () => this.checkRegistered()],
         ["idle", () => this.checkIdle()],
         ["rollover", () => this.checkRollover()],
+        ["releases", async () => this.dropUnusedReleases()],
       ] as const) {
         if ((this.mode as Mode) === "stopped") return;
         try {
@@ -269,6 +270,16 @@ export class Agent {
     this.log.info("runner rollover", { from: this.release.version, to: inst.version });
     this.release = inst;
     await this.broker.report("runner-rollover", inst.version).catch(() => undefined);
+  }
+
+  /** A release no slot runs any more, and not current, goes (GitHub refuses it 30 days after the next one anyway). */
+  private dropUnusedReleases(): void {
+    for (const [version, inst] of this.releases) {
+      if (version === this.release?.version || this.slots.some((s) => s.runningVersion === version)) continue;
+      rmSync(inst.dir, { recursive: true, force: true });
+      this.releases.delete(version);
+      this.log.info("removed runner release", { version });
+    }
   }
 
   /** Tests: look at the manifest on the next tick instead of in five minutes. */

@@ -134,6 +134,12 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     expect(last.runnerVersion).toBe("2.337.0");
     w.service.queue.push({ id: "new", repo: "r", steps: ['cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
     expect((await w.service.done("new")).outputs.join("")).toBe("2.337.0\n");
+    // The old release stayed while its job ran; no slot uses it now, so it goes.
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(`${w.root}/runners/2.336.0`)).toBe(true);
+    await a.tick();
+    expect(existsSync(`${w.root}/runners/2.336.0`)).toBe(false);
+    expect(existsSync(`${w.root}/runners/2.337.0`)).toBe(true);
     await a.shutdown("end");
   }, 60_000);
 });
