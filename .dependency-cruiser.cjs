@@ -69,6 +69,13 @@ module.exports = {
       from: { path: "^protocol/" },
       to: { pathNot: "^protocol/" },
     },
+    {
+      name: "checkout-stands-alone",
+      severity: "error",
+      comment: "checkout/ is an action other repositories run from its committed bundle: npm libraries and Node built-ins only.",
+      from: { path: "^checkout/" },
+      to: { pathNot: "^(checkout/|node_modules/)", dependencyTypesNot: ["core"] },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

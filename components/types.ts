@@ -11,6 +11,7 @@ export const COMPONENT_TYPES = {
   AgentArtifact: "runner-fleet:aws:AgentArtifact",
   ArcController: "runner-fleet:arc:ArcController",
   RunnerNamespace: "runner-fleet:arc:RunnerNamespace",
+  TeamAccess: "runner-fleet:arc:TeamAccess",
   RunnerScaleSet: "runner-fleet:arc:RunnerScaleSet",
   GithubCredentials: "runner-fleet:secrets:GithubCredentials",
   AwsGithubSecret: "runner-fleet:secrets:AwsGithubSecret",

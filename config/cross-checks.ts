@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { githubArchLabel, type Arch } from "./arch";
 import { isScopeError, parseGithubUrl } from "./github-url";
+import { formatKeyPath } from "./errors";
 import { scaleSetNames } from "./names";
 import { clusterFacts, clusterIssues } from "./cluster-facts";
 import { ENTERPRISE_APP_REFUSED, type StackConfig } from "./schema";
@@ -63,17 +64,34 @@ export function crossCheck(cfg: StackConfig, ctx: z.RefinementCtx): void {
   if (cfg.runnerSets.length > 0 && cfg.cluster === undefined && cfg.platform === undefined) {
     issue(["cluster"], "required when runnerSets are configured (type: kind, eks or existing), or name a platform stack");
   }
-  if (cfg.runnerGroups.length > 0 && !isScopeError(mainScope) && mainScope.kind !== "org") {
-    issue(["runnerGroups"], "runner groups are created for an organisation URL in github.url");
+  const groups: { path: Path; g: StackConfig["runnerGroups"][number] }[] = [
+    ...cfg.runnerGroups.map((g, i) => ({ path: ["runnerGroups", i] as Path, g })),
+    ...cfg.teams.flatMap((t, ti) => t.runnerGroups.map((g, i) => ({ path: ["teams", ti, "runnerGroups", i] as Path, g }))),
+  ];
+  if (groups.length > 0 && !isScopeError(mainScope) && mainScope.kind !== "org") {
+    issue([...groups[0]!.path.slice(0, -1)], "runner groups are created for an organisation URL in github.url");
   }
-  const groupNames = new Map<string, number>();
-  cfg.runnerGroups.forEach((g, i) => {
+  const groupNames = new Map<string, Path>();
+  for (const { path, g } of groups) {
     const prev = groupNames.get(g.name.toLowerCase());
-    if (prev !== undefined) issue(["runnerGroups", i, "name"], `duplicate runner group "${g.name}", already runnerGroups[${prev}]`);
-    groupNames.set(g.name.toLowerCase(), i);
-    if (g.visibility !== "selected" && g.repositories.length > 0) issue(["runnerGroups", i, "repositories"], `only used with visibility: selected (it is ${g.visibility})`);
-    if (g.visibility === "selected" && g.repositories.length === 0) issue(["runnerGroups", i, "repositories"], "name the repositories that may use the group, or use visibility: all");
-  });
+    if (prev !== undefined) issue([...path, "name"], `duplicate runner group "${g.name}", already ${formatKeyPath(prev)}`);
+    groupNames.set(g.name.toLowerCase(), path);
+    if (g.visibility !== "selected" && g.repositories.length > 0) issue([...path, "repositories"], `only used with visibility: selected (it is ${g.visibility})`);
+    if (g.visibility === "selected" && g.repositories.length === 0) issue([...path, "repositories"], "name the repositories that may use the group, or use visibility: all");
+  }
+
+  if (cfg.teams.length > 0) {
+    if (cfg.platform !== undefined) issue(["teams"], "only a platform stack serves teams; a team stack names its platform instead");
+    else if (cfg.cluster === undefined) issue(["teams"], "teams run on this stack's cluster: configure runner-fleet:cluster");
+    firstByName(cfg.teams, "teams");
+  }
+  if (cfg.github.auth === "platform") {
+    // The platform's key never reaches a team stack, so whatever needs it is the platform's to make.
+    if (cfg.runnerGroups.length > 0) issue(["runnerGroups"], "a team on the platform's credential cannot create runner groups: list them under the platform's runner-fleet:teams[].runnerGroups");
+    cfg.runnerSets.forEach((s, i) => {
+      if (s.publishRouting) issue(["runnerSets", i, "publishRouting"], "needs a GitHub credential, which a team on the platform's credential does not hold: read the stack output runnerSets.<name>.routingHint instead");
+    });
+  }
 
   const scaleSetOwner = new Map<string, number>();
   cfg.runnerSets.forEach((s, i) => {

@@ -65,8 +65,13 @@ function cacheFor(facts: ClusterFacts, set: RunnerSetConfig, scaleSetName: strin
 }
 
 /** The namespace runner pods live in: the team's own in a team stack. */
+/** A team's runner namespace on its platform's cluster; the platform makes it, the team's sets live in it. */
+export function teamNamespace(team: string): string {
+  return `${team}-runners`;
+}
+
 export function runnerNamespace(cfg: StackConfig): string {
-  return cfg.team === undefined ? cfg.arc.runnerNamespace : `${cfg.team}-runners`;
+  return cfg.team === undefined ? cfg.arc.runnerNamespace : teamNamespace(cfg.team);
 }
 
 /** Privileged sets get a namespace of their own, so one dind set never relaxes Pod Security for the rest. */

@@ -337,6 +337,21 @@ export const runnerGroupSchema = z.strictObject({
   allowPublicRepositories: z.boolean().default(false),
 });
 
+/**
+ * A team a platform stack serves: the platform makes the team's namespaces, its credential Secret
+ * and a namespace-scoped identity, so the team stack needs neither the organisation's key nor an
+ * admin kubeconfig.
+ */
+export const teamSchema = z.strictObject({
+  name: dnsName.max(20, "must be at most 20 characters (it prefixes other names)"),
+  /** platform: the platform puts its credential Secret in the team's namespaces. own: the team stack brings its credential. */
+  credential: z.enum(["platform", "own"]).default("platform"),
+  /** May the team run privileged sets (dind, hostPath caches)? They get <team>-runners-privileged. */
+  privileged: z.boolean().default(false),
+  /** The team's runner groups, made by the platform (a team on the platform's credential cannot). */
+  runnerGroups: z.array(runnerGroupSchema).default([]),
+});
+
 /** Keys of the stack file under the project namespace; the value is the zod schema of each. */
 export const stackConfigObject = z.strictObject({
   /** A team stack: its name prefixes every name it makes, so two teams never collide. */
@@ -344,6 +359,8 @@ export const stackConfigObject = z.strictObject({
   /** `<org>/<project>/<stack>` of the platform stack whose cluster, controller and credential a team stack uses. */
   platform: z.string().regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/, "must be <org>/<project>/<stack>").optional(),
   runnerGroups: z.array(runnerGroupSchema).default([]),
+  /** A platform stack's teams (team stacks name this stack as their platform). */
+  teams: z.array(teamSchema).default([]),
   /** Guards what every set shares (cluster, controller) against deletion; declared in Pulumi.yaml. */
   protect: z.boolean().default(false),
   github: githubSchema,
@@ -369,6 +386,7 @@ export type ArcConfig = z.output<typeof arcSchema>;
 export type RunnerSetConfig = z.output<typeof runnerSetSchema>;
 export type HostPoolConfig = z.output<typeof hostPoolSchema>;
 export type RunnerGroupConfig = z.output<typeof runnerGroupSchema>;
+export type TeamConfig = z.output<typeof teamSchema>;
 export type ContainerMode = (typeof CONTAINER_MODES)[number];
 
 /** Keys that hold credentials: only ever read as secrets. */

@@ -44,14 +44,37 @@ export function awsTags(project: string, stack: string, team: string | undefined
 }
 
 /** The runner namespace, its credential Secret and one RunnerScaleSet per set, on the given cluster. */
+/**
+ * Where runner sets get their namespaces and credential Secret. `cluster`: this stack owns the
+ * cluster and makes both. `team`: the platform made the namespaces (and, when `secretName` is set,
+ * the Secret in them); a team that brings its own credential makes only its Secrets.
+ */
+export type RunnerSetAccess =
+  | { kind: "cluster"; credential: pulumi.Output<GithubCredentialValue> }
+  | { kind: "team"; secretName: string }
+  | { kind: "team"; credential: pulumi.Output<GithubCredentialValue> };
+
 export function composeRunnerSets(
   model: FleetModel,
   facts: ClusterFacts,
   provider: k8s.Provider,
-  credential: pulumi.Output<GithubCredentialValue>,
+  access: RunnerSetAccess,
   dependsOn: pulumi.Resource[],
 ): { runnerNamespace: pulumi.Output<string>; runnerSets: Record<string, RunnerSetOutput> } {
   const opts = { provider };
+  if (access.kind === "team" && "secretName" in access) {
+    const out: Record<string, RunnerSetOutput> = {};
+    for (const set of model.runnerSets) {
+      new RunnerScaleSet(
+        set.name,
+        { set, credentialsSecretName: access.secretName, controllerNamespace: facts.controllerNamespace, controllerServiceAccount: facts.controllerServiceAccount, dependsOn },
+        opts,
+      );
+      out[set.key] = runnerSetOutput(set);
+    }
+    return { runnerNamespace: pulumi.output(runnerNamespace(model.config)), runnerSets: out };
+  }
+  const credential = access.credential;
   // Privileged sets (dind, hostPath caches) get a namespace and credential Secret of their own, so
   // the others stay at Pod Security baseline whatever a privileged set needs. A credential Secret is
   // made only in a namespace that has sets.
@@ -62,7 +85,9 @@ export function composeRunnerSets(
     return { name: ns, podSecurity: podSecurityLevel(sets), jobServiceAccount: sets.some(usesContainerHooks) };
   };
   const credentials = new Map<string, GithubCredentials>();
-  const namespaceOf = (ns: string): RunnerNamespace => {
+  // A team's namespaces are the platform's; a cluster's own are made here.
+  const namespaceOf = (ns: string): { name: pulumi.Output<string> } => {
+    if (access.kind === "team") return { name: pulumi.output(ns) };
     let made = namespaces.get(ns);
     if (!made) namespaces.set(ns, (made = new RunnerNamespace(ns, namespaceArgs(ns), opts)));
     return made;
@@ -96,7 +121,7 @@ export function composeRunnerSets(
 /** Host pools read the credential from Secrets Manager: the given secret, or one made here from the credential. */
 export function composeHostPools(
   cfg: StackConfig,
-  credential: pulumi.Output<GithubCredentialValue>,
+  credential: pulumi.Output<GithubCredentialValue> | undefined,
   existingSecret: { arn: pulumi.Input<string>; kmsKeyArn?: string } | undefined,
   project: string,
   stack: string,
@@ -104,8 +129,9 @@ export function composeHostPools(
   aws: AwsContext,
 ): { hostPools: Record<string, HostPoolOutput>; credentialSecretArn: pulumi.Output<string> } {
   const kms = cfg.credentialKmsKeyArn ? { kmsKeyArn: cfg.credentialKmsKeyArn } : {};
+  if (!existingSecret && !credential) throw new Error("host pools need a credential or an existing Secrets Manager secret");
   const secret = existingSecret ?? {
-    arn: new AwsGithubSecret("github-credential", { credential, secretName: `${project}/${stack}/github`, tags, ...kms }).arn,
+    arn: new AwsGithubSecret("github-credential", { credential: credential!, secretName: `${project}/${stack}/github`, tags, ...kms }).arn,
     ...kms,
   };
   const agent = new AgentArtifact("host-agent", { tags });
@@ -133,7 +159,9 @@ export function composeGithub(
 ): { runnerGroups: Record<string, pulumi.Output<string>>; groupResources: pulumi.Resource[] } {
   const cfg = model.config;
   const routed = model.runnerSets.filter((s) => s.publishRouting);
-  if (cfg.runnerGroups.length === 0 && routed.length === 0) return { runnerGroups: {}, groupResources: [] };
+  // A platform makes its teams' groups too: a team on the platform's credential cannot.
+  const groups = [...cfg.runnerGroups, ...cfg.teams.flatMap((t) => t.runnerGroups)];
+  if (groups.length === 0 && routed.length === 0) return { runnerGroups: {}, groupResources: [] };
   const target = githubProviderTarget(cfg.github.url);
   const auth = pulumi.secret(credential.apply(githubProviderAuth));
   const provider = new github.Provider("github", {
@@ -145,7 +173,7 @@ export function composeGithub(
   });
   const runnerGroups: Record<string, pulumi.Output<string>> = {};
   const groupResources: pulumi.Resource[] = [];
-  for (const g of cfg.runnerGroups) {
+  for (const g of groups) {
     const id = `group-${g.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
     const group = new RunnerGroup(id, { org: target.owner, group: g }, { provider });
     runnerGroups[g.name] = group.groupName;

@@ -15,8 +15,8 @@ export interface FleetOutputs {
   team?: string;
   githubUrl: string;
   githubAuth?: GithubCredentialValue["kind"];
-  /** Secret: the credential, for team stacks (through a StackReference, never copied). */
-  githubCredential?: pulumi.Output<GithubCredentialValue>;
+  /** A platform's teams: what each team stack needs besides its kubeconfig (nothing secret). */
+  teams?: Record<string, TeamOutput>;
   clusterName?: pulumi.Output<string>;
   kubeconfig?: pulumi.Output<string>;
   cluster?: ClusterFacts;
@@ -28,6 +28,25 @@ export interface FleetOutputs {
   runnerGroups: Record<string, pulumi.Output<string>>;
   credentialSecretArn?: pulumi.Output<string>;
 }
+
+export interface TeamOutput {
+  namespace: string;
+  /** Set when the team may run privileged sets. */
+  privilegedNamespace?: string;
+  /** The platform-made credential Secret in the team's namespaces; unset when the team brings its own. */
+  credentialSecretName?: string;
+  runnerGroups: Record<string, pulumi.Output<string>>;
+  /** The stack output holding the team's scoped kubeconfig (a secret). */
+  kubeconfigOutput: string;
+}
+
+/** The name of the platform output that holds one team's scoped kubeconfig. */
+export function teamKubeconfigOutput(team: string): `teamKubeconfig-${string}` {
+  return `teamKubeconfig-${team}`;
+}
+
+/** Per-team kubeconfig outputs, each its own secret output so a team reads only its own. */
+export type TeamKubeconfigOutputs = Record<`teamKubeconfig-${string}`, pulumi.Output<string>>;
 
 export interface RunnerSetOutput {
   githubUrl: string;

@@ -97,9 +97,9 @@ describe("renaming a component type", () => {
     const base = await prod();
     COMPONENT_TYPES.RunnerNamespace = "runner-fleet:k8s:RunnerNamespace";
     const d = diffRenders(base, await prod());
-    // prod has two runner namespaces: the baseline one and the privileged one.
-    expect(d.removed.map((r) => r.type)).toEqual([original, original]);
-    expect(d.added.map((r) => r.type)).toEqual(["runner-fleet:k8s:RunnerNamespace", "runner-fleet:k8s:RunnerNamespace"]);
+    // prod has four runner namespaces: the baseline one, the privileged one, and one per team.
+    expect(d.removed.map((r) => r.type)).toEqual([original, original, original, original]);
+    expect(d.added.map((r) => r.type)).toEqual(Array(4).fill("runner-fleet:k8s:RunnerNamespace"));
   });
 
   it("with its old identity in PREVIOUS_IDENTITIES, adopts it: no delete, no create", async () => {
@@ -107,10 +107,9 @@ describe("renaming a component type", () => {
     COMPONENT_TYPES.RunnerNamespace = "runner-fleet:k8s:RunnerNamespace";
     PREVIOUS_IDENTITIES.RunnerNamespace = [{ type: original }];
     const d = diffRenders(base, await prod());
-    expect(nothing(d)).toEqual({ added: 0, removed: 0, changed: 0, renamed: 2, outputs: 0 });
-    expect(d.renamed).toEqual([
-      { from: `${original}::arc-runners`, to: "runner-fleet:k8s:RunnerNamespace::arc-runners" },
-      { from: `${original}::arc-runners-privileged`, to: "runner-fleet:k8s:RunnerNamespace::arc-runners-privileged" },
-    ]);
+    expect(nothing(d)).toEqual({ added: 0, removed: 0, changed: 0, renamed: 4, outputs: 0 });
+    expect(d.renamed).toEqual(
+      ["arc-runners", "arc-runners-privileged", "payments-runners", "payments-eu-runners"].map((n) => ({ from: `${original}::${n}`, to: `runner-fleet:k8s:RunnerNamespace::${n}` })),
+    );
   });
 });

@@ -196,12 +196,15 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     });
   });
 
-  it("keeps the App private key secret: only in Secrets Manager and the Kubernetes Secret, only as secrets", () => {
+  it("keeps the App private key secret: only in Secrets Manager, the Kubernetes Secrets and the GitHub provider, only as secrets", () => {
     // The key's own line: the PEM's newlines are escaped where the credential is stored as JSON.
     expect(whereCanary(prod, secrets.privateKey.split("\n")[1]!)).toEqual([
+      { at: "pulumi:providers:github::github.appAuth", secret: true },
       { at: "aws:secretsmanager/secretVersion:SecretVersion::github-credential.secretString", secret: true },
       { at: "kubernetes:core/v1:Secret::github-credentials.stringData", secret: true },
       { at: "kubernetes:core/v1:Secret::github-credentials-privileged.stringData", secret: true },
+      // The team on the platform's credential (teams[].credential: platform); payments-eu brings its own.
+      { at: "kubernetes:core/v1:Secret::payments-runners-github.stringData", secret: true },
     ]);
     expect(JSON.stringify(renderDocument(prod))).not.toContain("canary");
   });

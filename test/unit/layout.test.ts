@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/env";
 
 const DEPCRUISE = join(REPO, "node_modules/.bin/depcruise");
-const TOP = ["index.ts", "config", "components", "stacks", "tools", "bench", "policy", "test", "host", "control-plane", "protocol"];
+const TOP = ["index.ts", "config", "components", "stacks", "tools", "bench", "policy", "test", "host", "control-plane", "protocol", "checkout"];
 
 interface Violation {
   rule: { name: string };
@@ -54,6 +54,8 @@ describe("layout rule (dependency-cruiser, .dependency-cruiser.cjs)", () => {
     ["the control plane importing host code", { "control-plane/broker/x.ts": 'import { a } from "../../host/agent/slot";\nexport const y = a;\n', "host/agent/slot.ts": "export const a = 1;\n" }, "control-plane-and-host-apart"],
     ["the host importing the control plane", { "host/agent/x.ts": 'import { b } from "../../control-plane/broker/handler";\nexport const y = b;\n', "control-plane/broker/handler.ts": "export const b = 1;\n" }, "host-and-control-plane-apart"],
     ["protocol importing anything", { "protocol/broker.ts": 'import { n } from "../config/names";\nexport const y = n;\n', "config/names.ts": "export const n = 1;\n" }, "protocol-imports-nothing"],
+    ["the checkout action importing protocol", { "checkout/src/main.ts": 'import type { AgentConfig } from "../../protocol/agent-config";\nexport const y = (c: AgentConfig) => c;\n', "protocol/agent-config.ts": "export type AgentConfig = { pool: string };\n" }, "checkout-stands-alone"],
+    ["the checkout action importing config", { "checkout/src/x.ts": 'import { n } from "../../config/names";\nexport const y = n;\n', "config/names.ts": "export const n = 1;\n" }, "checkout-stands-alone"],
     ["a cycle inside config", { "config/a.ts": 'import { b } from "./b";\nexport const a = () => b;\n', "config/b.ts": 'import { a } from "./a";\nexport const b = () => a;\n' }, "no-cycles"],
     ["a type-only cycle", { "config/a.ts": 'import type { B } from "./b";\nexport type A = { b?: B };\n', "config/b.ts": 'import type { A } from "./a";\nexport type B = { a?: A };\n' }, "no-cycles"],
   ];
@@ -73,7 +75,9 @@ describe("layout rule (dependency-cruiser, .dependency-cruiser.cjs)", () => {
       "stacks/platform.ts": 'import { c } from "../components/aws/Pool";\nimport { s } from "../config/schema";\nexport const p = [c, s];\n',
       "host/agent/main.ts": 'import type { AgentConfig } from "../../protocol/agent-config";\nexport const h = (c: AgentConfig) => c.pool;\n',
       "control-plane/handler.ts": 'import type { AgentConfig } from "../protocol/agent-config";\nexport const g = (c: AgentConfig) => c.pool;\n',
+      "checkout/src/a.ts": 'import { readFileSync } from "node:fs";\nimport { spawn } from "child_process";\nimport { b } from "./b";\nexport const a = () => [readFileSync(b), spawn];\n',
+      "checkout/src/b.ts": 'export const b = "x";\n',
     });
-    expect(cruise(dir, ["config", "protocol", "components", "stacks", "host", "control-plane"])).toEqual([]);
+    expect(cruise(dir, ["config", "protocol", "components", "stacks", "host", "control-plane", "checkout"])).toEqual([]);
   });
 });

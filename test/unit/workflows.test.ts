@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { checkActionMetadata } from "../../tools/action-metadata";
 import { changedStacks } from "../../tools/changed-stacks-lib";
 import { checkWorkflow, failed } from "../../tools/routing-check";
 import { hasCommand, REPO } from "../helpers/env";
@@ -140,5 +141,30 @@ describe("changed stacks", () => {
     expect(changedStacks(["package-lock.json"], stacks)).toEqual(stacks);
     expect(changedStacks(["README.md", "test/unit/x.test.ts", ".github/workflows/up.yml"], stacks)).toEqual([]);
     expect(changedStacks(["Pulumi.gone.yaml"], stacks)).toEqual([]);
+  });
+});
+
+describe("action metadata (actions/runner's action_yaml.json, node24 only)", () => {
+  const actionDir = join(REPO, "checkout");
+  const meta = parse(readFileSync(join(actionDir, "action.yml"), "utf8")) as Record<string, unknown>;
+
+  it("checkout/action.yml: a node24 action whose post step always runs", () => {
+    expect(checkActionMetadata(meta, actionDir)).toEqual([]);
+    expect(meta.runs).toEqual({ using: "node24", main: "dist/main.js", post: "dist/post.js", "post-if": "always()" });
+  });
+
+  // Each rule can fail, and says why.
+  const bad: [string, Record<string, unknown>, string][] = [
+    ["a retired Node", { runs: { using: "node20", main: "dist/main.js" } }, "runs.using: node20 is retired; use node24"],
+    ["Node 16", { runs: { using: "node16", main: "dist/main.js" } }, "runs.using: node16 is retired; use node24"],
+    ["a composite action with a post step", { runs: { using: "composite", steps: [], post: "x" } }, "runs.post: a composite action cannot have it (the runner ignores it)"],
+    ["a missing bundle", { runs: { using: "node24", main: "dist/gone.js" } }, "runs.main: dist/gone.js does not exist"],
+    ["an unknown runs key", { runs: { using: "node24", main: "dist/main.js", cleanup: "x" } }, "runs.cleanup: not a key of a node action"],
+    ["an unquoted numeric default", { inputs: { depth: { description: "d", default: 1 } } }, "inputs.depth.default: must be a string (quote it)"],
+    ["a default using secrets", { inputs: { token: { description: "t", default: "${{ secrets.X }}" } } }, "inputs.token.default: 'secrets.X' uses a context a default cannot (github, strategy, matrix, job, runner, hashFiles)"],
+    ["an input without a description", { inputs: { x: { default: "" } } }, "inputs.x.description: required"],
+  ];
+  it.each(bad)("refuses %s", (_what, change, problem) => {
+    expect(checkActionMetadata({ ...meta, ...change }, actionDir)).toContain(problem);
   });
 });

@@ -1,0 +1,36 @@
+import { randomUUID } from "node:crypto";
+import { submodulesAndLfs, requireLfs } from "./extras";
+import { plainCheckout } from "./fallback";
+import { refuseLinkedPath } from "./fsutil";
+import { parseOptions } from "./inputs";
+import { LockUnavailable } from "./lock";
+import { addMask, info, input, run, saveState, setOutput, warning } from "./runner";
+import { warmCheckout } from "./warm";
+
+run(async () => {
+  const o = parseOptions(input, process.env);
+  addMask(o.token);
+  refuseLinkedPath(o.workspace, o.path, input("path") || ".");
+  if (o.lfs) await requireLfs();
+
+  let result: { sha: string; ref: string } | undefined;
+  let mode = "clone";
+  if (o.cacheDir !== undefined) {
+    try {
+      result = await warmCheckout({ ...o, cacheDir: o.cacheDir }, randomUUID());
+      mode = "worktree";
+    } catch (e) {
+      if (!(e instanceof LockUnavailable)) throw e;
+      warning(`RUNNER_FLEET_CACHE_DIR is set but ${e.message}: a plain clone instead of the warm mirror`);
+    }
+  }
+  if (result === undefined) {
+    saveState("mode", "clone");
+    result = await plainCheckout(o);
+  }
+  await submodulesAndLfs(o, mode === "worktree");
+  setOutput("commit", result.sha);
+  setOutput("ref", result.ref);
+  setOutput("mode", mode);
+  info(`${o.owner}/${o.repo} ${result.ref || result.sha} checked out at ${result.sha} in ${o.path} (${mode})`);
+});
