@@ -113,7 +113,7 @@ export interface BrokerDouble {
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-export function brokerDouble(service: RunnerService, o: { pool: string; role: string; slots: number }): BrokerDouble {
+export function brokerDouble(service: RunnerService, o: { pool: string; role: string; slots: number; serverUrl?: string }): BrokerDouble {
   let nextId = 100;
   const d: BrokerDouble = {
     calls: [],
@@ -143,7 +143,7 @@ export function brokerDouble(service: RunnerService, o: { pool: string; role: st
       const name = d.nameLength ? base.padEnd(d.nameLength, "x") : base;
       service.runners.push({ id, name, instanceId, slot: body.slot, busy: false, deleted: false });
       const files = {
-        ".runner": b64(JSON.stringify({ agentId: id, agentName: name, poolId: 1, poolName: "Default", serverUrl: service.url, gitHubUrl: "https://github.com/rf-test", workFolder: "_work", ephemeral: true })),
+        ".runner": b64(JSON.stringify({ agentId: id, agentName: name, poolId: 1, poolName: "Default", serverUrl: o.serverUrl ?? service.url, gitHubUrl: "https://github.com/rf-test", workFolder: "_work", ephemeral: true })),
         ".credentials": b64(JSON.stringify({ scheme: "OAuthAccessToken", data: { token: randomBytes(24).toString("hex") } })),
         ".credentials_rsaparams": b64(JSON.stringify({ d: randomBytes(16).toString("base64") })),
       };
