@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { AgentConfig } from "../../protocol/agent-config";
 import type { MirrorManifest } from "../../protocol/mirror";
 import { Agent, type AgentDeps } from "../../host/agent/agent";
+import { killUid } from "../../host/agent/launcher";
 import { Logger } from "../../host/agent/log";
 import { prerequisite, SHARED } from "../helpers/env";
 import { hasMoto, MOTO_CREDENTIALS, startMoto, type Moto } from "../helpers/moto";
@@ -126,6 +127,9 @@ export class World {
     for (const a of this.agents) await a.shutdown("test end").catch(() => undefined);
     for (let i = 1; i <= this.slots; i++) {
       try {
+        const uid = Number(execFileSync("id", ["-u", `${this.prefix}${i}`], { encoding: "utf8" }).trim());
+        await killUid(uid);
+        execFileSync("rm", ["-f", `/tmp/rf-secret-pid-${uid}`]);
         execFileSync("userdel", [`${this.prefix}${i}`], { stdio: "ignore" });
       } catch {
         // never made
