@@ -181,6 +181,7 @@ export class Agent {
         ["idle", () => this.checkIdle()],
         ["rollover", () => this.checkRollover()],
         ["releases", async () => this.dropUnusedReleases()],
+        ["work", () => this.sweepWork()],
       ] as const) {
         if ((this.mode as Mode) === "stopped") return;
         try {
@@ -270,6 +271,15 @@ export class Agent {
     this.log.info("runner rollover", { from: this.release.version, to: inst.version });
     this.release = inst;
     await this.broker.report("runner-rollover", inst.version).catch(() => undefined);
+  }
+
+  /** Persistent slots keep their work trees between jobs: ones untouched past workMaxAgeHours go (an idle slot only). */
+  private async sweepWork(): Promise<void> {
+    if (this.cfg.ephemeral || this.cfg.workMaxAgeHours <= 0) return;
+    for (const s of this.slots) {
+      if (s.busy() || s.phase !== "listening") continue;
+      if (!(await s.d.fs.sweepWork(s.d.user, this.cfg.workMaxAgeHours * 60))) this.log.warn("work sweep incomplete", { slot: s.index });
+    }
   }
 
   /** A release no slot runs any more, and not current, goes (GitHub refuses it 30 days after the next one anyway). */

@@ -82,6 +82,14 @@ chmod 0700 runner runner/*.sh`;
     if (r.code !== 0) throw new Error(`preparing ${this.state} as ${user.name}: exit ${r.code}: ${r.stderr}`);
   }
 
+  /** A persistent slot's work trees untouched for maxAgeMinutes go, removed as the slot's user. */
+  async sweepWork(user: SlotUser, maxAgeMinutes: number): Promise<boolean> {
+    const script = `cd "$1" 2>/dev/null || exit 0
+find . -mindepth 1 -maxdepth 1 -type d ! -name _temp -mmin +"$2" -exec chmod -R u+rwx {} + -exec rm -rf --one-file-system {} +`;
+    const r = await runAs(user, ["/bin/sh", "-c", script, "sh", join(this.runnerRoot, "_work"), String(Math.max(1, Math.floor(maxAgeMinutes)))], { timeoutMs: 10 * 60_000 });
+    return r.code === 0;
+  }
+
   /** Empties the trash as the slot's user: modes are fixed first (a job may leave 000 directories), links are never followed. */
   async wipe(user: SlotUser, timeoutMs = 10 * 60_000): Promise<boolean> {
     if (!existsSync(this.trash)) return true;

@@ -114,6 +114,19 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     await a.shutdown("next case");
   }, 60_000);
 
+  it("keeps a persistent slot's work trees between jobs, and sweeps those untouched past workMaxAgeHours", async () => {
+    const a = await serving({ ephemeral: false, idleTimeoutSeconds: 0, workMaxAgeHours: 1 });
+    w.service.queue.push({ id: "work", repo: "kept", steps: ['cd ..; mkdir -p ../old/old; touch -d "3 hours ago" ../old/old ../old; echo here > "$GITHUB_WORKSPACE/f"'] });
+    await w.service.done("work");
+    await w.until("the next runner", () => a.slots[0]!.phase === "listening" && a.slots[0]!.jobs >= 1);
+    const work = `${a.slots[0]!.d.fs.runnerRoot}/_work`;
+    const { readdirSync } = await import("node:fs");
+    expect(readdirSync(work).sort()).toEqual(["_temp", "kept", "old"]);
+    await a.tick();
+    expect(readdirSync(work).sort()).toEqual(["_temp", "kept"]);
+    await a.shutdown("next case");
+  }, 60_000);
+
   it("rolls a slot over to a newer release between jobs, never under a running one", async () => {
     // Built before the job: packing a release takes seconds on a busy machine.
     const next = await w.publish("2.337.0", undefined, false);
