@@ -128,6 +128,20 @@ os.utime("f", (946684800, 946684800))
     expect(last).toEqual({ v: 1, action: "jit", pool: "pool-a", slot: 1, runnerVersion: "2.336.0" });
   }, 60_000);
 
+  it("lives with run.sh's exit-code contract: a retryable listener exit (2) restarts the listener in place, then the slot moves on", async () => {
+    const a = w.agent();
+    await a.start();
+    await w.until("the slot listening", () => a.slots[0]!.phase === "listening");
+    w.service.queue.push({ id: "retry", repo: "r", steps: ["echo ran"], listenerExit: 2 });
+    expect((await w.service.done("retry")).result).toBe("succeeded");
+    await w.until("the next runner", () => a.slots[0]!.jobs >= 1 && a.slots[0]!.phase === "listening", 30_000);
+    const out = w.lines("runner output").map((l) => String(l.line));
+    // run-helper.sh.template: 2 → "retryable error, re-launch runner in 5 seconds"; run.sh loops; the
+    // relaunched listener finds its runner deleted (1) → "terminated error", run.sh exits 0.
+    expect(out).toEqual(expect.arrayContaining(["Runner listener exit with retryable error, re-launch runner in 5 seconds.", "Restarting runner...", "Runner listener exit with terminated error, stop the service, no retry needed."]));
+    await a.shutdown("next case");
+  }, 60_000);
+
   it("reports install-failed and fails to start when the mirrored tarball does not match its checksum", async () => {
     const { PutObjectCommand, GetObjectCommand } = await import("@aws-sdk/client-s3");
     const m = JSON.parse(await (await w.s3.send(new GetObjectCommand({ Bucket: w.bucket, Key: "runner/manifest.json" }))).Body!.transformToString());
