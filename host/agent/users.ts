@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -30,10 +31,39 @@ export async function ensureSlotUser(name: string, home: string, subids: boolean
     if (known.uid === 0 || known.gid === 0) throw new Error(`${name} is uid/gid 0`);
     return known;
   }
-  const args = ["--system", "--user-group", "--no-create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin"];
-  if (subids) args.push("--add-subids-for-system");
-  await run("useradd", [...args, name]);
+  await run("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin", name]);
   const made = await lookup(name);
   if (!made) throw new Error(`useradd ${name} left no user`);
+  if (subids) await ensureSubids(name);
   return made;
+}
+
+const SUBID_COUNT = 65536;
+
+/** The first free start past every range /etc/subuid and /etc/subgid hand out (never below 100000, login.defs' default). */
+export function nextSubidStart(files: string[]): number {
+  let end = 100000;
+  for (const text of files) {
+    for (const line of text.split("\n")) {
+      const [, start, count] = line.split(":");
+      if (start && count) end = Math.max(end, Number(start) + Number(count));
+    }
+  }
+  return end;
+}
+
+/**
+ * Subordinate ids for the slot's rootless docker daemon. useradd gives system users none (and
+ * --add-subids-for-system is missing from older shadow-utils, e.g. Amazon Linux 2023's), so the
+ * agent assigns a free range of 65,536 with usermod.
+ */
+async function ensureSubids(name: string): Promise<void> {
+  const read = (f: string) => (existsSync(f) ? readFileSync(f, "utf8") : "");
+  const uids = read("/etc/subuid");
+  const gids = read("/etc/subgid");
+  const has = (t: string) => t.split("\n").some((l) => l.startsWith(`${name}:`));
+  if (has(uids) && has(gids)) return;
+  const start = nextSubidStart([uids, gids]);
+  const range = `${start}-${start + SUBID_COUNT - 1}`;
+  await run("usermod", [...(has(uids) ? [] : ["--add-subuids", range]), ...(has(gids) ? [] : ["--add-subgids", range]), name]);
 }

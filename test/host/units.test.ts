@@ -4,6 +4,10 @@ import { parseConfig } from "../../host/agent/config";
 import { runnerArgv, dockerEnv } from "../../host/agent/docker";
 import { procHidesPids } from "../../host/agent/install";
 import { SystemdLauncher } from "../../host/agent/launcher";
+import { ensureSlotUser, nextSubidStart } from "../../host/agent/users";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { prerequisite } from "../helpers/env";
 import type { AgentConfig } from "../../protocol/agent-config";
 
 const base: AgentConfig = {
@@ -69,5 +73,31 @@ describe("the systemd launcher (used on hosts; run for real by the booted-host t
     expect(dockerEnv("rootless", "/s/2/state")).toMatchObject({ XDG_RUNTIME_DIR: "/s/2/state/run", DOCKER_HOST: "unix:///s/2/state/run/docker.sock" });
     expect(runnerArgv("rootless", "/x/run.sh").at(-1)).toBe("/x/run.sh");
     expect(dockerEnv("none", "/s")).toEqual({});
+  });
+});
+
+describe("subordinate ids for rootless docker", () => {
+  it("start past every range already handed out, in either file", () => {
+    expect(nextSubidStart(["", ""])).toBe(100000);
+    expect(nextSubidStart(["ubuntu:100000:65536\n", "ubuntu:100000:65536\nrf-slot-1:165536:65536\n"])).toBe(231072);
+  });
+});
+
+describe.runIf(prerequisite("root (useradd)", process.getuid?.() === 0, "run as root"))("slot users", () => {
+  it("are system users without a shell, with their own group and, for rootless docker, their own subordinate ids", async () => {
+    const name = `rfs${process.pid % 100000}`;
+    try {
+      const u = await ensureSlotUser(name, "/var/lib/runner-fleet/slots/9/state/home", true);
+      expect(u.uid).toBeGreaterThan(0);
+      expect(u.uid).toBeLessThan(1000);
+      expect(execFileSync("getent", ["passwd", name], { encoding: "utf8" })).toMatch(/:\/usr\/sbin\/nologin\n$/);
+      const line = (f: string) => readFileSync(f, "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
+      expect(line("/etc/subuid")).toMatch(new RegExp(`^${name}:\\d+:65536$`));
+      expect(line("/etc/subgid")).toBe(line("/etc/subuid"));
+      expect(await ensureSlotUser(name, "/x", true)).toEqual(u);
+    } finally {
+      execFileSync("userdel", [name]);
+      for (const f of ["/etc/subuid", "/etc/subgid"]) execFileSync("sed", ["-i", `/^${name}:/d`, f]);
+    }
   });
 });
