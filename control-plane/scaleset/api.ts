@@ -131,8 +131,11 @@ export interface ScaleSetAdmin {
 /** One message session of one scale set (session_client.go). */
 export interface MessageSession {
   readonly session: RunnerScaleSetSession;
-  /** Long-polls; resolves undefined on 202 (no message within the poll). */
-  getMessage(lastMessageId: number, maxCapacity: number): Promise<RunnerScaleSetMessage | undefined>;
+  /**
+   * Long-polls; resolves undefined on 202 (no message within the poll) or when `maxWaitMs` passed
+   * first (an unseen message is not lost: it comes back until deleted).
+   */
+  getMessage(lastMessageId: number, maxCapacity: number, maxWaitMs?: number): Promise<RunnerScaleSetMessage | undefined>;
   deleteMessage(messageId: number): Promise<void>;
   acquireJobs(requestIds: number[]): Promise<number[]>;
   close(): Promise<void>;
@@ -141,4 +144,6 @@ export interface MessageSession {
 export interface ScaleSetClient extends ScaleSetAdmin {
   /** Creates a session owned by `owner`; a second live session on the same scale set is a "session-conflict". */
   openSession(scaleSetId: number, owner: string): Promise<MessageSession>;
+  /** Deletes a session by id (a killed run's, kept in S3); an unknown session is not an error. */
+  deleteSession(scaleSetId: number, sessionId: string): Promise<void>;
 }

@@ -1,0 +1,31 @@
+import type { ControlPlanePool } from "../../protocol/control-plane-config";
+import type { ScaleSetAdmin } from "../scaleset/api";
+
+/** The admin client for a pool's GitHub scope and the id of the pool's scale set there. */
+export interface PoolScaleSet {
+  admin: ScaleSetAdmin;
+  scaleSetId: number;
+}
+
+export type PoolScaleSets = (pool: ControlPlanePool) => Promise<PoolScaleSet>;
+
+/**
+ * Finds a pool's scale set by runner group and name (registration creates it) and remembers the id
+ * for the warm Lambda; an unknown scale set is not remembered, so a later registration is seen.
+ */
+export function scaleSetsByName(adminFor: (pool: ControlPlanePool) => ScaleSetAdmin | Promise<ScaleSetAdmin>): PoolScaleSets {
+  const ids = new Map<string, number>();
+  return async (pool) => {
+    const admin = await adminFor(pool);
+    const key = `${pool.githubUrl}\n${pool.scaleSetName}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      const group = await admin.getRunnerGroupByName(pool.runnerGroup);
+      const set = await admin.getRunnerScaleSet(group.id, pool.scaleSetName);
+      if (!set) throw new Error(`scale set ${pool.scaleSetName} is not registered in runner group ${pool.runnerGroup}`);
+      id = set.id;
+      ids.set(key, id);
+    }
+    return { admin, scaleSetId: id };
+  };
+}

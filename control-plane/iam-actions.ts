@@ -1,0 +1,45 @@
+/**
+ * Every AWS API action the control plane's code calls, grouped by the resource it acts on, so the
+ * ControlPlane component can grant exactly these on exact ARNs. test/control-plane/iam-actions.test.ts
+ * reads control-plane/ for the AWS SDK commands it sends and fails when this list and the code
+ * disagree in either direction.
+ *
+ * For the component:
+ * - credentialSecret: the GitHub credential's secret ARN only. No other role may read it (host
+ *   roles lose secretsmanager:GetSecretValue). A customer-managed KMS key also needs kms:Decrypt
+ *   with kms:ViaService = secretsmanager.<region>.<dns suffix>.
+ * - poolGroups: the pools' Auto Scaling group ARNs
+ *   (arn:<partition>:autoscaling:<region>:<acct>:autoScalingGroup:*:autoScalingGroupName/<name>).
+ * - describe: these Describe* actions take no resource-level permissions: Resource "*".
+ * - bucket: the bucket ARN, with s3:prefix limited to `bucketPrefixes`.
+ * - bucketObjects: <bucket ARN>/<prefix>* for each of `bucketPrefixes`.
+ * - logGroup: the function's log group (metrics are embedded-metric-format log lines: no
+ *   cloudwatch:PutMetricData).
+ * - The function URL's resource policy admits the pools' host roles only: lambda:InvokeFunctionUrl
+ *   with lambda:FunctionUrlAuthType = AWS_IAM, and (required for URLs made since October 2025)
+ *   lambda:InvokeFunction only with lambda:InvokedViaFunctionUrl = true — without that condition a
+ *   host role could invoke the function directly with a forged requestContext naming another instance.
+ */
+export const CONTROL_PLANE_IAM_ACTIONS = {
+  credentialSecret: ["secretsmanager:GetSecretValue"],
+  poolGroups: [
+    // reaper: replace hosts that never registered or failed to install (never decrementing)
+    "autoscaling:TerminateInstanceInAutoScalingGroup",
+    // listener: raise (never lower) the desired capacity, HonorCooldown false
+    "autoscaling:SetDesiredCapacity",
+  ],
+  describe: [
+    // broker: which group and lifecycle state the calling instance is in
+    "autoscaling:DescribeAutoScalingInstances",
+    // reaper: the groups' members
+    "autoscaling:DescribeAutoScalingGroups",
+  ],
+  bucket: ["s3:ListBucket"],
+  bucketObjects: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+  logGroup: ["logs:CreateLogStream", "logs:PutLogEvents"],
+} as const;
+
+/** Where in the bucket the control plane reads and writes: broker records, host marks, the runner mirror, listener sessions. */
+export const CONTROL_PLANE_BUCKET_PREFIXES = ["broker/", "hosts/", "runner/", "listener/"] as const;
+
+export type ControlPlaneResourceKind = keyof typeof CONTROL_PLANE_IAM_ACTIONS;

@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ControlPlaneConfig, ControlPlanePool } from "../../protocol/control-plane-config";
+import { handleRegistration, registrationInput, type RegistrationDeps } from "../../control-plane/registration/handler";
+import { createScaleSetClient } from "../../control-plane/scaleset/create";
+import { startScaleSetStandin, type ScaleSetStandin } from "../standins/scaleset-server";
+import { pool } from "./fleet";
+
+/** Registration (aws.lambda.Invocation, lifecycle CRUD) against the scale-set stand-in. */
+
+const PAT = "ghp_registrationregistration01234";
+let standin: ScaleSetStandin;
+
+beforeEach(async () => {
+  standin = await startScaleSetStandin({ githubTokens: [PAT], runnerGroups: [{ id: 1, name: "Default", isDefaultGroup: true }, { id: 3, name: "gpu-team", isDefaultGroup: false }] });
+});
+afterEach(async () => {
+  await standin.close();
+});
+
+function setUp(pools: ControlPlanePool[]): { deps: RegistrationDeps; pools: ControlPlanePool[] } {
+  const ps = pools.map((p) => ({ ...p, githubUrl: standin.orgUrl("acme") }));
+  const config: ControlPlaneConfig = { v: 1, fleet: "t", region: "eu-west-1", credentialSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:x", bucket: "b", githubApiUrl: `${standin.url}/api/v3`, pools: ps, jobWaitAlarmSeconds: 300 };
+  const client = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT }, { http: { sleep: async () => {} } });
+  return { deps: { config, adminFor: () => client }, pools: ps };
+}
+
+const crud = (pools: ControlPlanePool[], action: "create" | "update" | "delete", prev: ControlPlanePool[] | null) => ({
+  ...registrationInput(pools),
+  tf: { action, prev_input: prev === null ? null : registrationInput(prev) },
+});
+
+describe("registration", () => {
+  it("creates each pool's scale set (User labels, updates off), idempotently", async () => {
+    const { deps, pools } = setUp([pool("a", { labels: ["linux", "x64"] }), pool("b", { runnerGroup: "gpu-team" })]);
+    expect(await handleRegistration(crud(pools, "create", null), deps)).toMatchObject({ created: ["a", "b"], deleted: [] });
+    const sets = standin.scaleSets();
+    expect(sets.find((s) => s.name === "a-set")).toMatchObject({ runnerGroupId: 1, labels: [{ type: "User", name: "linux" }, { type: "User", name: "x64" }], RunnerSetting: { disableUpdate: true } });
+    expect(sets.find((s) => s.name === "b-set")).toMatchObject({ runnerGroupId: 3, labels: [{ type: "System", name: "b-set" }] });
+    const writes = () => standin.requests.filter((r) => r.method !== "GET" && r.path.includes("runnerscalesets")).length;
+    const before = writes();
+    // A replayed create, or an update with nothing changed, writes nothing.
+    expect(await handleRegistration(crud(pools, "create", null), deps)).toMatchObject({ created: [], unchanged: ["a", "b"] });
+    expect(await handleRegistration(crud(pools, "update", pools), deps)).toMatchObject({ unchanged: ["a", "b"], deleted: [] });
+    expect(writes()).toBe(before);
+  });
+
+  it("updates changed labels, deletes removed pools' scale sets, and a rename replaces the set", async () => {
+    const first = setUp([pool("a"), pool("b"), pool("c")]);
+    await handleRegistration(crud(first.pools, "create", null), first.deps);
+    const next = setUp([pool("a", { labels: ["big"] }), pool("c", { scaleSetName: "c-renamed" })]);
+    const res = await handleRegistration(crud(next.pools, "update", first.pools), next.deps);
+    expect(res).toMatchObject({ updated: ["a"], created: ["c"], deleted: ["b", "c"] });
+    expect(standin.scaleSets().map((s) => s.name).sort()).toEqual(["a-set", "c-renamed"]);
+    expect(standin.scaleSets().find((s) => s.name === "a-set")!.labels).toEqual([{ type: "User", name: "big" }]);
+  });
+
+  it("delete removes every scale set, and a second delete finds nothing to do", async () => {
+    const { deps, pools } = setUp([pool("a"), pool("b")]);
+    await handleRegistration(crud(pools, "create", null), deps);
+    expect(await handleRegistration(crud(pools, "delete", pools), deps)).toMatchObject({ deleted: ["a", "b"] });
+    expect(standin.scaleSets()).toEqual([]);
+    expect(await handleRegistration(crud(pools, "delete", pools), deps)).toMatchObject({ deleted: [] });
+  });
+
+  it("fails readably: which pool, which scale set and runner group, what GitHub said; the other pools still done", async () => {
+    const { deps, pools } = setUp([pool("nogroup", { runnerGroup: "missing" }), pool("broken"), pool("ok")]);
+    // Five 500s: the client's first try and its four retries, all for pool "broken".
+    standin.failNext(/POST \/tenant\/123\/_apis\/runtime\/runnerscalesets$/, 500, 5);
+    const p = handleRegistration(crud(pools, "create", null), deps);
+    await expect(p).rejects.toThrow(/scale-set registration failed for 2 pool\(s\)/);
+    expect(standin.scaleSets().map((s) => s.name)).toEqual(["ok-set"]);
+    const message = await p.catch((e: Error) => e.message);
+    expect(message).toMatch(/pool nogroup \(scale set "nogroup-set" in http:\/\/127\.0\.0\.1:\d+\/acme, runner group "missing"\): GitHub answered 200 \(not-found\): no runner group found with name "missing"/);
+    expect(message).toMatch(/pool broken .*GitHub answered 500 \(server\)/);
+    expect(message).not.toContain(PAT);
+  });
+
+  it("refuses an event that is not a CRUD invocation, naming what is wrong", async () => {
+    const { deps, pools } = setUp([pool("a")]);
+    await expect(handleRegistration({ ...registrationInput(pools) }, deps)).rejects.toThrow(/tf: /);
+    await expect(handleRegistration({ action: "register", pools: [{ name: "a" }], tf: { action: "create", prev_input: null } }, deps)).rejects.toThrow(/pools\.0\.scaleSetName/);
+    await expect(handleRegistration({ ...crud(pools, "create", null), tf: { action: "replace", prev_input: null } }, deps)).rejects.toThrow(/tf\.action/);
+  });
+
+  it("refuses a pool the function's config does not know", async () => {
+    const { deps } = setUp([pool("a")]);
+    await expect(handleRegistration(crud([pool("ghost", { githubUrl: standin.orgUrl("acme") })], "create", null), deps)).rejects.toThrow(/pool ghost: not in the control plane's config/);
+  });
+});

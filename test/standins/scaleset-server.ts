@@ -1,0 +1,437 @@
+import { createHmac, createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { RunnerScaleSet, RunnerScaleSetStatistic } from "../../control-plane/scaleset/api";
+
+/**
+ * The runner scale set service on 127.0.0.1, after actions/scaleset 0.4.0's client and its
+ * internal/testserver, and at least as strict: every route checks its Authorization scheme and
+ * token (Bearer GitHub token for the registration token, RemoteAuth for the admin connection, the
+ * admin JWT on the actions service, the session's queue token on the queue and acquirejobs),
+ * `api-version=6.0-preview`, bodies, and answers with the reference's status codes: 201 for the two
+ * GitHub calls, 200 / 204 on the service, 202 when the long-poll finds no message, 409 for a second
+ * session, 401 for an expired queue token, 404 for unknown scale sets, sessions and runners. Errors
+ * carry `{typeName, message}` as the service's exceptions do. Messages stay until deleted (acked).
+ */
+
+type JobState = "available" | "acquired" | "running" | "completed";
+interface Job {
+  requestId: number;
+  scaleSetId: number;
+  jobId: string;
+  state: JobState;
+  runnerId?: number;
+}
+interface Runner {
+  id: number;
+  name: string;
+  scaleSetId: number;
+  busy: boolean;
+  jitConfig: string;
+}
+interface Session {
+  id: string;
+  scaleSetId: number;
+  owner: string;
+  queueToken: string;
+}
+interface Message {
+  id: number;
+  scaleSetId: number;
+  body: unknown[];
+  statistics: RunnerScaleSetStatistic;
+  deleted: boolean;
+}
+interface Failure {
+  match: RegExp;
+  status: number;
+  headers: Record<string, string>;
+  times: number;
+}
+
+export interface ScaleSetStandinOptions {
+  /** GitHub tokens accepted for the registration-token call. */
+  githubTokens: string[];
+  /** The config URLs (org/repo/enterprise) the service knows. */
+  configUrls?: string[];
+  runnerGroups?: { id: number; name: string; isDefaultGroup: boolean }[];
+  /** How long a long-poll waits for a message before answering 202. */
+  pollMs?: number;
+  adminTokenTtlMs?: number;
+  /** GitHub Apps whose installation tokens (POST /app/installations/:id/access_tokens, RS256 app JWT) are accepted. */
+  apps?: { appId: string; installationId: string; publicKeyPem: string }[];
+  /** Start JSON bodies with a UTF-8 BOM, as the service sometimes does. */
+  bom?: boolean;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  auth: string;
+  status: number;
+  maxCapacity?: string;
+}
+
+export interface ScaleSetStandin {
+  url: string;
+  /** The config URL of an organisation on this server, e.g. http://127.0.0.1:p/acme */
+  orgUrl(org: string): string;
+  requests: RequestRecord[];
+  scaleSets(): RunnerScaleSet[];
+  enqueueJob(scaleSetId: number): Job;
+  startJob(requestId: number, runnerName: string): void;
+  completeJob(requestId: number): void;
+  statistics(scaleSetId: number): RunnerScaleSetStatistic;
+  runners(scaleSetId?: number): Runner[];
+  jobs(scaleSetId?: number): Job[];
+  sessions(): Session[];
+  expireSession(scaleSetId: number): void;
+  expireQueueToken(scaleSetId: number): void;
+  expireAdminToken(): void;
+  failNext(match: RegExp, status: number, times?: number, headers?: Record<string, string>): void;
+  close(): Promise<void>;
+}
+
+function b64url(s: string | Buffer): string {
+  return Buffer.from(s).toString("base64url");
+}
+
+export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promise<ScaleSetStandin> {
+  const secret = randomBytes(32);
+  const groups = opts.runnerGroups ?? [{ id: 1, name: "Default", isDefaultGroup: true }];
+  const pollMs = opts.pollMs ?? 200;
+  const sets = new Map<number, RunnerScaleSet>();
+  const jobs = new Map<number, Job>();
+  const runners = new Map<number, Runner>();
+  const sessions = new Map<string, Session>();
+  const messages: Message[] = [];
+  const registrationTokens = new Map<string, number>();
+  const adminTokens = new Set<string>();
+  const failures: Failure[] = [];
+  const requests: RequestRecord[] = [];
+  const waiters = new Set<() => void>();
+  let seq = { set: 0, job: 1000, runner: 0, message: 0 };
+  let base = "";
+
+  const adminJwt = () => {
+    const now = Math.floor(Date.now() / 1000);
+    const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+    const body = b64url(JSON.stringify({ iat: now, exp: now + Math.floor((opts.adminTokenTtlMs ?? 3_600_000) / 1000), iss: "standin" }));
+    const sig = b64url(createHmac("sha256", secret).update(`${head}.${body}`).digest());
+    const t = `${head}.${body}.${sig}`;
+    adminTokens.add(t);
+    return t;
+  };
+  const validAdmin = (t: string) => {
+    if (!adminTokens.has(t)) return false;
+    const exp = (JSON.parse(Buffer.from(t.split(".")[1]!, "base64url").toString()) as { exp: number }).exp;
+    return exp * 1000 > Date.now();
+  };
+
+  const stats = (scaleSetId: number): RunnerScaleSetStatistic => {
+    const js = [...jobs.values()].filter((j) => j.scaleSetId === scaleSetId);
+    const rs = [...runners.values()].filter((r) => r.scaleSetId === scaleSetId);
+    return {
+      totalAvailableJobs: js.filter((j) => j.state === "available").length,
+      totalAcquiredJobs: js.filter((j) => j.state === "acquired").length,
+      totalAssignedJobs: js.filter((j) => j.state === "acquired" || j.state === "running").length,
+      totalRunningJobs: js.filter((j) => j.state === "running").length,
+      totalRegisteredRunners: rs.length,
+      totalBusyRunners: rs.filter((r) => r.busy).length,
+      totalIdleRunners: rs.filter((r) => !r.busy).length,
+    };
+  };
+  const post = (scaleSetId: number, body: unknown[]) => {
+    messages.push({ id: ++seq.message, scaleSetId, body, statistics: stats(scaleSetId), deleted: false });
+    for (const w of waiters) w();
+  };
+  const jobMessage = (type: string, j: Job, extra: Record<string, unknown> = {}) => ({
+    messageType: type,
+    runnerRequestId: j.requestId,
+    repositoryName: "widgets",
+    ownerName: "acme",
+    jobId: j.jobId,
+    jobWorkflowRef: "acme/widgets/.github/workflows/ci.yml@refs/heads/main",
+    jobDisplayName: "build",
+    workflowRunId: 1,
+    eventName: "push",
+    requestLabels: [sets.get(j.scaleSetId)?.name ?? ""],
+    queueTime: new Date().toISOString(),
+    scaleSetAssignTime: "0001-01-01T00:00:00Z",
+    runnerAssignTime: "0001-01-01T00:00:00Z",
+    finishTime: "0001-01-01T00:00:00Z",
+    ...extra,
+  });
+
+  const server = createServer((req, res) => void handle(req, res));
+  async function readBody(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", base);
+    const auth = req.headers.authorization ?? "";
+    const record: RequestRecord = { method: req.method ?? "", path: url.pathname, auth: auth.split(" ")[0] ?? "", status: 0 };
+    const maxCap = req.headers["x-scalesetmaxcapacity"];
+    if (typeof maxCap === "string") record.maxCapacity = maxCap;
+    requests.push(record);
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      res.writeHead(status, { ...(body === undefined ? {} : { "Content-Type": "application/json; charset=utf-8" }), ActivityId: randomUUID(), ...headers });
+      res.end(body === undefined ? undefined : `${opts.bom ? "\uFEFF" : ""}${JSON.stringify(body)}`);
+    };
+    const fail = (status: number, typeName: string, message: string) => send(status, { typeName, message });
+    const injected = failures.find((f) => f.times > 0 && f.match.test(`${req.method} ${url.pathname}`));
+    if (injected) {
+      injected.times--;
+      return send(injected.status, { typeName: "InjectedFailure", message: `injected ${injected.status}` }, injected.headers);
+    }
+    const raw = await readBody(req);
+    let body: unknown;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return fail(400, "ArgumentException", "body is not JSON");
+      }
+    }
+    const p = url.pathname;
+
+    // GitHub App: an installation token for an app JWT (RS256, iss = app id, exp at most 10 min ahead).
+    let m = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(p);
+    if (m) {
+      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
+      // Auth schemes are case-insensitive (RFC 9110); @octokit/auth-app sends "bearer".
+      const jwt = /^bearer /i.test(auth) ? auth.slice(7).split(".") : [];
+      const app = opts.apps?.find((a) => a.installationId === m![1]);
+      if (jwt.length !== 3 || !app) return send(401, { message: "A JSON web token could not be decoded" });
+      const claims = JSON.parse(Buffer.from(jwt[1]!, "base64url").toString("utf8")) as { iss?: unknown; exp?: number; iat?: number };
+      const head = JSON.parse(Buffer.from(jwt[0]!, "base64url").toString("utf8")) as { alg?: string };
+      const signed = verify("RSA-SHA256", Buffer.from(`${jwt[0]}.${jwt[1]}`), createPublicKey(app.publicKeyPem), Buffer.from(jwt[2]!, "base64url"));
+      const nowS = Date.now() / 1000;
+      if (head.alg !== "RS256" || !signed || String(claims.iss) !== app.appId || !claims.exp || claims.exp > nowS + 600 + 60 || claims.exp < nowS) return send(401, { message: "'Expiration time' claim ('exp') is too far in the future" });
+      const token = `ghs_${randomBytes(18).toString("hex")}`;
+      opts.githubTokens.push(token);
+      return send(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { organization_self_hosted_runners: "write" } });
+    }
+
+    // GitHub: registration token, then the admin connection.
+    m = /^\/api\/v3\/(orgs\/[^/]+|repos\/[^/]+\/[^/]+|enterprises\/[^/]+)\/actions\/runners\/registration-token$/.exec(p);
+    if (m) {
+      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
+      if (!auth.startsWith("Bearer ") || !opts.githubTokens.includes(auth.slice(7))) return send(401, { message: "Bad credentials" });
+      const token = `AREG${randomBytes(12).toString("hex").toUpperCase()}`;
+      registrationTokens.set(token, Date.now() + 3_600_000);
+      return send(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+    }
+    if (p === "/api/v3/actions/runner-registration") {
+      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
+      const reg = auth.startsWith("RemoteAuth ") ? registrationTokens.get(auth.slice(11)) : undefined;
+      if (!reg || reg < Date.now()) return send(401, { message: "RemoteAuth registration token required" });
+      const b = body as { url?: string; runner_event?: string } | undefined;
+      if (!b || b.runner_event !== "register" || typeof b.url !== "string") return send(400, { message: "url and runner_event: register required" });
+      if (opts.configUrls && !opts.configUrls.includes(b.url.replace(/\/+$/, ""))) return send(404, { message: `unknown config url ${b.url}` });
+      return send(201, { url: `${base}/tenant/123/`, token: adminJwt() });
+    }
+
+    // The message queue: the session's token.
+    m = /^\/queue\/([0-9a-f-]+)(?:\/(\d+))?$/.exec(p);
+    if (m) {
+      const s = sessions.get(m[1]!);
+      if (!s) return fail(404, "TaskAgentSessionExpiredException", "session not found");
+      if (auth !== `Bearer ${s.queueToken}`) return send(401, undefined);
+      if (m[2] !== undefined) {
+        if (req.method !== "DELETE") return fail(405, "MethodNotAllowed", "DELETE only");
+        const msg = messages.find((x) => x.id === Number(m![2]) && x.scaleSetId === s.scaleSetId);
+        if (!msg) return fail(404, "MessageNotFoundException", "no such message");
+        msg.deleted = true;
+        return send(204);
+      }
+      if (req.method !== "GET") return fail(405, "MethodNotAllowed", "GET only");
+      if (!/api-version=6\.0-preview/.test(String(req.headers.accept ?? ""))) return fail(400, "ArgumentException", "Accept must carry api-version=6.0-preview");
+      if (typeof maxCap !== "string" || !/^\d+$/.test(maxCap)) return fail(400, "ArgumentException", "X-ScaleSetMaxCapacity is required");
+      // Stricter than lastMessageId: a message comes back until it is deleted, whatever the client saw.
+      const next = () => messages.find((x) => x.scaleSetId === s.scaleSetId && !x.deleted);
+      let msg = next();
+      if (!msg) {
+        await new Promise<void>((resolve) => {
+          const w = () => {
+            if (next()) done();
+          };
+          const done = () => {
+            waiters.delete(w);
+            clearTimeout(t);
+            resolve();
+          };
+          const t = setTimeout(done, pollMs);
+          waiters.add(w);
+        });
+        msg = next();
+        if (!sessions.has(s.id)) return fail(404, "TaskAgentSessionExpiredException", "session not found");
+      }
+      if (!msg) return send(202);
+      return send(200, { messageId: msg.id, messageType: "RunnerScaleSetJobMessages", body: JSON.stringify(msg.body), statistics: msg.statistics });
+    }
+
+    // The actions service.
+    if (!p.startsWith("/tenant/123/")) return fail(404, "NotFound", `no route ${p}`);
+    if (url.searchParams.get("api-version") !== "6.0-preview") return fail(400, "ArgumentException", "api-version=6.0-preview is required");
+    const rest = p.slice("/tenant/123/".length).replace(/\/+$/, "");
+    m = /^_apis\/runtime\/runnerscalesets\/(\d+)\/acquirejobs$/.exec(rest);
+    if (m) {
+      const s = [...sessions.values()].find((x) => x.scaleSetId === Number(m![1]));
+      if (!s || auth !== `Bearer ${s.queueToken}`) return send(401, undefined);
+      if (!Array.isArray(body) || !body.every((x) => typeof x === "number")) return fail(400, "ArgumentException", "a JSON array of request ids");
+      const got = (body as number[]).filter((id) => jobs.get(id)?.state === "available" && jobs.get(id)?.scaleSetId === s.scaleSetId);
+      for (const id of got) jobs.get(id)!.state = "acquired";
+      if (got.length > 0) post(s.scaleSetId, got.map((id) => jobMessage("JobAssigned", jobs.get(id)!)));
+      return send(200, { count: got.length, value: got });
+    }
+    if (!auth.startsWith("Bearer ") || !validAdmin(auth.slice(7))) return send(401, { typeName: "VssUnauthorizedException", message: "admin token required" });
+
+    if (rest === "_apis/runtime/runnergroups") {
+      const name = url.searchParams.get("groupName") ?? "";
+      const hit = groups.filter((g) => g.name.toLowerCase() === name.toLowerCase());
+      return send(200, { count: hit.length, value: hit });
+    }
+    if (rest === "_apis/runtime/runnerscalesets") {
+      if (req.method === "GET") {
+        const hit = [...sets.values()].filter((x) => x.runnerGroupId === Number(url.searchParams.get("runnerGroupId")) && x.name === url.searchParams.get("name"));
+        return send(200, { count: hit.length, value: hit });
+      }
+      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "GET or POST");
+      const b = body as Partial<RunnerScaleSet> | undefined;
+      if (!b?.name || !b.runnerGroupId || !Array.isArray(b.labels) || b.labels.length === 0) return fail(400, "ArgumentException", "name, runnerGroupId and labels are required");
+      if ([...sets.values()].some((x) => x.name === b.name && x.runnerGroupId === b.runnerGroupId)) return fail(409, "RunnerScaleSetExistsException", `scale set ${b.name} exists`);
+      if (!groups.some((g) => g.id === b.runnerGroupId)) return fail(400, "RunnerGroupNotFoundException", `no runner group ${b.runnerGroupId}`);
+      const created: RunnerScaleSet = { id: ++seq.set, name: b.name, runnerGroupId: b.runnerGroupId, runnerGroupName: groups.find((g) => g.id === b.runnerGroupId)!.name, labels: b.labels, RunnerSetting: b.RunnerSetting ?? {} };
+      sets.set(created.id, created);
+      return send(200, { ...created, statistics: stats(created.id) });
+    }
+    m = /^_apis\/runtime\/runnerscalesets\/(\d+)(\/.*)?$/.exec(rest);
+    if (m) {
+      const set = sets.get(Number(m[1]));
+      if (!set) return fail(404, "RunnerScaleSetNotFoundException", `scale set ${m[1]} not found`);
+      const sub = m[2] ?? "";
+      if (sub === "") {
+        if (req.method === "GET") return send(200, { ...set, statistics: stats(set.id) });
+        if (req.method === "PATCH") {
+          const b = (body ?? {}) as Partial<RunnerScaleSet>;
+          Object.assign(set, { ...(b.name ? { name: b.name } : {}), ...(b.labels ? { labels: b.labels } : {}), ...(b.runnerGroupId ? { runnerGroupId: b.runnerGroupId } : {}), ...(b.RunnerSetting ? { RunnerSetting: b.RunnerSetting } : {}) });
+          return send(200, { ...set, statistics: stats(set.id) });
+        }
+        if (req.method === "DELETE") {
+          sets.delete(set.id);
+          for (const [k, s] of sessions) if (s.scaleSetId === set.id) sessions.delete(k);
+          return send(204);
+        }
+        return fail(405, "MethodNotAllowed", "GET, PATCH or DELETE");
+      }
+      if (sub === "/sessions" && req.method === "POST") {
+        const b = body as { ownerName?: string } | undefined;
+        if (!b?.ownerName) return fail(400, "ArgumentException", "ownerName is required");
+        const live = [...sessions.values()].find((s) => s.scaleSetId === set.id);
+        if (live) return fail(409, "TaskAgentSessionConflictException", `the scale set already has a session owned by ${live.owner}`);
+        const s: Session = { id: randomUUID(), scaleSetId: set.id, owner: b.ownerName, queueToken: randomBytes(16).toString("hex") };
+        sessions.set(s.id, s);
+        return send(200, { sessionId: s.id, ownerName: s.owner, runnerScaleSet: set, messageQueueUrl: `${base}/queue/${s.id}`, messageQueueAccessToken: s.queueToken, statistics: stats(set.id) });
+      }
+      const sm = /^\/sessions\/([0-9a-f-]+)$/.exec(sub);
+      if (sm) {
+        const s = sessions.get(sm[1]!);
+        if (!s || s.scaleSetId !== set.id) return fail(404, "TaskAgentSessionExpiredException", "session not found");
+        if (req.method === "PATCH") {
+          s.queueToken = randomBytes(16).toString("hex");
+          return send(200, { sessionId: s.id, ownerName: s.owner, runnerScaleSet: set, messageQueueUrl: `${base}/queue/${s.id}`, messageQueueAccessToken: s.queueToken, statistics: stats(set.id) });
+        }
+        if (req.method === "DELETE") {
+          sessions.delete(s.id);
+          return send(204);
+        }
+      }
+      if (sub === "/generatejitconfig" && req.method === "POST") {
+        const b = body as { name?: string; workFolder?: string } | undefined;
+        if (!b?.name || typeof b.workFolder !== "string") return fail(400, "ArgumentException", "name and workFolder are required");
+        if (b.name.length > 64) return fail(400, "ArgumentException", "runner names are at most 64 characters");
+        if ([...runners.values()].some((r) => r.name === b.name)) return fail(409, "AgentExistsException", `a runner named ${b.name} exists`);
+        const r: Runner = { id: ++seq.runner, name: b.name, scaleSetId: set.id, busy: false, jitConfig: "" };
+        r.jitConfig = Buffer.from(JSON.stringify({ ".runner": b64url(JSON.stringify({ agentId: r.id, agentName: r.name, poolId: 0, workFolder: b.workFolder, serverUrl: base })), ".credentials": b64url(JSON.stringify({ scheme: "OAuth", data: { clientId: randomUUID() } })) })).toString("base64");
+        runners.set(r.id, r);
+        return send(200, { runner: { id: r.id, name: r.name, runnerScaleSetId: set.id }, encodedJITConfig: r.jitConfig });
+      }
+      return fail(404, "NotFound", `no route ${req.method} ${rest}`);
+    }
+    if (rest === "_apis/distributedtask/pools/0/agents") {
+      const hit = [...runners.values()].filter((r) => r.name === url.searchParams.get("agentName"));
+      return send(200, { count: hit.length, value: hit.map((r) => ({ id: r.id, name: r.name, runnerScaleSetId: r.scaleSetId })) });
+    }
+    m = /^_apis\/distributedtask\/pools\/0\/agents\/(\d+)$/.exec(rest);
+    if (m) {
+      const r = runners.get(Number(m[1]));
+      if (!r) return fail(404, "AgentNotFoundException", `runner ${m[1]} not found`);
+      if (req.method === "GET") return send(200, { id: r.id, name: r.name, runnerScaleSetId: r.scaleSetId });
+      if (req.method === "DELETE") {
+        if (r.busy) return fail(400, "JobStillRunningException", `runner ${r.name} is running a job`);
+        runners.delete(r.id);
+        return send(204);
+      }
+    }
+    return fail(404, "NotFound", `no route ${req.method} ${rest}`);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    orgUrl: (org) => `${base}/${org}`,
+    requests,
+    scaleSets: () => [...sets.values()],
+    enqueueJob(scaleSetId) {
+      const j: Job = { requestId: ++seq.job, scaleSetId, jobId: randomUUID(), state: "available" };
+      jobs.set(j.requestId, j);
+      post(scaleSetId, [{ ...jobMessage("JobAvailable", j), acquireJobUrl: `${base}/acquire/${j.requestId}` }]);
+      return j;
+    },
+    startJob(requestId, runnerName) {
+      const j = jobs.get(requestId);
+      const r = [...runners.values()].find((x) => x.name === runnerName);
+      if (!j || j.state !== "acquired" || !r || r.busy) throw new Error(`cannot start job ${requestId} on ${runnerName}`);
+      j.state = "running";
+      j.runnerId = r.id;
+      r.busy = true;
+      post(j.scaleSetId, [jobMessage("JobStarted", j, { runnerId: r.id, runnerName: r.name })]);
+    },
+    completeJob(requestId) {
+      const j = jobs.get(requestId);
+      if (!j || j.state === "completed") throw new Error(`no running job ${requestId}`);
+      const r = j.runnerId === undefined ? undefined : runners.get(j.runnerId);
+      j.state = "completed";
+      // Ephemeral JIT runners leave after their job.
+      if (r) runners.delete(r.id);
+      post(j.scaleSetId, [jobMessage("JobCompleted", j, { result: "succeeded", runnerId: r?.id ?? 0, runnerName: r?.name ?? "" })]);
+    },
+    statistics: stats,
+    runners: (id) => [...runners.values()].filter((r) => id === undefined || r.scaleSetId === id),
+    jobs: (id) => [...jobs.values()].filter((j) => id === undefined || j.scaleSetId === id),
+    sessions: () => [...sessions.values()],
+    expireSession(scaleSetId) {
+      for (const [k, s] of sessions) if (s.scaleSetId === scaleSetId) sessions.delete(k);
+      for (const w of waiters) w();
+    },
+    expireQueueToken(scaleSetId) {
+      for (const s of sessions.values()) if (s.scaleSetId === scaleSetId) s.queueToken = randomBytes(16).toString("hex");
+    },
+    expireAdminToken: () => adminTokens.clear(),
+    failNext(match, status, times = 1, headers = {}) {
+      failures.push({ match, status, headers, times });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const w of waiters) w();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
