@@ -93,7 +93,7 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
       repo: "a",
       env: { ACTIONS_RUNTIME_TOKEN: "tok-of-job-a-1234567890" },
       steps: [
-        'echo "$ACTIONS_RUNTIME_TOKEN" > "$HOME/token"; echo mine > "$GITHUB_WORKSPACE/file"; echo $$ > /tmp/rf-secret-pid-$(id -u)',
+        'echo "$ACTIONS_RUNTIME_TOKEN" > "$HOME/token"; echo mine > "$GITHUB_WORKSPACE/file"; echo $$ > "$HOME/pid.tmp"; mv "$HOME/pid.tmp" "$HOME/pid"',
         "setsid sleep 600 < /dev/null > /dev/null 2>&1 & echo $! > \"$HOME/leftover\"",
         "for i in $(seq 1 100); do [ -e \"$RUNNER_TEMP/go\" ] && break; sleep 0.1; done",
       ],
@@ -102,14 +102,15 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
     await w.until("the secret job to start", () => s1.busy() || s2.busy());
     const holder = s1.busy() ? s1 : s2;
     const other = holder === s1 ? s2 : s1;
-    await w.until("the token on disk", () => {
+    // The pid file is renamed into place after the token and workspace file are written.
+    await w.until("the secret job's files on disk", () => {
       try {
-        return statSync(join(holder.d.fs.home, "token")).size > 0;
+        return statSync(join(holder.d.fs.home, "pid")).size > 0;
       } catch {
         return false;
       }
     });
-    const victimPid = readFileSync(`/tmp/rf-secret-pid-${holder.d.user.uid}`, "utf8").trim();
+    const victimPid = readFileSync(join(holder.d.fs.home, "pid"), "utf8").trim();
     const spy = {
       id: "spy",
       repo: "b",

@@ -129,7 +129,6 @@ export class World {
       try {
         const uid = Number(execFileSync("id", ["-u", `${this.prefix}${i}`], { encoding: "utf8" }).trim());
         await killUid(uid);
-        execFileSync("rm", ["-f", `/tmp/rf-secret-pid-${uid}`]);
         execFileSync("userdel", [`${this.prefix}${i}`], { stdio: "ignore" });
       } catch {
         // never made
