@@ -1,130 +1,322 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { Aws, defaultEndpoints } from "./aws";
-import { scopePath, type AgentConfig } from "./config";
-import { sweepWork } from "./fsutil";
-import { Github, type GithubCredential } from "./github";
-import { DEFAULT_RETRY, type RetryPolicy } from "./http";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AgentConfig } from "../../protocol/agent-config";
+import type { MirrorManifest, MirroredRelease, RunnerPlatform } from "../../protocol/mirror";
+import { Aws } from "./aws";
+import { Broker } from "./broker";
+import { JOB_COMPLETED_HOOK, JOB_STARTED_HOOK } from "./hooks";
 import { Imds } from "./imds";
+import { installRelease, platformOf, procHidesPids, type Installed } from "./install";
+import { killUid, ProcessLauncher, SystemdLauncher, type Launcher } from "./launcher";
 import type { Logger } from "./log";
 import { Slot } from "./slot";
+import { SlotFs } from "./slotfs";
+import { ensureSlotUser } from "./users";
 
-function userIds(user: string | null): { uid: number | undefined; gid: number | undefined } {
-  if (user === null) return { uid: undefined, gid: undefined };
-  const id = (flag: string) => Number(execFileSync("id", [flag, user], { encoding: "utf8" }).trim());
-  return { uid: id("-u"), gid: id("-g") };
+/** What tests swap; on a host every default holds. */
+export interface AgentDeps {
+  launcher?: Launcher;
+  /** The slot users' names: rf-slot-<n> on a host. */
+  userPrefix?: string;
+  exit?: (code: number) => void;
+  mountinfo?: () => string;
+  platform?: RunnerPlatform;
+  backoff?: { baseMs: number; maxMs: number };
+  now?: () => number;
 }
 
+type Mode = "starting" | "warm" | "serving" | "leaving" | "stopped";
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /**
- * Owns the host's runner slots: registers them, watches them, sweeps old work, and when every slot
- * has been idle past the timeout deregisters them and takes the host out of its group.
+ * The host agent: installs the mirrored runner, then keeps one runner per slot registered through
+ * the broker. It leaves the group when idle, deregisters on a spot notice or SIGTERM, waits out a
+ * warm pool, and rolls slots over to a new release between jobs.
  */
 export class Agent {
-  private slots: Slot[] = [];
-  private stopped = false;
-  private leaving = false;
-  private instanceId = "";
-  private aws: Aws;
-  private imds: Imds;
+  readonly imds: Imds;
+  readonly broker: Broker;
+  readonly aws: Aws;
+  slots: Slot[] = [];
+  mode: Mode = "starting";
+  instanceId = "";
+  release: Installed | undefined;
+  private releases = new Map<string, Installed>();
   private loops: Promise<void>[] = [];
-  private readonly retry: RetryPolicy;
+  private readonly t0: number;
+  private allRegisteredLogged = false;
+  private lastManifestCheck = 0;
+  private ticking = false;
 
   constructor(
-    private readonly cfg: AgentConfig,
-    private readonly log: Logger,
-    private readonly exit: (code: number) => void = (c) => process.exit(c),
+    readonly cfg: AgentConfig,
+    readonly log: Logger,
+    private readonly deps: AgentDeps = {},
   ) {
-    this.retry = { ...DEFAULT_RETRY, ...cfg.retry };
-    this.imds = new Imds(cfg.endpoints.imds, log, this.retry);
-    const defaults = defaultEndpoints(cfg.region);
-    this.aws = new Aws(
-      this.imds,
-      cfg.region,
-      { secretsManager: cfg.endpoints.secretsManager ?? defaults.secretsManager, autoscaling: cfg.endpoints.autoscaling ?? defaults.autoscaling },
-      log,
-      this.retry,
-    );
+    this.t0 = Date.now();
+    this.imds = new Imds(cfg.endpoints.imds);
+    this.broker = new Broker(cfg.brokerUrl, cfg.region, cfg.poolName, this.imds);
+    this.aws = new Aws(cfg, this.imds);
   }
 
+  private phase(name: string, fields: Record<string, unknown> = {}): void {
+    this.log.info("phase", { phase: name, ms: Date.now() - this.t0, ...fields });
+  }
+
+  private async manifest(): Promise<MirrorManifest> {
+    const m = JSON.parse((await this.aws.getObject(this.cfg.mirror.bucket, this.cfg.mirror.manifestKey)).toString("utf8")) as MirrorManifest;
+    if (m.v !== 1 || !m.current?.version) throw new Error("the mirror manifest is not v1 or has no current release");
+    return m;
+  }
+
+  private async install(rel: MirroredRelease): Promise<Installed> {
+    const known = this.releases.get(rel.version);
+    if (known) return known;
+    const inst = await installRelease({ root: this.cfg.root, release: rel, platform: this.deps.platform ?? platformOf(), fetch: (key) => this.aws.getObject(this.cfg.mirror.bucket, key) });
+    this.releases.set(rel.version, inst);
+    return inst;
+  }
+
+  private writeHooks(): string {
+    const dir = join(this.cfg.root, "hooks");
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    chmodSync(this.cfg.root, 0o755);
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, "job-started.sh"), JOB_STARTED_HOOK, { mode: 0o755 });
+    writeFileSync(join(dir, "job-completed.sh"), JOB_COMPLETED_HOOK, { mode: 0o755 });
+    return dir;
+  }
+
+  /** Install (everything a host needs before it may serve), then register unless warming. Throws after reporting install-failed. */
   async start(): Promise<void> {
-    this.instanceId = await this.imds.instanceId();
-    const secret = await this.aws.secretString(this.cfg.secretArn);
-    this.log.redact(secret);
-    const credential = JSON.parse(secret) as GithubCredential;
-    const github = new Github(this.cfg.apiUrl, scopePath(this.cfg.githubUrl), credential, this.log, this.retry);
-    const runnerGroupId = await github.runnerGroupId(this.cfg.runnerGroup);
-    mkdirSync(this.cfg.workRoot, { recursive: true });
-    const { uid, gid } = userIds(this.cfg.runnerUser);
-    const deps = { cfg: this.cfg, github, log: this.log, runnerGroupId, instanceId: this.instanceId, uid, gid };
-    this.slots = Array.from({ length: this.cfg.slots }, (_, i) => new Slot(i + 1, deps));
-    for (const s of this.slots) s.prepare();
-    this.log.info("agent started", { instanceId: this.instanceId, slots: this.cfg.slots, labels: this.cfg.labels, runnerGroupId, ephemeral: this.cfg.ephemeral });
-    this.loops = this.slots.map((s) => s.loop(() => this.stopped));
-  }
-
-  /** One look at the host: old work, a spot notice, idleness. */
-  async tick(now = Date.now()): Promise<void> {
-    if (this.stopped || this.leaving) return;
-    const active = new Set(this.slots.map((s) => s.workDir).filter((d): d is string => d !== undefined));
-    for (const path of sweepWork(this.cfg.workRoot, active, this.cfg.workMaxAgeHours * 3600_000, now)) this.log.info("removed stale work", { path });
-    if ((await this.imds.get("meta-data/spot/instance-action")) !== undefined) {
-      this.log.warn("spot interruption notice");
-      await this.shutdown("spot interruption");
-      return;
-    }
-    const idleMs = this.cfg.idleTimeoutSeconds * 1000;
-    if (idleMs > 0 && this.slots.length > 0 && this.slots.every((s) => !s.busy() && now - s.lastActivity >= idleMs)) await this.leave();
-  }
-
-  /** Deregisters every slot; a slot that took a job meanwhile aborts the leave. */
-  private async leave(): Promise<void> {
-    this.leaving = true;
+    this.phase("agent-start");
+    let lifecycle: string;
     try {
-      this.log.info("idle past timeout; leaving", { idleTimeoutSeconds: this.cfg.idleTimeoutSeconds });
-      for (const s of this.slots) s.pause();
-      for (const s of this.slots) {
-        if ((await s.deregister()) === "busy" || s.busy()) {
-          this.log.info("a runner took a job; staying");
-          for (const x of this.slots) x.resume();
-          return;
+      this.instanceId = await this.imds.instanceId();
+      lifecycle = (await this.imds.get("meta-data/autoscaling/target-lifecycle-state")) ?? "InService";
+      const mountinfo = (this.deps.mountinfo ?? (() => readFileSync("/proc/self/mountinfo", "utf8")))();
+      if (this.cfg.slots > 1 && !procHidesPids(mountinfo)) throw new Error("/proc is not mounted hidepid=2: slots could read each other's processes");
+      mkdirSync(this.cfg.root, { recursive: true, mode: 0o755 });
+      this.release = await this.install((await this.manifest()).current);
+      this.lastManifestCheck = Date.now();
+      const hooks = this.writeHooks();
+      const launcher = this.deps.launcher ?? (isSystemd() ? new SystemdLauncher() : new ProcessLauncher());
+      const prefix = this.deps.userPrefix ?? "rf-slot-";
+      for (let i = 1; i <= this.cfg.slots; i++) {
+        const fs = new SlotFs(this.cfg.root, i);
+        const user = await ensureSlotUser(`${prefix}${i}`, fs.home, this.cfg.docker === "rootless");
+        this.slots.push(
+          new Slot({
+            index: i,
+            user,
+            fs,
+            broker: this.broker,
+            launcher,
+            log: this.log,
+            ephemeral: this.cfg.ephemeral,
+            docker: this.cfg.docker,
+            hooksDir: hooks,
+            release: () => this.release!,
+            mayRegister: () => this.mode === "serving",
+            stopped: () => this.mode === "stopped",
+            onJobDone: () => this.onJobDone(),
+            ...(this.deps.backoff ? { backoff: this.deps.backoff } : {}),
+          }),
+        );
+      }
+    } catch (e) {
+      this.log.error("install failed", { error: errText(e) });
+      await this.broker.report("install-failed", errText(e)).catch((r: unknown) => this.log.error("could not report install-failed", { error: errText(r) }));
+      throw e;
+    }
+    this.phase("installed", { version: this.release.version, lifecycle });
+    await this.broker.report("install-done", this.release.version).catch((e: unknown) => this.log.warn("report failed", { error: errText(e) }));
+    if (this.cfg.warmPool) {
+      // Warmed:* and InService both pass the launch hook: complete it once installed.
+      await this.aws
+        .completeLaunchHook(this.cfg.warmPool.hookName, this.cfg.asgName, this.instanceId)
+        .then(() => this.phase("lifecycle-hook-completed", { lifecycle }))
+        .catch((e: unknown) => this.log.warn("CompleteLifecycleAction failed", { error: errText(e) }));
+    }
+    this.mode = lifecycle.startsWith("Warmed:") ? "warm" : "serving";
+    if (this.mode === "warm") this.phase("warm", { lifecycle });
+    this.loops = this.slots.map((s) => s.loop());
+  }
+
+  private onJobDone(): void {
+    if (!this.cfg.recycleAfterJob || this.mode === "stopped") return;
+    void this.recycle();
+  }
+
+  /** One VM per job: the job is done, the host leaves (replaced if the group is at its floor). */
+  private async recycle(): Promise<void> {
+    this.mode = "leaving";
+    this.log.info("job done; recycling the host");
+    await this.broker.deregister().catch((e: unknown) => this.log.warn("deregister failed", { error: errText(e) }));
+    for (;;) {
+      try {
+        let r = await this.aws.leave(this.instanceId, true);
+        if (r === "below-minimum") r = await this.aws.leave(this.instanceId, false);
+        this.log.info("left the group", { result: r });
+        this.mode = "stopped";
+        (this.deps.exit ?? process.exit)(0);
+        return;
+      } catch (e) {
+        this.log.error("TerminateInstanceInAutoScalingGroup failed; retrying", { error: errText(e) });
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    }
+  }
+
+  /** One look at the host. Each step is isolated: one failing never stops the others or the next tick. */
+  async tick(): Promise<void> {
+    if (this.ticking || this.mode === "stopped" || this.mode === "starting") return;
+    this.ticking = true;
+    try {
+      for (const [name, step] of [
+        ["spot", () => this.checkSpot()],
+        ["lifecycle", () => this.checkLifecycle()],
+        ["registered", async () => this.checkRegistered()],
+        ["idle", () => this.checkIdle()],
+        ["rollover", () => this.checkRollover()],
+        ["releases", async () => this.dropUnusedReleases()],
+        ["work", () => this.sweepWork()],
+      ] as const) {
+        if ((this.mode as Mode) === "stopped") return;
+        try {
+          await step();
+        } catch (e) {
+          this.log.error("tick step failed", { step: name, error: errText(e) });
         }
       }
-      await Promise.all(this.slots.map((s) => s.kill()));
-      const result = await this.aws.leaveGroup(this.instanceId);
-      if (result === "left") {
-        this.log.info("left the auto scaling group", { instanceId: this.instanceId });
-        this.stopped = true;
-        this.exit(0);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async checkSpot(): Promise<void> {
+    const notice = await this.imds.get("meta-data/spot/instance-action");
+    if (notice === undefined) return;
+    this.log.warn("spot interruption notice", { notice });
+    await this.broker.report("spot-interruption", notice).catch((e: unknown) => this.log.warn("report failed", { error: errText(e) }));
+    await this.shutdown("spot interruption");
+  }
+
+  private async checkLifecycle(): Promise<void> {
+    if (this.mode !== "warm") return;
+    const state = await this.imds.get("meta-data/autoscaling/target-lifecycle-state");
+    if (state === "InService") {
+      this.phase("in-service");
+      this.mode = "serving";
+    }
+  }
+
+  private checkRegistered(): void {
+    if (this.allRegisteredLogged || this.mode !== "serving") return;
+    if (this.slots.every((s) => s.registeredAt !== undefined)) {
+      this.allRegisteredLogged = true;
+      this.phase("all-slots-registered", { slots: this.slots.length, lastMs: Math.max(...this.slots.map((s) => s.registeredAt! - this.t0)) });
+      void this.broker.report("registered", `${this.slots.length} slots`).catch(() => undefined);
+    }
+  }
+
+  private idleFor(now: number): number {
+    if (this.slots.some((s) => s.busy() || s.phase === "registering")) return 0;
+    return now - Math.max(...this.slots.map((s) => s.lastActivity));
+  }
+
+  /** Idle past the timeout: deregister, then leave with decrement; stay at the floor, abort if a slot turns busy. */
+  private async checkIdle(): Promise<void> {
+    const t = this.cfg.idleTimeoutSeconds * 1000;
+    const now = (this.deps.now ?? Date.now)();
+    if (t <= 0 || this.mode !== "serving" || this.cfg.recycleAfterJob || this.idleFor(now) < t) return;
+    this.mode = "leaving";
+    this.log.info("idle past timeout; leaving", { idleTimeoutSeconds: this.cfg.idleTimeoutSeconds });
+    try {
+      const ids = this.slots.map((s) => s.runnerId).filter((x): x is number => x !== undefined);
+      const removed = ids.length ? await this.broker.deregister(ids) : [];
+      if (removed.length < ids.length || this.slots.some((s) => s.busy())) {
+        this.log.info("a runner took a job while leaving; staying", { asked: ids, removed });
+        this.mode = "serving";
         return;
       }
-      this.log.info("group is at its minimum size; staying", { instanceId: this.instanceId });
-      for (const s of this.slots) s.resume();
+      await this.broker.report("leaving", "idle").catch(() => undefined);
+      await Promise.all(this.slots.map((s) => s.stop()));
+      const r = await this.aws.leave(this.instanceId, true);
+      if (r === "left") {
+        this.log.info("left the auto scaling group");
+        this.mode = "stopped";
+        (this.deps.exit ?? process.exit)(0);
+        return;
+      }
+      this.log.info("the group is at its minimum size; staying");
+      for (const s of this.slots) s.lastActivity = Date.now();
+      this.mode = "serving";
     } catch (e) {
-      this.log.error("leave failed; staying", { error: e instanceof Error ? e.message : String(e) });
-      for (const s of this.slots) s.resume();
-    } finally {
-      this.leaving = false;
+      this.log.error("leave failed; staying and retrying later", { error: errText(e) });
+      for (const s of this.slots) s.lastActivity = Date.now();
+      this.mode = "serving";
     }
   }
 
-  /** SIGTERM or a spot notice: deregister cleanly so no ghost runner stays behind. */
+  /** A newer current release: install it; each slot takes it at its next registration (between jobs). Old releases go when unused. */
+  private async checkRollover(): Promise<void> {
+    if (Date.now() - this.lastManifestCheck < 5 * 60_000 && !this.forceManifestCheck) return;
+    this.forceManifestCheck = false;
+    this.lastManifestCheck = Date.now();
+    const m = await this.manifest();
+    if (!this.release || m.current.version === this.release.version) return;
+    const inst = await this.install(m.current);
+    this.log.info("runner rollover", { from: this.release.version, to: inst.version });
+    this.release = inst;
+    await this.broker.report("runner-rollover", inst.version).catch(() => undefined);
+  }
+
+  /** Persistent slots keep their work trees between jobs: ones untouched past workMaxAgeHours go (an idle slot only). */
+  private async sweepWork(): Promise<void> {
+    if (this.cfg.ephemeral || this.cfg.workMaxAgeHours <= 0) return;
+    for (const s of this.slots) {
+      if (s.busy() || s.phase !== "listening") continue;
+      if (!(await s.d.fs.sweepWork(s.d.user, this.cfg.workMaxAgeHours * 60))) this.log.warn("work sweep incomplete", { slot: s.index });
+    }
+  }
+
+  /** A release no slot runs any more, and not current, goes (GitHub refuses it 30 days after the next one anyway). */
+  private dropUnusedReleases(): void {
+    for (const [version, inst] of this.releases) {
+      if (version === this.release?.version || this.slots.some((s) => s.runningVersion === version)) continue;
+      rmSync(inst.dir, { recursive: true, force: true });
+      this.releases.delete(version);
+      this.log.info("removed runner release", { version });
+    }
+  }
+
+  /** Tests: look at the manifest on the next tick instead of in five minutes. */
+  forceManifestCheck = false;
+
+  /** SIGTERM or a spot notice: deregister every slot through the broker, stop the runners. */
   async shutdown(reason: string): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.mode === "stopped") return;
+    this.mode = "stopped";
     this.log.info("shutting down", { reason });
-    for (const s of this.slots) s.pause();
-    await Promise.all(
-      this.slots.map(async (s) => {
-        try {
-          await s.deregister();
-        } catch (e) {
-          this.log.error("deregister failed", { slot: s.index, error: e instanceof Error ? e.message : String(e) });
-        }
-        await s.kill();
-      }),
+    // Runners first (their loops then ask for no more), then one deregister for everything issued.
+    await Promise.all(this.slots.map((s) => s.stop().catch(() => undefined)));
+    await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, 5000))]);
+    // A slot's uid runs nothing once the agent stops (a wipe or setup in flight included).
+    await Promise.all(this.slots.map((s) => killUid(s.d.user.uid).catch(() => undefined)));
+    await this.broker.deregister().then(
+      (removed) => this.log.info("deregistered", { removed }),
+      (e: unknown) => this.log.error("deregister failed", { error: errText(e) }),
     );
-    // Let the slot loops see the stop and wipe their work; a loop in a back-off sleep is not waited for.
-    await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, 2000))]);
-    this.exit(0);
+    (this.deps.exit ?? process.exit)(0);
+  }
+}
+
+function isSystemd(): boolean {
+  try {
+    return readFileSync("/proc/1/comm", "utf8").trim() === "systemd";
+  } catch {
+    return false;
   }
 }

@@ -1,68 +1,52 @@
-import { HttpError, request, type RetryPolicy } from "./http";
+import { AutoScalingClient, CompleteLifecycleActionCommand, TerminateInstanceInAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { AgentConfig } from "../../protocol/agent-config";
 import type { Imds } from "./imds";
-import type { Logger } from "./log";
-import { signV4 } from "./sigv4";
 
-export interface AwsEndpoints {
-  secretsManager: string;
-  autoscaling: string;
+/**
+ * AWS answers TerminateInstanceInAutoScalingGroup with decrement at the group's floor with this
+ * ValidationError ("Currently, desiredSize equals minSize (1). Terminating instance without
+ * replacement will violate group's min size constraint. …"); every other ValidationError (unknown
+ * instance, an instance already leaving, …) is a different refusal.
+ */
+export function isBelowMinimum(e: unknown): boolean {
+  const err = e as { name?: string; Code?: string; message?: string };
+  const code = err?.name ?? err?.Code;
+  return code === "ValidationError" && typeof err.message === "string" && /violate group's min size constraint|equals minSize/.test(err.message);
 }
 
-/** AWS China's regions answer under amazonaws.com.cn; every other partition we run in under amazonaws.com. */
-export function dnsSuffix(region: string): string {
-  return region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-}
+export type LeaveResult = "left" | "below-minimum";
 
-export function defaultEndpoints(region: string): AwsEndpoints {
-  const d = dnsSuffix(region);
-  return { secretsManager: `https://secretsmanager.${region}.${d}`, autoscaling: `https://autoscaling.${region}.${d}` };
-}
-
-/** The two AWS calls the agent makes, signed with the instance role (no SDK: one retry policy, a small bundle). */
+/** The AWS calls the agent makes, as the instance role (SDK v3, endpoints resolved per partition). */
 export class Aws {
-  constructor(
-    private readonly imds: Imds,
-    private readonly region: string,
-    private readonly endpoints: AwsEndpoints,
-    private readonly log: Logger,
-    private readonly retry: RetryPolicy,
-  ) {}
+  readonly asg: AutoScalingClient;
+  readonly s3: S3Client;
 
-  private async signed(service: string, url: string, headers: Record<string, string>, body: string, what: string) {
-    const creds = await this.imds.credentials();
-    const signedHeaders = signV4({ method: "POST", url, headers, body }, creds, this.region, service);
-    return request({ method: "POST", url: `${url}/`, headers: signedHeaders, body, what }, this.log, this.retry);
+  constructor(cfg: AgentConfig, imds: Imds) {
+    const credentials = () => imds.credentials();
+    const common = { region: cfg.region, credentials, maxAttempts: 4 };
+    this.asg = new AutoScalingClient({ ...common, ...(cfg.endpoints.autoscaling ? { endpoint: cfg.endpoints.autoscaling } : {}) });
+    this.s3 = new S3Client({ ...common, ...(cfg.endpoints.s3 ? { endpoint: cfg.endpoints.s3, forcePathStyle: true } : {}) });
   }
 
-  /** The secret's string; the caller registers it for redaction. */
-  async secretString(secretArn: string): Promise<string> {
-    const res = await this.signed(
-      "secretsmanager",
-      this.endpoints.secretsManager,
-      { "content-type": "application/x-amz-json-1.1", "x-amz-target": "secretsmanager.GetSecretValue" },
-      JSON.stringify({ SecretId: secretArn }),
-      "secretsmanager GetSecretValue",
-    );
-    if (res.status !== 200) throw new HttpError(res.status, "secretsmanager GetSecretValue", res.text.slice(0, 300));
-    const out = JSON.parse(res.text) as { SecretString?: string };
-    if (!out.SecretString) throw new Error("secretsmanager: the secret has no string value");
-    return out.SecretString;
+  /** Leaves the group lowering its desired capacity; "below-minimum" when AWS says the floor holds it. Other refusals throw. */
+  async leave(instanceId: string, decrement = true): Promise<LeaveResult> {
+    try {
+      await this.asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: decrement }));
+      return "left";
+    } catch (e) {
+      if (isBelowMinimum(e)) return "below-minimum";
+      throw e;
+    }
   }
 
-  /**
-   * Leaves the group, lowering its desired capacity. AWS refuses (ValidationError) when that would
-   * go below the group's min size: then the host stays, which is exactly the floor we want.
-   */
-  async leaveGroup(instanceId: string): Promise<"left" | "at-minimum"> {
-    const body = new URLSearchParams({
-      Action: "TerminateInstanceInAutoScalingGroup",
-      Version: "2011-01-01",
-      InstanceId: instanceId,
-      ShouldDecrementDesiredCapacity: "true",
-    }).toString();
-    const res = await this.signed("autoscaling", this.endpoints.autoscaling, { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body, "autoscaling TerminateInstanceInAutoScalingGroup");
-    if (res.status === 200) return "left";
-    if (res.status === 400 && res.text.includes("ValidationError")) return "at-minimum";
-    throw new HttpError(res.status, "autoscaling TerminateInstanceInAutoScalingGroup", res.text.slice(0, 300));
+  async completeLaunchHook(hookName: string, asgName: string, instanceId: string): Promise<void> {
+    await this.asg.send(new CompleteLifecycleActionCommand({ LifecycleHookName: hookName, AutoScalingGroupName: asgName, InstanceId: instanceId, LifecycleActionResult: "CONTINUE" }));
+  }
+
+  async getObject(bucket: string, key: string): Promise<Buffer> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!out.Body) throw new Error(`s3://${bucket}/${key}: empty body`);
+    return Buffer.from(await out.Body.transformToByteArray());
   }
 }

@@ -1,54 +1,31 @@
 import { readFileSync } from "node:fs";
+import type { AgentConfig } from "../../protocol/agent-config";
 
-/** Written by user-data to /etc/runner-fleet/agent.json; holds no secret, only where to find one. */
-export interface AgentConfig {
-  /** Repository, organisation or enterprise URL the runners register with. */
-  githubUrl: string;
-  apiUrl: string;
-  labels: string[];
-  runnerGroup: string | null;
-  slots: number;
-  ephemeral: boolean;
-  /** 0 disables idle leave. */
-  idleTimeoutSeconds: number;
-  workRoot: string;
-  slotsRoot: string;
-  runnerDir: string;
-  /** The unprivileged user runners run as; null runs them as the agent's own user (tests only). */
-  runnerUser: string | null;
-  workMaxAgeHours: number;
-  secretArn: string;
-  region: string;
-  poolName: string;
-  asgName: string;
-  endpoints: { imds: string; secretsManager?: string; autoscaling?: string };
-  /** How often the agent looks at its slots, the clock and the spot notice. */
-  tickSeconds: number;
-  retry?: { attempts?: number; timeoutMs?: number; baseDelayMs?: number; maxDelayMs?: number };
+export type { AgentConfig } from "../../protocol/agent-config";
+
+const fail = (path: string, what: string): never => {
+  throw new Error(`${path}: ${what}`);
+};
+
+/** The config user-data wrote (protocol/agent-config.ts), checked field by field: a bad file stops the agent at start, not mid-job. */
+export function parseConfig(text: string, path = "agent config"): AgentConfig {
+  const c = JSON.parse(text) as AgentConfig;
+  const str = (k: keyof AgentConfig) => (typeof c[k] === "string" && (c[k] as string).length > 0) || fail(path, `${k} must be a non-empty string`);
+  for (const k of ["poolName", "asgName", "region", "brokerUrl", "root"] as const) str(k);
+  if (!Number.isInteger(c.slots) || c.slots < 1 || c.slots > 64) fail(path, "slots must be an integer 1..64");
+  for (const k of ["ephemeral", "recycleAfterJob"] as const) if (typeof c[k] !== "boolean") fail(path, `${k} must be a boolean`);
+  if (!["none", "rootless", "rootful"].includes(c.docker)) fail(path, "docker must be none, rootless or rootful");
+  if (c.docker === "rootful" && !(c.slots === 1 && c.recycleAfterJob)) fail(path, "docker rootful needs one slot and recycleAfterJob");
+  if (c.recycleAfterJob && c.slots !== 1) fail(path, "recycleAfterJob needs exactly one slot");
+  for (const k of ["idleTimeoutSeconds", "workMaxAgeHours", "tickSeconds"] as const) if (typeof c[k] !== "number" || c[k] < 0) fail(path, `${k} must be a number ≥ 0`);
+  if (!(c.tickSeconds > 0)) fail(path, "tickSeconds must be > 0");
+  if (!c.mirror || typeof c.mirror.bucket !== "string" || typeof c.mirror.manifestKey !== "string") fail(path, "mirror needs bucket and manifestKey");
+  if (!c.endpoints || typeof c.endpoints.imds !== "string") fail(path, "endpoints.imds must be set");
+  if (!c.root.startsWith("/") || c.root.includes("..")) fail(path, "root must be an absolute path");
+  if (c.warmPool !== undefined && typeof c.warmPool.hookName !== "string") fail(path, "warmPool.hookName must be a string");
+  return c;
 }
-
-const REQUIRED: (keyof AgentConfig)[] = ["githubUrl", "apiUrl", "labels", "slots", "workRoot", "slotsRoot", "runnerDir", "secretArn", "region", "poolName", "asgName"];
 
 export function readConfig(path: string): AgentConfig {
-  const raw = JSON.parse(readFileSync(path, "utf8")) as Partial<AgentConfig>;
-  const missing = REQUIRED.filter((k) => raw[k] === undefined);
-  if (missing.length > 0) throw new Error(`${path}: missing ${missing.join(", ")}`);
-  return {
-    runnerGroup: null,
-    ephemeral: true,
-    idleTimeoutSeconds: 300,
-    runnerUser: "runner",
-    workMaxAgeHours: 24,
-    tickSeconds: 5,
-    endpoints: { imds: "http://169.254.169.254" },
-    ...raw,
-  } as AgentConfig;
-}
-
-/** The API path prefix of the registration scope. */
-export function scopePath(githubUrl: string): string {
-  const parts = new URL(githubUrl).pathname.split("/").filter(Boolean);
-  if (parts[0] === "enterprises") return `/enterprises/${parts[1]}`;
-  if (parts.length === 1) return `/orgs/${parts[0]}`;
-  return `/repos/${parts[0]}/${parts[1]}`;
+  return parseConfig(readFileSync(path, "utf8"), path);
 }

@@ -1,6 +1,7 @@
 /**
- * Job hook scripts (ACTIONS_RUNNER_HOOK_JOB_STARTED / _COMPLETED). They run as the runner user and
- * only touch a marker in the slot's state directory, which is how the agent knows a slot is busy.
+ * Job hook scripts (ACTIONS_RUNNER_HOOK_JOB_STARTED / _COMPLETED), root-owned outside every slot.
+ * They run as the slot's user and only touch a marker in the slot's state: how the agent knows a
+ * slot is busy (a slot faking it only keeps its own host up).
  */
 export const JOB_STARTED_HOOK = `#!/bin/sh
 set -eu
@@ -9,8 +10,5 @@ set -eu
 
 export const JOB_COMPLETED_HOOK = `#!/bin/sh
 set -eu
-if [ "\${RUNNER_FLEET_WIPE_WORKSPACE:-}" = 1 ] && [ -d "\${GITHUB_WORKSPACE:-}" ]; then
-  find "$GITHUB_WORKSPACE" -mindepth 1 -delete
-fi
 rm -f "$RUNNER_FLEET_STATE/job"
 `;

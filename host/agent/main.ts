@@ -1,21 +1,18 @@
+import { AGENT_CONFIG_PATH } from "../../protocol/agent-config";
 import { Agent } from "./agent";
 import { readConfig } from "./config";
 import { Logger } from "./log";
 
-/** Entry point: `node agent.js /etc/runner-fleet/agent.json` (run as root by systemd). */
+/** Entry point: `node agent.js /etc/runner-fleet/agent.json`, run as root by runner-fleet-agent.service. */
 async function main(): Promise<void> {
-  const path = process.argv[2] ?? "/etc/runner-fleet/agent.json";
+  const path = process.argv[2] ?? AGENT_CONFIG_PATH;
   const log = new Logger();
   const cfg = readConfig(path);
   const agent = new Agent(cfg, log);
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => void agent.shutdown(sig));
   await agent.start();
   const tick = async (): Promise<void> => {
-    try {
-      await agent.tick();
-    } catch (e) {
-      log.error("tick failed", { error: e instanceof Error ? e.message : String(e) });
-    }
+    await agent.tick().catch((e: unknown) => log.error("tick failed", { error: e instanceof Error ? e.message : String(e) }));
     setTimeout(() => void tick(), cfg.tickSeconds * 1000);
   };
   void tick();

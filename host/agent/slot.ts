@@ -1,195 +1,169 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AgentConfig } from "./config";
-import { chownTree, linkTree } from "./fsutil";
-import type { Github } from "./github";
-import { JOB_COMPLETED_HOOK, JOB_STARTED_HOOK } from "./hooks";
+import type { JitAnswer } from "../../protocol/broker";
+import { BrokerRefusal, type Broker } from "./broker";
+import { dockerEnv, runnerArgv } from "./docker";
+import type { Launcher, Running } from "./launcher";
 import type { Logger } from "./log";
+import { SlotFs } from "./slotfs";
+import type { SlotUser } from "./users";
 
 export interface SlotDeps {
-  cfg: AgentConfig;
-  github: Github;
+  index: number;
+  user: SlotUser;
+  fs: SlotFs;
+  broker: Broker;
+  launcher: Launcher;
   log: Logger;
-  runnerGroupId: number;
-  instanceId: string;
-  uid: number | undefined;
-  gid: number | undefined;
+  ephemeral: boolean;
+  hooksDir: string;
+  /** The release a slot's next runner uses (changes on rollover; a running job keeps its own). */
+  release: () => { version: string; dir: string };
+  /** Whether the slot may ask for a runner now (not warming, leaving or stopping). */
+  mayRegister: () => boolean;
+  stopped: () => boolean;
+  /** Extra environment (DOCKER_HOST for the slot's rootless daemon). */
+  docker: "none" | "rootless" | "rootful";
+  onJobDone?: (slot: Slot) => void;
+  backoff?: { baseMs: number; maxMs: number };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** One runner at a time in its own directory; a fresh work directory for every job. */
-export class Slot {
-  readonly dir: string;
-  readonly stateDir: string;
-  workDir: string | undefined;
-  runnerId: number | undefined;
-  lastActivity = Date.now();
-  private proc: ChildProcess | undefined;
-  private paused = false;
-  private seq = 0;
-  private configured = false;
+export type SlotPhase = "idle" | "registering" | "listening" | "refused" | "stopped";
 
-  constructor(
-    readonly index: number,
-    private readonly d: SlotDeps,
-  ) {
-    this.dir = join(d.cfg.slotsRoot, String(index));
-    // Beside, not inside, the runner's directory: GitHub asks that job hooks live outside it.
-    this.stateDir = join(d.cfg.slotsRoot, `${index}.state`);
+/** One runner at a time as the slot's own user, in the slot's own tree; a fresh tree per job when ephemeral. */
+export class Slot {
+  phase: SlotPhase = "idle";
+  runnerId: number | undefined;
+  runnerName: string | undefined;
+  runningVersion: string | undefined;
+  lastActivity = Date.now();
+  registeredAt: number | undefined;
+  jobs = 0;
+  private running: Running | undefined;
+  private used = false;
+  private seq = 0;
+
+  constructor(readonly d: SlotDeps) {}
+
+  get index(): number {
+    return this.d.index;
   }
 
   busy(): boolean {
-    return existsSync(join(this.stateDir, "job"));
+    return this.d.fs.busy();
   }
 
-  prepare(): void {
-    linkTree(this.d.cfg.runnerDir, this.dir);
-    mkdirSync(this.stateDir, { recursive: true });
-    writeFileSync(join(this.stateDir, "job-started.sh"), JOB_STARTED_HOOK, { mode: 0o755 });
-    writeFileSync(join(this.stateDir, "job-completed.sh"), JOB_COMPLETED_HOOK, { mode: 0o755 });
-    rmSync(join(this.stateDir, "job"), { force: true });
-    chownTree(this.dir, this.d.uid, this.d.gid);
-    chownTree(this.stateDir, this.d.uid, this.d.gid);
-  }
-
-  private name(): string {
-    const base = `${this.d.cfg.poolName}-${this.d.instanceId}-${this.index}`;
-    return this.d.cfg.ephemeral ? `${base}-${(++this.seq).toString(36)}` : base;
-  }
-
-  private newWorkDir(): string {
-    const dir = join(this.d.cfg.workRoot, `slot-${this.index}-${Date.now()}-${this.seq}`);
-    mkdirSync(dir, { recursive: true });
-    chownTree(dir, this.d.uid, this.d.gid);
-    return dir;
-  }
-
-  private spawnRunner(script: string, args: string[]): Promise<number> {
-    const env: NodeJS.ProcessEnv = {
-      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      HOME: this.d.cfg.runnerUser ? `/home/${this.d.cfg.runnerUser}` : (process.env.HOME ?? "/tmp"),
-      LANG: "C.UTF-8",
-      RUNNER_FLEET_STATE: this.stateDir,
-      ACTIONS_RUNNER_HOOK_JOB_STARTED: join(this.stateDir, "job-started.sh"),
-      ACTIONS_RUNNER_HOOK_JOB_COMPLETED: join(this.stateDir, "job-completed.sh"),
-      // A persistent runner keeps its work directory between jobs: its hook empties the workspace.
-      ...(this.d.cfg.ephemeral ? {} : { RUNNER_FLEET_WIPE_WORKSPACE: "1" }),
-    };
-    const opts = { cwd: this.dir, env, stdio: ["ignore", "pipe", "pipe"] as ("ignore" | "pipe")[] };
-    const proc = spawn(join(this.dir, script), args, this.d.uid === undefined ? opts : { ...opts, uid: this.d.uid, gid: this.d.gid });
-    this.proc = proc;
-    const forward = (stream: NodeJS.ReadableStream | null) =>
-      stream?.on("data", (b: Buffer) => {
-        for (const line of b.toString().split("\n").filter(Boolean)) this.d.log.info("runner output", { slot: this.index, line });
-      });
-    forward(proc.stdout);
-    forward(proc.stderr);
-    return new Promise((resolve) => {
-      proc.on("error", (e) => {
-        this.d.log.error("runner failed to start", { slot: this.index, error: e.message });
-        resolve(-1);
-      });
-      proc.on("exit", (code, signal) => {
-        this.proc = undefined;
-        resolve(code ?? (signal ? 128 : -1));
-      });
-    });
-  }
-
-  /** Non-ephemeral runners register once with config.sh and keep their registration. */
-  private async configure(): Promise<void> {
-    const token = await this.d.github.registrationToken();
-    this.workDir = this.newWorkDir();
-    const args = ["--unattended", "--replace", "--disableupdate", "--no-default-labels", "--url", this.d.cfg.githubUrl, "--token", token, "--name", this.name(), "--labels", this.d.cfg.labels.join(","), "--work", this.workDir];
-    if (this.d.cfg.runnerGroup) args.push("--runnergroup", this.d.cfg.runnerGroup);
-    const code = await this.spawnRunner("config.sh", args);
-    if (code !== 0) throw new Error(`config.sh exited ${code}`);
-    const settings = JSON.parse(readFileSync(join(this.dir, ".runner"), "utf8").replace(/^\uFEFF/, "")) as { agentId?: number };
-    this.runnerId = settings.agentId;
-    this.configured = true;
-    this.d.log.info("runner configured", { slot: this.index, runnerId: this.runnerId });
-  }
-
-  /** One job's worth of runner: mint, run, wipe. */
-  private async runOnce(): Promise<void> {
-    if (this.d.cfg.ephemeral) {
-      const name = this.name();
-      this.workDir = this.newWorkDir();
-      const jit = await this.d.github.jitConfig(name, this.d.runnerGroupId, this.d.cfg.labels, this.workDir);
-      this.runnerId = jit.runnerId;
-      this.d.log.info("runner registered", { slot: this.index, name, runnerId: jit.runnerId, workDir: this.workDir });
-      const code = await this.spawnRunner("run.sh", ["--jitconfig", jit.encoded]);
-      this.d.log.info("runner exited", { slot: this.index, code });
-      rmSync(this.workDir, { recursive: true, force: true });
-      this.workDir = undefined;
-      this.runnerId = undefined;
-    } else {
-      if (!this.configured) await this.configure();
-      const code = await this.spawnRunner("run.sh", []);
-      this.d.log.info("runner exited", { slot: this.index, code });
+  private async prepare(version: string, dir: string): Promise<void> {
+    const fs = this.d.fs;
+    // Ephemeral: a fresh tree for every runner, the first after an agent start included. Persistent:
+    // the slot keeps its tree (HOME, work) until the release changes under it.
+    const reset = !fs.hasState() || (this.d.ephemeral && (this.used || this.runningVersion === undefined)) || (this.runningVersion !== undefined && this.runningVersion !== version);
+    if (reset) {
+      await fs.reset(this.d.user, dir);
+      // Before the runner starts: its end kills every process of the slot's uid, a wipe included.
+      // A hostile tree slows only this slot (bounded), never the agent's tick.
+      if (!(await fs.wipe(this.d.user))) this.d.log.warn("wipe incomplete; retried next job", { slot: this.index });
     }
-    rmSync(join(this.stateDir, "job"), { force: true });
-    this.lastActivity = Date.now();
+    this.used = false;
   }
 
-  /** Runs jobs until paused or stopped; a failing registration backs off instead of spinning. */
-  async loop(stopped: () => boolean): Promise<void> {
+  private env(jit: JitAnswer): Record<string, string> {
+    const fs = this.d.fs;
+    return {
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      HOME: fs.home,
+      USER: this.d.user.name,
+      LOGNAME: this.d.user.name,
+      LANG: "C.UTF-8",
+      TMPDIR: fs.tmp,
+      ACTIONS_RUNNER_INPUT_JITCONFIG: jit.encodedJitConfig,
+      // Without it run.sh does not forward SIGTERM to the listener, which keeps running.
+      RUNNER_MANUALLY_TRAP_SIG: "1",
+      ACTIONS_RUNNER_HOOK_JOB_STARTED: join(this.d.hooksDir, "job-started.sh"),
+      ACTIONS_RUNNER_HOOK_JOB_COMPLETED: join(this.d.hooksDir, "job-completed.sh"),
+      RUNNER_FLEET_STATE: fs.state,
+      ...dockerEnv(this.d.docker, fs.state),
+    };
+  }
+
+  /** One registration and job: prepare, ask the broker, run, clean up. Returns false when the slot must stop asking. */
+  async once(): Promise<boolean> {
+    const rel = this.d.release();
+    await this.prepare(rel.version, rel.dir);
+    this.phase = "registering";
+    const jit = await this.d.broker.jit(this.index, rel.version);
+    if (this.d.stopped()) {
+      // The agent stopped (spot, SIGTERM) while this runner was being issued: no ghost left behind.
+      await this.d.broker.deregister([jit.runnerId]).catch(() => undefined);
+      return false;
+    }
+    this.runnerId = jit.runnerId;
+    this.runnerName = jit.runnerName;
+    this.runningVersion = rel.version;
+    this.registeredAt ??= Date.now();
+    this.d.log.info("runner registered", { slot: this.index, runnerId: jit.runnerId, runnerName: jit.runnerName, version: rel.version });
+    this.phase = "listening";
+    this.used = true;
+    const fs = this.d.fs;
+    this.running = this.d.launcher.start(
+      {
+        unit: `rf-slot-${this.index}-${(++this.seq).toString(36)}-${Date.now().toString(36)}`,
+        user: this.d.user,
+        cwd: fs.runnerRoot,
+        argv: runnerArgv(this.d.docker, join(fs.runnerRoot, "run.sh")),
+        ...(this.d.docker === "rootful" ? { groups: ["docker"] } : {}),
+        setuidHelpers: this.d.docker === "rootless",
+        env: this.env(jit),
+        binds: [
+          { src: join(rel.dir, "bin"), dst: join(fs.runnerRoot, "bin") },
+          { src: join(rel.dir, "externals"), dst: join(fs.runnerRoot, "externals") },
+        ],
+      },
+      (line) => this.d.log.info("runner output", { slot: this.index, line }),
+    );
+    const code = await this.running.exited;
+    this.running = undefined;
+    this.jobs++;
+    this.d.log.info("runner exited", { slot: this.index, runnerId: this.runnerId, code });
+    this.runnerId = undefined;
+    this.runnerName = undefined;
+    this.phase = "idle";
+    this.lastActivity = Date.now();
+    this.d.onJobDone?.(this);
+    return true;
+  }
+
+  /** Jobs until stopped; retryable refusals back off, others stop this slot's asking and are logged. */
+  async loop(): Promise<void> {
+    const b = this.d.backoff ?? { baseMs: 1000, maxMs: 60_000 };
     let failures = 0;
-    while (!stopped()) {
-      if (this.paused) {
+    while (!this.d.stopped()) {
+      if (!this.d.mayRegister()) {
         await sleep(100);
         continue;
       }
-      const started = Date.now();
       try {
-        await this.runOnce();
-        failures = Date.now() - started < 2000 ? failures + 1 : 0;
+        await this.once();
+        failures = 0;
       } catch (e) {
+        this.phase = "idle";
         failures++;
-        this.d.log.error("slot error", { slot: this.index, error: e instanceof Error ? e.message : String(e) });
-      }
-      if (failures > 0) await sleep(Math.min(60_000, 500 * 2 ** Math.min(failures, 7)));
-    }
-  }
-
-  pause(): void {
-    this.paused = true;
-  }
-
-  resume(): void {
-    this.paused = false;
-    this.lastActivity = Date.now();
-  }
-
-  /** Ends the runner process, politely first. */
-  async kill(): Promise<void> {
-    const p = this.proc;
-    if (!p) return;
-    p.kill("SIGTERM");
-    const done = new Promise<void>((r) => p.once("exit", () => r()));
-    const t = setTimeout(() => p.kill("SIGKILL"), 10_000);
-    await done;
-    clearTimeout(t);
-  }
-
-  /** Removes this slot's registration from GitHub (a non-ephemeral runner also forgets it locally). */
-  async deregister(): Promise<"deleted" | "busy" | "none"> {
-    if (this.runnerId === undefined) return "none";
-    const r = await this.d.github.deleteRunner(this.runnerId);
-    if (r === "deleted") {
-      this.runnerId = undefined;
-      if (!this.d.cfg.ephemeral) {
-        this.configured = false;
-        rmSync(join(this.dir, ".runner"), { force: true });
-        try {
-          unlinkSync(join(this.dir, ".credentials"));
-        } catch {
-          // not configured yet
+        if (e instanceof BrokerRefusal && !e.retryable) {
+          this.phase = "refused";
+          this.d.log.error("broker refused this slot; not asking again", { slot: this.index, code: e.code, error: e.message });
+          return;
         }
+        const wait = e instanceof BrokerRefusal && e.retryAfterSeconds ? e.retryAfterSeconds * 1000 : Math.min(b.maxMs, b.baseMs * 2 ** Math.min(failures - 1, 10));
+        this.d.log.warn("slot attempt failed; backing off", { slot: this.index, error: e instanceof Error ? e.message : String(e), waitMs: wait });
+        const until = Date.now() + wait;
+        while (Date.now() < until && !this.d.stopped()) await sleep(Math.min(100, wait));
       }
     }
-    return r;
+    this.phase = "stopped";
+  }
+
+  async stop(): Promise<void> {
+    await this.running?.stop();
   }
 }

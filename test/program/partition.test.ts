@@ -2,7 +2,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { defaultEndpoints } from "../../host/agent/aws";
+import { Aws } from "../../host/agent/aws";
+import { Imds } from "../../host/agent/imds";
 import { unwrapSecrets, type RenderResult } from "../../tools/render-lib";
 import { renderStackFile } from "../../tools/render-stack-file";
 import { REPO } from "../helpers/env";
@@ -63,8 +64,12 @@ describe("a prod render in cn-north-1 (partition aws-cn)", () => {
 });
 
 describe("the host agent's AWS endpoints", () => {
-  it("follow the region's partition", () => {
-    expect(defaultEndpoints("cn-north-1")).toEqual({ secretsManager: "https://secretsmanager.cn-north-1.amazonaws.com.cn", autoscaling: "https://autoscaling.cn-north-1.amazonaws.com.cn" });
-    expect(defaultEndpoints("eu-west-1").autoscaling).toBe("https://autoscaling.eu-west-1.amazonaws.com");
+  it("follow the region's partition (the SDK's own endpoint rules)", () => {
+    const at = (region: string) => {
+      const aws = new Aws({ region, endpoints: { imds: "http://127.0.0.1:9" } } as ConstructorParameters<typeof Aws>[0], new Imds("http://127.0.0.1:9"));
+      return aws.asg.config.endpointProvider({ Region: region, UseFIPS: false, UseDualStack: false }).url.href;
+    };
+    expect(at("cn-north-1")).toBe("https://autoscaling.cn-north-1.amazonaws.com.cn/");
+    expect(at("eu-west-1")).toBe("https://autoscaling.eu-west-1.amazonaws.com/");
   });
 });

@@ -1,0 +1,141 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import type { AgentConfig } from "../../protocol/agent-config";
+import type { MirrorManifest } from "../../protocol/mirror";
+import { Agent, type AgentDeps } from "../../host/agent/agent";
+import { killUid } from "../../host/agent/launcher";
+import { Logger } from "../../host/agent/log";
+import { prerequisite, SHARED } from "../helpers/env";
+import { hasMoto, MOTO_CREDENTIALS, startMoto, type Moto } from "../helpers/moto";
+import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
+import { imdsState, startImds, type Imds } from "../standins/imds";
+import { brokerDouble, buildRelease, RUNNER_UPSTREAM_DIR, startRunnerService, type BrokerDouble, type Release, type RunnerService } from "../standins/runner-listener/service";
+import { startAsg, type AsgStandin } from "./asg-standin";
+
+export function canRunAgent(): boolean {
+  if (!prerequisite("root (slot users, setpriv, mount namespaces)", process.getuid?.() === 0, "run as root")) return false;
+  if (!prerequisite("../shared/upstream/actions-runner-2.336.0", existsSync(join(SHARED, RUNNER_UPSTREAM_DIR)), `looked in ${SHARED}`)) return false;
+  return hasMoto();
+}
+
+const asset = (r: Release) => ({ key: `runner/${r.version}/actions-runner-linux-x64-${r.version}.tar.gz`, sha256: r.sha256, size: r.bytes.length });
+const release = (r: Release) => ({ version: r.version, publishedAt: new Date().toISOString(), assets: { "linux-x64": asset(r), "linux-arm64": asset(r) } });
+
+/** Everything a host's agent talks to, on 127.0.0.1, and the agent in this process with the process launcher. */
+export class World {
+  log: string[] = [];
+  agents: Agent[] = [];
+  exits: number[] = [];
+  readonly prefix = `rft${randomBytes(2).toString("hex")}-`;
+  readonly root: string;
+  readonly bucket = "rf-mirror";
+  private constructor(
+    readonly dir: string,
+    readonly moto: Moto,
+    readonly imds: Imds,
+    readonly fu: FunctionUrl,
+    readonly service: RunnerService,
+    readonly broker: BrokerDouble,
+    readonly asg: AsgStandin,
+    readonly s3: S3Client,
+    readonly slots: number,
+  ) {
+    this.root = join(dir, "host-root");
+  }
+
+  static async start(o: { slots: number; role?: string }): Promise<World> {
+    const dir = mkdtempSync("/var/tmp/rf-agent-test-");
+    execFileSync("chmod", ["755", dir]);
+    const moto = await startMoto();
+    const imds = await startImds(imdsState({ region: "eu-west-1", role: o.role ?? "rf-host-role" }));
+    const service = await startRunnerService();
+    const broker = brokerDouble(service, { pool: "pool-a", role: imds.state.role, slots: o.slots });
+    const fu = await startFunctionUrl({ region: "eu-west-1", handler: broker.handler });
+    fu.principals.push({ ...imds.state.creds, accountId: imds.state.accountId, role: imds.state.role, session: imds.state.instanceId });
+    const asg = await startAsg({ region: "eu-west-1", key: () => imds.state.creds });
+    asg.groups.push({ name: "rf-pool-a", min: 0, desired: 2, instances: [imds.state.instanceId], pendingHook: new Set([imds.state.instanceId]) });
+    const s3 = new S3Client({ region: "eu-west-1", endpoint: moto.endpoint, forcePathStyle: true, credentials: MOTO_CREDENTIALS });
+    const w = new World(dir, moto, imds, fu, service, broker, asg, s3, o.slots);
+    await s3.send(new CreateBucketCommand({ Bucket: w.bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+    return w;
+  }
+
+  releases = new Map<string, Release>();
+
+  /** Builds a release into the mirror and, unless told otherwise, makes it current. */
+  async publish(version: string, previous?: Release, current = true): Promise<Release> {
+    const rel = buildRelease(SHARED, this.dir, version);
+    this.releases.set(version, rel);
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: asset(rel).key, Body: rel.bytes }));
+    if (current) await this.setManifest(rel, previous);
+    return rel;
+  }
+
+  async setManifest(cur: Release, previous?: Release): Promise<void> {
+    const m: MirrorManifest = { v: 1, current: release(cur), ...(previous ? { previous: release(previous) } : {}), checkedAt: new Date().toISOString() };
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: "runner/manifest.json", Body: JSON.stringify(m) }));
+  }
+
+  config(over: Partial<AgentConfig> = {}): AgentConfig {
+    return {
+      poolName: "pool-a",
+      asgName: "rf-pool-a",
+      region: "eu-west-1",
+      brokerUrl: this.fu.url,
+      slots: this.slots,
+      ephemeral: true,
+      recycleAfterJob: false,
+      docker: "none",
+      idleTimeoutSeconds: 0,
+      root: this.root,
+      mirror: { bucket: this.bucket, manifestKey: "runner/manifest.json" },
+      workMaxAgeHours: 24,
+      tickSeconds: 1,
+      endpoints: { imds: this.imds.url, s3: this.moto.endpoint, autoscaling: this.asg.url },
+      ...over,
+    };
+  }
+
+  agent(over: Partial<AgentConfig> = {}, deps: AgentDeps = {}): Agent {
+    const a = new Agent(this.config(over), new Logger((l) => this.log.push(l)), {
+      userPrefix: this.prefix,
+      exit: (c) => this.exits.push(c),
+      mountinfo: () => "22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw,hidepid=2\n",
+      backoff: { baseMs: 50, maxMs: 500 },
+      ...deps,
+    });
+    this.agents.push(a);
+    return a;
+  }
+
+  lines(msg: string): Record<string, unknown>[] {
+    return this.log.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg);
+  }
+
+  async until(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!ok()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${this.log.slice(-30).join("\n")}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const a of this.agents) await a.shutdown("test end").catch(() => undefined);
+    for (let i = 1; i <= this.slots; i++) {
+      try {
+        const uid = Number(execFileSync("id", ["-u", `${this.prefix}${i}`], { encoding: "utf8" }).trim());
+        await killUid(uid);
+        execFileSync("userdel", [`${this.prefix}${i}`], { stdio: "ignore" });
+      } catch {
+        // never made
+      }
+    }
+    await Promise.all([this.moto.stop(), this.imds.close(), this.fu.close(), this.service.close(), this.asg.close()]);
+    // rm(1), not rmSync: a 1,500-deep tree outgrows PATH_MAX.
+    execFileSync("rm", ["-rf", "--one-file-system", this.dir]);
+  }
+}
