@@ -65,6 +65,7 @@ export class Slot {
       // A hostile tree slows only this slot (bounded), never the agent's tick.
       if (!(await fs.wipe(this.d.user))) this.d.log.warn("wipe incomplete; retried next job", { slot: this.index });
     }
+    fs.ensureCache(this.d.user);
     this.used = false;
   }
 
@@ -83,6 +84,8 @@ export class Slot {
       ACTIONS_RUNNER_HOOK_JOB_STARTED: join(this.d.hooksDir, "job-started.sh"),
       ACTIONS_RUNNER_HOOK_JOB_COMPLETED: join(this.d.hooksDir, "job-completed.sh"),
       RUNNER_FLEET_STATE: fs.state,
+      // The checkout action keeps its git mirrors here (README, "Warm checkouts"): one per slot.
+      RUNNER_FLEET_CACHE_DIR: fs.cache,
       ...dockerEnv(this.d.docker, fs.state),
     };
   }

@@ -16,11 +16,14 @@ export class SlotFs {
   readonly home: string;
   readonly tmp: string;
   readonly trash: string;
+  /** The slot's cache (RUNNER_FLEET_CACHE_DIR: git mirrors of the checkout action), kept across jobs. */
+  readonly cache: string;
 
   constructor(root: string, index: number) {
     this.base = join(root, "slots", String(index));
     this.state = join(this.base, "state");
     this.trash = join(this.base, "trash");
+    this.cache = join(this.base, "cache");
     this.runnerRoot = join(this.state, "runner");
     this.home = join(this.state, "home");
     this.tmp = join(this.state, "tmp");
@@ -48,6 +51,25 @@ export class SlotFs {
     mkdirSync(path, { mode: 0o700 });
     lchownSync(path, user.uid, user.gid);
     chmodSync(path, 0o700);
+  }
+
+  /**
+   * The slot's cache outlives its jobs (that is its point) but stays the slot's alone: 0700, its
+   * uid, made by root inside root's directory, so no other slot can read it or change what this
+   * slot's jobs check out from it, and the slot cannot swap it for a link.
+   */
+  ensureCache(user: SlotUser): void {
+    this.rootDir(join(this.base, ".."), 0o755);
+    this.rootDir(this.base, 0o755);
+    let st;
+    try {
+      st = lstatSync(this.cache);
+    } catch {
+      this.fresh(this.cache, user);
+      return;
+    }
+    if (!st.isDirectory() || st.uid !== user.uid) throw new Error(`${this.cache} is not ${user.name}'s directory`);
+    if ((st.mode & 0o777) !== 0o700) chmodSync(this.cache, 0o700);
   }
 
   hasState(): boolean {

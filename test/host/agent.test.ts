@@ -140,6 +140,32 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
     });
   }, 60_000);
 
+  it("gives each slot its own cache (RUNNER_FLEET_CACHE_DIR) that outlives its jobs and no other slot can reach", async () => {
+    const [s1, s2] = w.agents[0]!.slots as [(typeof w.agents)[0]["slots"][0], (typeof w.agents)[0]["slots"][0]];
+    w.service.queue.push({ id: "cache-write", repo: "c", steps: ['echo "$RUNNER_FLEET_CACHE_DIR"; echo kept > "$RUNNER_FLEET_CACHE_DIR/mirror-mark"'] });
+    const wrote = await w.service.done("cache-write");
+    expect(wrote.result).toBe("succeeded");
+    const owner = wrote.uid === s1.d.user.uid ? s1 : s2;
+    const other = owner === s1 ? s2 : s1;
+    expect(wrote.outputs.join("").trim()).toBe(owner.d.fs.cache);
+    // The job ended and the slot took a fresh tree (ephemeral): the cache is still there, the slot's alone.
+    await w.until("the slot to take its next runner", () => owner.jobs >= 1 && !owner.busy());
+    expect(readFileSync(join(owner.d.fs.cache, "mirror-mark"), "utf8")).toBe("kept\n");
+    const st = statSync(owner.d.fs.cache);
+    expect([st.uid, st.mode & 0o777]).toEqual([owner.d.user.uid, 0o700]);
+    // Whichever slot takes the probe: its own cache works, the other's is out of reach.
+    w.service.queue.push({
+      id: "cache-probe",
+      repo: "c",
+      steps: [`for d in ${s1.d.fs.cache} ${s2.d.fs.cache}; do if touch "$d/probe-$(id -u)" 2>/dev/null && ls "$d" >/dev/null 2>&1; then echo "$d:yes"; else echo "$d:no"; fi; done`],
+    });
+    const probe = await w.service.done("cache-probe");
+    const mine = probe.uid === s1.d.user.uid ? s1 : s2;
+    const theirs = mine === s1 ? s2 : s1;
+    expect(probe.outputs.join("").trim().split("\n").sort()).toEqual([`${mine.d.fs.cache}:yes`, `${theirs.d.fs.cache}:no`].sort());
+    expect(other.d.fs.cache).not.toBe(owner.d.fs.cache);
+  }, 60_000);
+
   it("keeps the install root-owned and unchanged after a hostile job, and the next job starts clean", async () => {
     const inst = join(w.root, "runners/2.336.0");
     const before = tree(inst);
