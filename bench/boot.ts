@@ -1,8 +1,13 @@
 import { agentBundle } from "../components/aws/agent-bundle";
+import { SHARED } from "../test/helpers/env";
+import { MOTO_ACCOUNT } from "../test/helpers/moto";
 import { poolOf } from "../test/helpers/host-pools";
+import { startFunctionUrl } from "../test/standins/function-url";
+import { brokerDouble, buildRelease, startRunnerService, type RunnerService } from "../test/standins/runner-listener/service";
+import { startBridge } from "../test/boot/bridge";
 import type { Instance } from "../test/boot/container";
-import { runnerTarball } from "../test/boot/fixture";
-import { installSteps, Lab } from "../test/boot/harness";
+import type { Tarball } from "../test/boot/fixture";
+import { installSteps, Lab, REGION } from "../test/boot/harness";
 
 /**
  * `npm run bench:boot` (root, debootstrap, systemd-nspawn, moto): boots the program's real
@@ -25,14 +30,13 @@ interface Sample {
 
 const at = async (i: Instance, re: RegExp, timeoutMs = 180_000): Promise<number> => (await i.waitFor(re, timeoutMs)).at - i.bootedAt;
 
-/** Milliseconds from the agent unit's start to the broker's answer for the last slot, if all came. */
-async function registered(lab: Lab, i: Instance, since: number, timeoutMs: number): Promise<number | undefined> {
+/** Milliseconds from boot to the broker's answer for the last slot, counting runners issued after `before`. */
+async function registered(service: RunnerService, before: number, i: Instance, timeoutMs: number): Promise<number | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const jit = lab.broker.calls.filter((c) => c.at >= since && c.body.action === "jit" && c.ok);
-    const slots = new Set(jit.map((c) => (c.body.action === "jit" ? c.body.slot : 0)));
-    if (slots.size >= SLOTS) return Math.max(...jit.map((c) => c.at)) - i.bootedAt;
-    await new Promise((r) => setTimeout(r, 50));
+    const slots = new Set(service.runners.slice(before).map((r) => r.slot));
+    if (slots.size >= SLOTS) return Date.now() - i.bootedAt;
+    await new Promise((r) => setTimeout(r, 20));
   }
   return undefined;
 }
@@ -42,32 +46,50 @@ const fmt = (xs: (number | undefined)[]): string => (xs.every((x) => x !== undef
 
 async function main(): Promise<void> {
   const lab = await Lab.start({ asgName: "rf-bench", bucket: "rf-bench", tag: "n" });
+  const service = await startRunnerService();
+  const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "none" }, { runnersPerHost: SLOTS });
+  const broker = brokerDouble(service, { pool: pool.name, role: lab.world.hostRole, slots: SLOTS, serverUrl: `http://${lab.net.hostAddr}:8082/` });
+  const fu = await startFunctionUrl({ region: REGION, handler: broker.handler });
+  fu.principals.push({ ...lab.world.hostCreds, sessionToken: lab.world.hostCreds.sessionToken!, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });
+  const bridge = await startBridge(
+    lab.net,
+    [
+      { host: lab.net.hostAddr, port: 8081, target: Number(new URL(fu.url).port) },
+      { host: lab.net.hostAddr, port: 8082, target: Number(new URL(service.url).port) },
+    ],
+    `${lab.dir}/bridge-bench`,
+  );
   const cold: Sample[] = [];
   const warm: Sample[] = [];
   try {
-    const tarball = runnerTarball(lab.dir);
-    await lab.putRelease("2.336.0", tarball);
+    const rel = buildRelease(SHARED, lab.dir, "2.336.0");
+    await lab.putRelease("2.336.0", { file: "", bytes: rel.bytes, sha256: rel.sha256, nodeSha256: "" } satisfies Tarball);
     const agent = await lab.putAgent(agentBundle().code);
-    const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "rootless" }, { runnersPerHost: SLOTS });
+    const wiring = lab.wiring(agent, { brokerUrl: `http://${lab.net.hostAddr}:8081/`, agentTuning: { tickSeconds: 1, idleTimeoutSeconds: 0 } });
     for (let n = 0; n < RUNS; n++) {
-      const i = lab.instance(`rf-bench-${n}`, pool, lab.wiring(agent));
+      const i = lab.instance(`rf-bench-${n}`, pool, wiring);
+      let before = service.runners.length;
       i.boot();
       const ciStart = await at(i, /Cloud-init v\. .* running 'init-local'/);
       const finalStart = await at(i, /Cloud-init v\. .* running 'modules:final'/);
       await at(i, /runner-fleet-install: (step=finished|FAILED)/);
       const steps = installSteps(i);
       const agentAt = await at(i, /Started runner-fleet-agent\.service/);
-      const reg = await registered(lab, i, i.bootedAt + agentAt, 15_000);
+      const reg = await registered(service, before, i, 30_000);
       cold.push({ systemBoot: ciStart, cloudInit: finalStart - ciStart, install: steps.finished! - steps.checks!, toAgent: agentAt, ...(reg ? { register: reg - agentAt, total: reg } : {}) });
       await i.stop();
+      before = service.runners.length;
       i.boot();
       const wAgent = await at(i, /Started runner-fleet-agent\.service/);
-      const wreg = await registered(lab, i, i.bootedAt + wAgent, 15_000);
+      const wreg = await registered(service, before, i, 30_000);
       warm.push({ systemBoot: wAgent, cloudInit: 0, install: 0, toAgent: wAgent, ...(wreg ? { register: wreg - wAgent, total: wreg } : {}) });
       await i.dispose();
       console.error(`run ${n + 1}/${RUNS} done`);
     }
   } finally {
+    await bridge.close().catch(() => undefined);
+    await fu.close();
+    await service.close();
     await lab.close();
   }
   const col = (xs: Sample[], k: keyof Sample): string => fmt(xs.map((s) => s[k]));
