@@ -101,10 +101,46 @@ describe.runIf(canBoot())("the agent on a host booted from the program's user-da
     expect(left.stdout.trim()).toBe("0");
   }, 300_000);
 
+  it("a hostile job leaves the host as it was: install unchanged and root-owned, planted links harmless across an agent restart, a 1,500-deep tree wiped", async () => {
+    const snapshot = "find /var/lib/runner-fleet/runners -printf '%u:%g %m %s %p\\n' | sort | sha256sum; stat -c '%u:%g %a' /etc/shadow; sha256sum /etc/shadow";
+    const before = (await host.exec(["sh", "-c", snapshot])).stdout;
+    expect(before).toMatch(/^[0-9a-f]{64} {2}-\n0:\d+ 6[04]0\n/);
+    service.queue.push({
+      id: "hostile",
+      repo: "h",
+      steps: [
+        "for f in /var/lib/runner-fleet/runners/*/run-helper.sh.template /var/lib/runner-fleet/runners/*/bin/Runner.Listener; do (echo pwned >> \"$f\") 2>/dev/null || true; done; chmod 777 /var/lib/runner-fleet/runners/* 2>/dev/null || true",
+        'ln -s /etc/shadow "$HOME/link" && ln -s /etc/shadow "$HOME/.bashrc" && ln -s /etc "$RUNNER_TEMP/dir" && echo planted',
+        `cd "$HOME"; mkdir deep; python3 -c '
+import os
+fd = os.open("deep", os.O_RDONLY)
+for i in range(1500):
+    os.mkdir("d", dir_fd=fd)
+    n = os.open("d", os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = n
+os.mkfifo("fifo", dir_fd=fd)
+' && chmod 000 deep/d/d/d && echo hostile-done`,
+      ],
+    });
+    expect((await service.done("hostile", 180_000)).outputs.join("")).toMatch(/planted\n(.|\n)*hostile-done/);
+    // As after an OOM kill, a reboot or an operator's restart: the agent starts again over what the job left.
+    const issued = service.runners.length;
+    expect((await host.exec(["systemctl", "restart", "runner-fleet-agent.service"])).code).toBe(0);
+    await until("both slots registered after the restart", () => new Set(service.runners.slice(issued).map((r) => r.slot)).size >= 2, 180_000);
+    service.queue.push({ id: "after-hostile", repo: "h", steps: ["cat /etc/shadow > /dev/null 2>&1 && echo READ || echo denied; ls -A \"$HOME\""] });
+    expect((await service.done("after-hostile", 120_000)).outputs.join("")).toBe("denied\n");
+    expect((await host.exec(["sh", "-c", snapshot])).stdout).toBe(before);
+    // Wiped as each slot's user before its next runner: nothing in the trash, no deep tree anywhere.
+    const left = await host.exec(["sh", "-c", "find /var/lib/runner-fleet/slots/*/trash -mindepth 1 | wc -l; find /var/lib/runner-fleet/slots -name deep | wc -l"]);
+    expect(left.stdout.trim().split("\n")).toEqual(["0", "0"]);
+  }, 420_000);
+
   it("on a spot notice, stops every runner unit and deregisters every runner of the instance", async () => {
     lab.imds.state.spotAction = { action: "terminate", time: new Date(Date.now() + 120_000).toISOString() };
     await until("a deregister of everything", () => broker.calls.some((c) => c.body.action === "deregister" && c.body.runnerIds === undefined), 60_000);
-    expect(service.runners.filter((r) => !r.deleted)).toEqual([]);
+    // A slot that was being issued a runner as the notice came deregisters that one by itself.
+    await until("every runner deregistered", () => service.runners.every((r) => r.deleted), 60_000);
     await until("no runner unit left", () => true);
     const units = await host.exec(["sh", "-c", "systemctl list-units --all --no-legend 'rf-slot-*' | grep -c running || true"]);
     expect(units.stdout.trim()).toBe("0");
