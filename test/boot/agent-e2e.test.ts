@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
 import { prerequisite, SHARED } from "../helpers/env";
 import { hasMoto, MOTO_ACCOUNT } from "../helpers/moto";
+import { HOSTILE_TREE_STEP } from "../helpers/hostile-tree";
 import { poolOf } from "../helpers/host-pools";
 import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
 import { brokerDouble, buildRelease, startRunnerService, type BrokerDouble, type RunnerService } from "../standins/runner-listener/service";
@@ -111,16 +112,7 @@ describe.runIf(canBoot())("the agent on a host booted from the program's user-da
       steps: [
         "for f in /var/lib/runner-fleet/runners/*/run-helper.sh.template /var/lib/runner-fleet/runners/*/bin/Runner.Listener; do (echo pwned >> \"$f\") 2>/dev/null || true; done; chmod 777 /var/lib/runner-fleet/runners/* 2>/dev/null || true",
         'ln -s /etc/shadow "$HOME/link" && ln -s /etc/shadow "$HOME/.bashrc" && ln -s /etc "$RUNNER_TEMP/dir" && echo planted',
-        `cd "$HOME"; mkdir deep; python3 -c '
-import os
-fd = os.open("deep", os.O_RDONLY)
-for i in range(1500):
-    os.mkdir("d", dir_fd=fd)
-    n = os.open("d", os.O_RDONLY, dir_fd=fd)
-    os.close(fd)
-    fd = n
-os.mkfifo("fifo", dir_fd=fd)
-' && chmod 000 deep/d/d/d && echo hostile-done`,
+        `cd "$HOME" && ${HOSTILE_TREE_STEP} && echo hostile-done`,
       ],
     });
     expect((await service.done("hostile", 180_000)).outputs.join("")).toMatch(/planted\n(.|\n)*hostile-done/);

@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JitRequest } from "../../protocol/broker";
+import { HOSTILE_TREE_STEP } from "../helpers/hostile-tree";
 import { canRunAgent, World } from "./world";
 
 /**
@@ -28,22 +29,7 @@ describe.runIf(canRunAgent())("a slot after hostile jobs, and a broker that refu
       id: "deep",
       repo: "d",
       steps: [
-        // Built through directory fds: mkdir by path at depth 1,500 costs minutes of path walks.
-        `cd "$HOME"; mkdir deep; python3 -c '
-import os, socket
-fd = os.open("deep", os.O_RDONLY)
-for i in range(1500):
-    os.mkdir("d", dir_fd=fd)
-    n = os.open("d", os.O_RDONLY, dir_fd=fd)
-    os.close(fd)
-    fd = n
-os.mkfifo("fifo", dir_fd=fd)
-os.fchdir(fd)
-socket.socket(socket.AF_UNIX).bind("sock")
-open("f", "w").write("x")
-os.chmod("f", 0)
-os.utime("f", (946684800, 946684800))
-'; chmod 000 deep/d/d/d; touch -h -d 2000-01-01 deep; mkdir ro; touch ro/x; chmod 500 ro; echo depth-done`,
+        `cd "$HOME" && ${HOSTILE_TREE_STEP} && mkdir ro && touch ro/x && chmod 500 ro && echo depth-done`,
       ],
     });
     const done = await w.service.done("deep", 120_000);
