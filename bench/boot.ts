@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "none" }, { runnersPerHost: SLOTS });
   const broker = brokerDouble(service, { pool: pool.name, role: lab.world.hostRole, slots: SLOTS, serverUrl: `http://${lab.net.hostAddr}:8082/` });
   const fu = await startFunctionUrl({ region: REGION, handler: broker.handler });
-  fu.principals.push({ ...lab.world.hostCreds, sessionToken: lab.world.hostCreds.sessionToken!, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });
+  fu.principals.push({ ...lab.world.hostCreds, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });
   const bridge = await startBridge(
     lab.net,
     [

@@ -40,7 +40,7 @@ describe.runIf(canBoot())("the agent on a host booted from the program's user-da
     service = await startRunnerService();
     broker = brokerDouble(service, { pool: pool.name, role: lab.world.hostRole, slots: 2, serverUrl: `http://${lab.net.hostAddr}:8082/` });
     fu = await startFunctionUrl({ region: REGION, handler: broker.handler });
-    fu.principals.push({ ...lab.world.hostCreds, sessionToken: lab.world.hostCreds.sessionToken!, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });
+    fu.principals.push({ ...lab.world.hostCreds, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });
     bridge = await startBridge(
       lab.net,
       [

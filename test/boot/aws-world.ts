@@ -17,7 +17,7 @@ export interface World {
   instanceId: string;
   admin: Aws;
   /** The instance role's session credentials, as IMDS hands them to the instance. */
-  hostCreds: Creds;
+  hostCreds: Creds & { sessionToken: string };
   hookName: string;
 }
 
@@ -74,7 +74,7 @@ export async function startWorld(o: { region: string; bucket: string; asgName: s
       ]),
     });
     const session = await query(admin, ...STS, "AssumeRole", { RoleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/${hostRole}`, RoleSessionName: instanceId, DurationSeconds: "3600" });
-    const hostCreds: Creds = { accessKeyId: xml(session, "AccessKeyId"), secretAccessKey: xml(session, "SecretAccessKey"), sessionToken: xml(session, "SessionToken") };
+    const hostCreds = { accessKeyId: xml(session, "AccessKeyId"), secretAccessKey: xml(session, "SecretAccessKey"), sessionToken: xml(session, "SessionToken") };
     return { moto, region: o.region, bucket: o.bucket, asgName: o.asgName, hostRole, instanceId, admin, hostCreds, hookName };
   } catch (e) {
     await moto.stop();

@@ -11,7 +11,7 @@ import { startBridge, type Bridge } from "./bridge";
 import { startBrokerRecorder, type BrokerRecorder } from "./broker-recorder";
 import { Instance } from "./container";
 import type { Tarball } from "./fixture";
-import { startImds, type Imds } from "./imds";
+import { startImds, type Imds } from "../standins/imds";
 import { createNetPair, IMDS_ADDR, type NetPair } from "./netns";
 import { ensureRootfs } from "./rootfs";
 
@@ -51,7 +51,7 @@ export class Lab {
       const bridge = await startBridge(
         net,
         [
-          { host: IMDS_ADDR, port: 80, target: imds.port },
+          { host: IMDS_ADDR, port: 80, target: Number(new URL(imds.url).port) },
           { host: net.hostAddr, port: BROKER_PORT, target: broker.port },
           { host: net.hostAddr, port: S3_PORT, target: Number(new URL(world.moto.endpoint).port) },
         ],
