@@ -64,19 +64,6 @@ export function composeRunnerSets(
   dependsOn: pulumi.Resource[],
 ): { runnerNamespace: pulumi.Output<string>; runnerSets: Record<string, RunnerSetOutput> } {
   const opts = { provider };
-  if (access.kind === "team" && "secretName" in access) {
-    const out: Record<string, RunnerSetOutput> = {};
-    for (const set of model.runnerSets) {
-      new RunnerScaleSet(
-        set.name,
-        { set, credentialsSecretName: access.secretName, controllerNamespace: facts.controllerNamespace, controllerServiceAccount: facts.controllerServiceAccount, dependsOn },
-        opts,
-      );
-      out[set.key] = runnerSetOutput(set);
-    }
-    return { runnerNamespace: pulumi.output(runnerNamespace(model.config)), runnerSets: out };
-  }
-  const credential = access.credential;
   // Privileged sets (dind, hostPath caches) get a namespace and credential Secret of their own, so
   // the others stay at Pod Security baseline whatever a privileged set needs. A credential Secret is
   // made only in a namespace that has sets.
@@ -94,24 +81,26 @@ export function composeRunnerSets(
     if (!made) namespaces.set(ns, (made = new RunnerNamespace(ns, namespaceArgs(ns), opts)));
     return made;
   };
-  const credentialsIn = (ns: string): GithubCredentials => {
+  /** The Secret a set names: the platform's (already there), or one made here per namespace. */
+  const secretIn = (ns: string): { name: pulumi.Input<string>; dependsOn: pulumi.Resource[] } => {
+    if ("secretName" in access) return { name: access.secretName, dependsOn: [] };
     let made = credentials.get(ns);
     const suffix = ns === base ? "" : "-privileged";
-    if (!made) credentials.set(ns, (made = new GithubCredentials(`github-credentials${suffix}`, { namespace: namespaceOf(ns).name, credential, secretName: CREDENTIALS_SECRET_NAME }, opts)));
-    return made;
+    if (!made) credentials.set(ns, (made = new GithubCredentials(`github-credentials${suffix}`, { namespace: namespaceOf(ns).name, credential: access.credential, secretName: CREDENTIALS_SECRET_NAME }, opts)));
+    return { name: made.secretName, dependsOn: [made] };
   };
   const runnerNs = namespaceOf(base);
   const out: Record<string, RunnerSetOutput> = {};
   for (const set of model.runnerSets) {
-    const secret = credentialsIn(set.namespace);
+    const secret = secretIn(set.namespace);
     new RunnerScaleSet(
       set.name,
       {
         set,
-        credentialsSecretName: secret.secretName,
+        credentialsSecretName: secret.name,
         controllerNamespace: facts.controllerNamespace,
         controllerServiceAccount: facts.controllerServiceAccount,
-        dependsOn: [secret, ...dependsOn],
+        dependsOn: [...secret.dependsOn, ...dependsOn],
       },
       opts,
     );
