@@ -16,7 +16,9 @@ export const LAMBDA_RUNTIME = "nodejs22.x";
 /** Lambda loads index.js from the archive and calls its `handler` export. */
 export const LAMBDA_HANDLER = "index.handler";
 
-const BUILD = { bundle: true, platform: "node", target: "node22", format: "cjs", legalComments: "none", minify: false } as const;
+// preserveSymlinks: paths esbuild writes into the bundle stay those under this checkout, so a checkout whose
+// node_modules is a link (npm run diff's worktree) builds the same bytes and the same code hash.
+const BUILD = { bundle: true, platform: "node", target: "node22", format: "cjs", legalComments: "none", minify: false, preserveSymlinks: true } as const;
 
 function tsFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
