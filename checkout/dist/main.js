@@ -581,7 +581,8 @@ function parkable(o) {
 async function warmCheckout(o, key) {
   const m = mirrorFor(o);
   prepareCacheDirs(m);
-  for (const [k, v] of Object.entries({ mode: "worktree", mirror: m.dir, lock: m.lock, key, path: o.path, workspace: o.workspace, cacheDir: o.cacheDir, maxAgeDays: String(o.maxAgeDays), lockTimeoutSeconds: String(o.lockTimeoutSeconds), keep: String(parkable(o) ? o.keepWorktrees : 0) })) {
+  const keep = parkable(o) ? o.keepWorktrees : 0;
+  for (const [k, v] of Object.entries({ mode: "worktree", mirror: m.dir, lock: m.lock, key, path: o.path, workspace: o.workspace, cacheDir: o.cacheDir, maxAgeDays: String(o.maxAgeDays), lockTimeoutSeconds: String(o.lockTimeoutSeconds), keep: String(keep) })) {
     saveState(k, v);
   }
   group(`Updating the mirror of ${m.label} in ${m.dir}`);
@@ -598,7 +599,7 @@ async function warmCheckout(o, key) {
       await sweepJobRefs(m.dir);
       const t = await resolveTarget(m, o.target, key);
       await pin(m.dir, key, t.sha, o.path);
-      if (parkable(o) && o.keepWorktrees > 0) claimed = await claimParked(m.dir, o.path);
+      if (keep > 0) claimed = await claimParked(m.dir, o.path);
       return t;
     });
   } finally {

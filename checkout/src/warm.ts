@@ -17,8 +17,9 @@ function parkable(o: Options): boolean {
 export async function warmCheckout(o: Options & { cacheDir: string }, key: string): Promise<{ sha: string; ref: string }> {
   const m = mirrorFor(o);
   prepareCacheDirs(m);
+  const keep = parkable(o) ? o.keepWorktrees : 0;
   // Saved before anything can fail: the post step runs whatever happens here and cleans up after it.
-  for (const [k, v] of Object.entries({ mode: "worktree", mirror: m.dir, lock: m.lock, key, path: o.path, workspace: o.workspace, cacheDir: o.cacheDir, maxAgeDays: String(o.maxAgeDays), lockTimeoutSeconds: String(o.lockTimeoutSeconds), keep: String(parkable(o) ? o.keepWorktrees : 0) })) {
+  for (const [k, v] of Object.entries({ mode: "worktree", mirror: m.dir, lock: m.lock, key, path: o.path, workspace: o.workspace, cacheDir: o.cacheDir, maxAgeDays: String(o.maxAgeDays), lockTimeoutSeconds: String(o.lockTimeoutSeconds), keep: String(keep) })) {
     saveState(k, v);
   }
   group(`Updating the mirror of ${m.label} in ${m.dir}`);
@@ -36,7 +37,7 @@ export async function warmCheckout(o: Options & { cacheDir: string }, key: strin
       await sweepJobRefs(m.dir);
       const t = await resolveTarget(m, o.target, key);
       await pin(m.dir, key, t.sha, o.path);
-      if (parkable(o) && o.keepWorktrees > 0) claimed = await claimParked(m.dir, o.path);
+      if (keep > 0) claimed = await claimParked(m.dir, o.path);
       return t;
     });
   } finally {
