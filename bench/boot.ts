@@ -1,13 +1,11 @@
 import { agentBundle } from "../components/aws/agent-bundle";
 import { SHARED } from "../test/helpers/env";
-import { MOTO_ACCOUNT } from "../test/helpers/moto";
 import { poolOf } from "../test/helpers/host-pools";
-import { startFunctionUrl } from "../test/standins/function-url";
-import { brokerDouble, buildRelease, startRunnerService, type RunnerService } from "../test/standins/runner-listener/service";
-import { startBridge } from "../test/boot/bridge";
+import { buildRelease, type RunnerService } from "../test/standins/runner-listener/service";
+import { startBrokerStack } from "../test/boot/broker-stack";
 import type { Instance } from "../test/boot/container";
 import type { Tarball } from "../test/boot/fixture";
-import { installSteps, Lab, REGION } from "../test/boot/harness";
+import { installSteps, Lab } from "../test/boot/harness";
 
 /**
  * `npm run bench:boot` (root, debootstrap, systemd-nspawn, moto): boots the program's real
@@ -46,26 +44,16 @@ const fmt = (xs: (number | undefined)[]): string => (xs.every((x) => x !== undef
 
 async function main(): Promise<void> {
   const lab = await Lab.start({ asgName: "rf-bench", bucket: "rf-bench", tag: "n" });
-  const service = await startRunnerService();
   const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "none" }, { runnersPerHost: SLOTS });
-  const broker = brokerDouble(service, { pool: pool.name, role: lab.world.hostRole, slots: SLOTS, serverUrl: `http://${lab.net.hostAddr}:8082/` });
-  const fu = await startFunctionUrl({ region: REGION, handler: broker.handler });
-  fu.principals.push({ ...lab.world.hostCreds, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });
-  const bridge = await startBridge(
-    lab.net,
-    [
-      { host: lab.net.hostAddr, port: 8081, target: Number(new URL(fu.url).port) },
-      { host: lab.net.hostAddr, port: 8082, target: Number(new URL(service.url).port) },
-    ],
-    `${lab.dir}/bridge-bench`,
-  );
+  const stack = await startBrokerStack(lab, { pool: pool.name, slots: SLOTS });
+  const service = stack.service;
   const cold: Sample[] = [];
   const warm: Sample[] = [];
   try {
     const rel = buildRelease(SHARED, lab.dir, "2.336.0");
     await lab.putRelease("2.336.0", { file: "", bytes: rel.bytes, sha256: rel.sha256, nodeSha256: "" } satisfies Tarball);
     const agent = await lab.putAgent(agentBundle().code);
-    const wiring = lab.wiring(agent, { brokerUrl: `http://${lab.net.hostAddr}:8081/`, agentTuning: { tickSeconds: 1, idleTimeoutSeconds: 0 } });
+    const wiring = lab.wiring(agent, { brokerUrl: stack.brokerUrl, agentTuning: { tickSeconds: 1, idleTimeoutSeconds: 0 } });
     for (let n = 0; n < RUNS; n++) {
       const i = lab.instance(`rf-bench-${n}`, pool, wiring);
       let before = service.runners.length;
@@ -87,9 +75,7 @@ async function main(): Promise<void> {
       console.error(`run ${n + 1}/${RUNS} done`);
     }
   } finally {
-    await bridge.close().catch(() => undefined);
-    await fu.close();
-    await service.close();
+    await stack.close();
     await lab.close();
   }
   const col = (xs: Sample[], k: keyof Sample): string => fmt(xs.map((s) => s[k]));

@@ -25,6 +25,8 @@ export interface AgentConfig {
   workMaxAgeHours: number;
   /** How often the agent looks at its slots, the clock, IMDS lifecycle state and spot notices. */
   tickSeconds: number;
+  /** How often the agent reads the mirror's manifest for a newer release to roll slots over to. */
+  manifestCheckSeconds: number;
   endpoints: { imds: string; s3?: string; autoscaling?: string };
   /** Pools with a warm pool: the launch lifecycle hook the agent completes once installed (never registering while Warmed:*). */
   warmPool?: { hookName: string };

@@ -209,8 +209,12 @@ step agent
 s3get "$AGENT_URL" "$work/agent.js"
 checksum "$AGENT_SHA" "$work/agent.js" "agent bundle"
 install -o root -g root -m 0644 "$work/agent.js" "$LIB/agent.js"
-rm -rf "$work"
 ${dockerSection(o.docker)}
+step runner
+# The agent's own install of the release (read-only, root-owned) and its slot users, from the
+# tarball fetched above: its first start then only registers.
+"$LIB/node" "$LIB/agent.js" --prepare ${AGENT_CONFIG} "$work/runner.tar.gz" || fail runner
+rm -rf "$work"
 
 step start-agent
 systemctl daemon-reload

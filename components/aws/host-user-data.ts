@@ -29,7 +29,7 @@ export interface HostWiring {
   /** Stand-ins for tests; absent in AWS. */
   endpoints?: { imds?: string; s3?: string; autoscaling?: string };
   /** Tests only: a faster agent clock than a pool's minutes allow. */
-  agentTuning?: Partial<Pick<AgentConfig, "tickSeconds" | "idleTimeoutSeconds" | "retry">>;
+  agentTuning?: Partial<Pick<AgentConfig, "tickSeconds" | "idleTimeoutSeconds" | "manifestCheckSeconds" | "retry">>;
 }
 
 /**
@@ -74,6 +74,8 @@ export function agentConfig(pool: HostPoolModel, w: HostWiring): AgentConfig {
     mirror: w.mirror,
     workMaxAgeHours: c.workMaxAgeHours,
     tickSeconds: 5,
+    // GitHub's window is 30 days after the next release: a small GET every 15 minutes is plenty.
+    manifestCheckSeconds: 900,
     endpoints,
     ...(w.lifecycleHookName ? { warmPool: { hookName: w.lifecycleHookName } } : {}),
     ...w.agentTuning,

@@ -11,7 +11,7 @@ import { killUid, ProcessLauncher, SystemdLauncher, type Launcher } from "./laun
 import type { Logger } from "./log";
 import { Slot } from "./slot";
 import { SlotFs } from "./slotfs";
-import { ensureSlotUser } from "./users";
+import { ensureSlotUser, type SlotUser } from "./users";
 
 /** What tests swap; on a host every default holds. */
 export interface AgentDeps {
@@ -48,6 +48,9 @@ export class Agent {
   private allRegisteredLogged = false;
   private lastManifestCheck = 0;
   private ticking = false;
+  private prepared: Installed | undefined;
+  private users: SlotUser[] = [];
+  private hooksDir = "";
 
   constructor(
     readonly cfg: AgentConfig,
@@ -70,10 +73,14 @@ export class Agent {
     return m;
   }
 
-  private async install(rel: MirroredRelease): Promise<Installed> {
+  private fetch(key: string): Promise<Buffer> {
+    return this.aws.getObject(this.cfg.mirror.bucket, key);
+  }
+
+  private async install(rel: MirroredRelease, fetch: (key: string) => Promise<Buffer> = (k) => this.fetch(k)): Promise<Installed> {
     const known = this.releases.get(rel.version);
     if (known) return known;
-    const inst = await installRelease({ root: this.cfg.root, release: rel, platform: this.deps.platform ?? platformOf(), fetch: (key) => this.aws.getObject(this.cfg.mirror.bucket, key) });
+    const inst = await installRelease({ root: this.cfg.root, release: rel, platform: this.deps.platform ?? platformOf(), fetch });
     this.releases.set(rel.version, inst);
     return inst;
   }
@@ -88,35 +95,52 @@ export class Agent {
     return dir;
   }
 
-  /** Install (everything a host needs before it may serve), then register unless warming. Throws after reporting install-failed. */
+  /**
+   * Everything a host needs before it may serve, the same whatever its lifecycle state: the mirror's
+   * current release installed, the hooks and the slot users. Idempotent; the install script runs it
+   * (`agent.js --prepare`) with the tarball it already fetched, so the agent's first start finds it
+   * done. `tarball` is checked against the manifest's SHA-256 like a download.
+   */
+  async prepare(tarball?: string): Promise<Installed> {
+    if (this.prepared) return this.prepared;
+    const mountinfo = (this.deps.mountinfo ?? (() => readFileSync("/proc/self/mountinfo", "utf8")))();
+    if (this.cfg.slots > 1 && !procHidesPids(mountinfo)) throw new Error("/proc is not mounted hidepid=2: slots could read each other's processes");
+    mkdirSync(this.cfg.root, { recursive: true, mode: 0o755 });
+    const current = (await this.manifest()).current;
+    const asset = current.assets[this.deps.platform ?? platformOf()];
+    const local = tarball ? readFileSync(tarball) : undefined;
+    const inst = await this.install(current, local && asset ? (key) => (key === asset.key ? Promise.resolve(local) : this.fetch(key)) : undefined);
+    this.lastManifestCheck = Date.now();
+    this.hooksDir = this.writeHooks();
+    const prefix = this.deps.userPrefix ?? "rf-slot-";
+    this.users = [];
+    for (let i = 1; i <= this.cfg.slots; i++) this.users.push(await ensureSlotUser(`${prefix}${i}`, new SlotFs(this.cfg.root, i).home, this.cfg.docker === "rootless"));
+    this.prepared = inst;
+    return inst;
+  }
+
+  /** Prepare (unless the install script did), then register unless warming. Throws after reporting install-failed. */
   async start(): Promise<void> {
     this.phase("agent-start");
     let lifecycle: string;
     try {
       this.instanceId = await this.imds.instanceId();
       lifecycle = (await this.imds.get("meta-data/autoscaling/target-lifecycle-state")) ?? "InService";
-      const mountinfo = (this.deps.mountinfo ?? (() => readFileSync("/proc/self/mountinfo", "utf8")))();
-      if (this.cfg.slots > 1 && !procHidesPids(mountinfo)) throw new Error("/proc is not mounted hidepid=2: slots could read each other's processes");
-      mkdirSync(this.cfg.root, { recursive: true, mode: 0o755 });
-      this.release = await this.install((await this.manifest()).current);
-      this.lastManifestCheck = Date.now();
-      const hooks = this.writeHooks();
+      this.release = await this.prepare();
       const launcher = this.deps.launcher ?? (isSystemd() ? new SystemdLauncher() : new ProcessLauncher());
-      const prefix = this.deps.userPrefix ?? "rf-slot-";
-      for (let i = 1; i <= this.cfg.slots; i++) {
-        const fs = new SlotFs(this.cfg.root, i);
-        const user = await ensureSlotUser(`${prefix}${i}`, fs.home, this.cfg.docker === "rootless");
+      for (const [n, user] of this.users.entries()) {
+        const i = n + 1;
         this.slots.push(
           new Slot({
             index: i,
             user,
-            fs,
+            fs: new SlotFs(this.cfg.root, i),
             broker: this.broker,
             launcher,
             log: this.log,
             ephemeral: this.cfg.ephemeral,
             docker: this.cfg.docker,
-            hooksDir: hooks,
+            hooksDir: this.hooksDir,
             release: () => this.release!,
             mayRegister: () => this.mode === "serving",
             stopped: () => this.mode === "stopped",
@@ -260,17 +284,30 @@ export class Agent {
     }
   }
 
-  /** A newer current release: install it; each slot takes it at its next registration (between jobs). Old releases go when unused. */
+  /**
+   * A newer current release: install it; a slot takes it at its next registration, and an idle
+   * slot still listening on an older one is retired now (never one running a job), so no runner
+   * sits on a release until GitHub's window closes. Old releases go when unused.
+   */
   private async checkRollover(): Promise<void> {
-    if (Date.now() - this.lastManifestCheck < 5 * 60_000 && !this.forceManifestCheck) return;
-    this.forceManifestCheck = false;
-    this.lastManifestCheck = Date.now();
-    const m = await this.manifest();
-    if (!this.release || m.current.version === this.release.version) return;
-    const inst = await this.install(m.current);
-    this.log.info("runner rollover", { from: this.release.version, to: inst.version });
-    this.release = inst;
-    await this.broker.report("runner-rollover", inst.version).catch(() => undefined);
+    if (Date.now() - this.lastManifestCheck >= this.cfg.manifestCheckSeconds * 1000 || this.forceManifestCheck) {
+      this.forceManifestCheck = false;
+      this.lastManifestCheck = Date.now();
+      const m = await this.manifest();
+      if (this.release && m.current.version !== this.release.version) {
+        const inst = await this.install(m.current);
+        this.log.info("runner rollover", { from: this.release.version, to: inst.version });
+        this.release = inst;
+        await this.broker.report("runner-rollover", inst.version).catch(() => undefined);
+      }
+    }
+    const current = this.release?.version;
+    if (this.mode !== "serving" || !current) return;
+    for (const s of this.slots) {
+      if (s.runningVersion === undefined || s.runningVersion === current) continue;
+      const from = s.runningVersion;
+      if (await s.retireIdle()) this.log.info("idle slot rolled over", { slot: s.index, from, to: current });
+    }
   }
 
   /** Persistent slots keep their work trees between jobs: ones untouched past workMaxAgeHours go (an idle slot only). */

@@ -17,8 +17,9 @@ export function parseConfig(text: string, path = "agent config"): AgentConfig {
   if (!["none", "rootless", "rootful"].includes(c.docker)) fail(path, "docker must be none, rootless or rootful");
   if (c.docker === "rootful" && !(c.slots === 1 && c.recycleAfterJob)) fail(path, "docker rootful needs one slot and recycleAfterJob");
   if (c.recycleAfterJob && c.slots !== 1) fail(path, "recycleAfterJob needs exactly one slot");
-  for (const k of ["idleTimeoutSeconds", "workMaxAgeHours", "tickSeconds"] as const) if (typeof c[k] !== "number" || c[k] < 0) fail(path, `${k} must be a number ≥ 0`);
+  for (const k of ["idleTimeoutSeconds", "workMaxAgeHours", "tickSeconds", "manifestCheckSeconds"] as const) if (typeof c[k] !== "number" || c[k] < 0) fail(path, `${k} must be a number ≥ 0`);
   if (!(c.tickSeconds > 0)) fail(path, "tickSeconds must be > 0");
+  if (!(c.manifestCheckSeconds > 0)) fail(path, "manifestCheckSeconds must be > 0");
   if (!c.mirror || typeof c.mirror.bucket !== "string" || typeof c.mirror.manifestKey !== "string") fail(path, "mirror needs bucket and manifestKey");
   if (!c.endpoints || typeof c.endpoints.imds !== "string") fail(path, "endpoints.imds must be set");
   if (!c.root.startsWith("/") || c.root.includes("..")) fail(path, "root must be an absolute path");

@@ -3,12 +3,25 @@ import { Agent } from "./agent";
 import { readConfig } from "./config";
 import { Logger } from "./log";
 
-/** Entry point: `node agent.js /etc/runner-fleet/agent.json`, run as root by runner-fleet-agent.service. */
+/**
+ * `node agent.js [config]`: the agent, run as root by runner-fleet-agent.service.
+ * `node agent.js --prepare [config] [runner.tar.gz]`: the install script's step, before the agent
+ * first starts: install the mirrored release (from the tarball it already fetched) and the slot
+ * users, then exit, so the agent's first start goes straight to registering.
+ */
 async function main(): Promise<void> {
-  const path = process.argv[2] ?? AGENT_CONFIG_PATH;
+  const args = process.argv.slice(2);
+  const prepare = args[0] === "--prepare";
+  if (prepare) args.shift();
+  const path = args[0] ?? AGENT_CONFIG_PATH;
   const log = new Logger();
   const cfg = readConfig(path);
   const agent = new Agent(cfg, log);
+  if (prepare) {
+    const inst = await agent.prepare(args[1]);
+    log.info("prepared", { version: inst.version, slots: cfg.slots });
+    return;
+  }
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => void agent.shutdown(sig));
   await agent.start();
   const tick = async (): Promise<void> => {

@@ -43,6 +43,8 @@ export class Slot {
   private running: Running | undefined;
   private used = false;
   private seq = 0;
+  /** The running runner was stopped on purpose (rollover): its end is not a job done. */
+  private retiring = false;
 
   constructor(readonly d: SlotDeps) {}
 
@@ -114,7 +116,7 @@ export class Slot {
         unit: `rf-slot-${this.index}-${(++this.seq).toString(36)}-${Date.now().toString(36)}`,
         user: this.d.user,
         cwd: fs.runnerRoot,
-        argv: runnerArgv(this.d.docker, join(fs.runnerRoot, "run.sh")),
+        argv: runnerArgv(this.d.docker, join(fs.runnerRoot, "run.sh"), fs.state),
         ...(this.d.docker === "rootful" ? { groups: ["docker"] } : {}),
         setuidHelpers: this.d.docker === "rootless",
         env: this.env(jit),
@@ -127,13 +129,17 @@ export class Slot {
     );
     const code = await this.running.exited;
     this.running = undefined;
-    this.jobs++;
-    this.d.log.info("runner exited", { slot: this.index, runnerId: this.runnerId, code });
+    const retired = this.retiring;
+    this.retiring = false;
+    this.d.log.info(retired ? "runner retired" : "runner exited", { slot: this.index, runnerId: this.runnerId, code });
     this.runnerId = undefined;
     this.runnerName = undefined;
     this.phase = "idle";
     this.lastActivity = Date.now();
-    this.d.onJobDone?.(this);
+    if (!retired) {
+      this.jobs++;
+      this.d.onJobDone?.(this);
+    }
     return true;
   }
 
@@ -164,6 +170,21 @@ export class Slot {
       }
     }
     this.phase = "stopped";
+  }
+
+  /**
+   * An idle runner on an older release: deregistered first (GitHub refuses to delete a runner that
+   * has just taken a job, and then it stays), then stopped; the loop registers the next runner on
+   * the current release in a fresh tree. Returns whether it was retired.
+   */
+  async retireIdle(): Promise<boolean> {
+    const id = this.runnerId;
+    if (this.phase !== "listening" || this.busy() || id === undefined || !this.running) return false;
+    const removed = await this.d.broker.deregister([id]);
+    if (!removed.includes(id) || this.runnerId !== id) return false;
+    this.retiring = true;
+    await this.running?.stop();
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -108,11 +108,14 @@ chmod 0700 runner runner/*.sh`;
   async sweepWork(user: SlotUser, maxAgeMinutes: number): Promise<boolean> {
     const script = `cd "$1" 2>/dev/null || exit 0
 find . -mindepth 1 -maxdepth 1 -type d ! -name _temp -mmin +"$2" -exec chmod -R u+rwx {} + -exec rm -rf --one-file-system {} +`;
-    const r = await runAs(user, ["/bin/sh", "-c", script, "sh", join(this.runnerRoot, "_work"), String(Math.max(1, Math.floor(maxAgeMinutes)))], { timeoutMs: 10 * 60_000 });
+    const r = await runAs(user, ["/bin/sh", "-c", script, "sh", join(this.runnerRoot, "_work"), String(Math.max(1, Math.floor(maxAgeMinutes)))], { timeoutMs: 10 * 60_000, userns: true });
     return r.code === 0;
   }
 
-  /** Empties the trash as the slot's user: modes are fixed first (a job may leave 000 directories), links are never followed. */
+  /**
+   * Empties the trash as the slot's user (in its docker user namespace where it has one, for what
+   * containers wrote): modes are fixed first (a job may leave 000 directories), links are never followed.
+   */
   async wipe(user: SlotUser, timeoutMs = 10 * 60_000): Promise<boolean> {
     if (!existsSync(this.trash)) return true;
     if (readdirSync(this.trash).length === 0) return true;
@@ -120,7 +123,7 @@ find . -mindepth 1 -maxdepth 1 -type d ! -name _temp -mmin +"$2" -exec chmod -R 
 chmod -R u+rwx . 2>/dev/null
 find . -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} +
 [ -z "$(ls -A)" ]`;
-    const r = await runAs(user, ["/bin/sh", "-c", script, "sh", this.trash], { timeoutMs });
+    const r = await runAs(user, ["/bin/sh", "-c", script, "sh", this.trash], { timeoutMs, userns: true });
     return r.code === 0;
   }
 }

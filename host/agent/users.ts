@@ -8,6 +8,8 @@ export interface SlotUser {
   name: string;
   uid: number;
   gid: number;
+  /** Has subordinate ids (a rootless docker daemon's containers write files owned by them in the slot's tree). */
+  subids?: boolean;
 }
 
 async function lookup(name: string): Promise<SlotUser | undefined> {
@@ -26,16 +28,16 @@ async function lookup(name: string): Promise<SlotUser | undefined> {
  */
 export async function ensureSlotUser(name: string, home: string, subids: boolean): Promise<SlotUser> {
   if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(name)) throw new Error(`bad slot user name ${name}`);
-  const known = await lookup(name);
-  if (known) {
-    if (known.uid === 0 || known.gid === 0) throw new Error(`${name} is uid/gid 0`);
-    return known;
+  let user = await lookup(name);
+  if (!user) {
+    await run("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin", name]);
+    user = await lookup(name);
+    if (!user) throw new Error(`useradd ${name} left no user`);
   }
-  await run("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin", name]);
-  const made = await lookup(name);
-  if (!made) throw new Error(`useradd ${name} left no user`);
-  if (subids) await ensureSubids(name);
-  return made;
+  if (user.uid === 0 || user.gid === 0) throw new Error(`${name} is uid/gid 0`);
+  if (!subids) return user;
+  await ensureSubids(name);
+  return { ...user, subids: true };
 }
 
 const SUBID_COUNT = 65536;

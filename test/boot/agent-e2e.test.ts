@@ -1,24 +1,29 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
+import type { JitRequest } from "../../protocol/broker";
+import type { MirroredRelease } from "../../protocol/mirror";
 import { prerequisite, SHARED } from "../helpers/env";
-import { hasMoto, MOTO_ACCOUNT } from "../helpers/moto";
+import { hasMoto } from "../helpers/moto";
 import { HOSTILE_TREE_STEP } from "../helpers/hostile-tree";
 import { poolOf } from "../helpers/host-pools";
-import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
-import { brokerDouble, buildRelease, startRunnerService, type BrokerDouble, type RunnerService } from "../standins/runner-listener/service";
-import { startBridge, type Bridge } from "./bridge";
+import type { FunctionUrl } from "../standins/function-url";
+import { buildRelease, type BrokerDouble, type RunnerService } from "../standins/runner-listener/service";
+import { startBrokerStack, type BrokerStack } from "./broker-stack";
 import type { Instance } from "./container";
 import type { Tarball } from "./fixture";
-import { Lab, REGION } from "./harness";
+import { Lab } from "./harness";
 import { bootTools } from "./rootfs";
 
 /**
  * The agent end to end on a booted host: the program's user-data installs it, systemd runs it, it
  * registers every slot through the SigV4-verifying function URL (broker double), and runs jobs of
- * the stand-in service under the slots' own uids in transient units, with /proc hidepid=2.
+ * the stand-in service under the slots' own uids in transient units, with /proc hidepid=2, each
+ * slot with its own rootless docker daemon. It rolls slots over to a new release, deregisters on a
+ * spot notice and leaves its group when idle.
  */
+const SLOT_OF = /\/slots\/(\d+)\/state/;
 function canBoot(): boolean {
   const t = bootTools();
   if (!prerequisite("a booted host (root, debootstrap, systemd-nspawn, ip, flock)", t.ok, `missing: ${t.missing.join(", ")}`)) return false;
@@ -32,35 +37,24 @@ describe.runIf(canBoot())("the agent on a host booted from the program's user-da
   let fu: FunctionUrl;
   let service: RunnerService;
   let broker: BrokerDouble;
-  let bridge: Bridge;
-  const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "none" }, { runnersPerHost: 2 });
+  let stack: BrokerStack;
+  let first: MirroredRelease;
+  const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "rootless" }, { runnersPerHost: 2 });
 
   beforeAll(async () => {
     lab = await Lab.start({ asgName: "rf-e2e-pool", bucket: "rf-e2e-pool", tag: "e" });
-    service = await startRunnerService();
-    broker = brokerDouble(service, { pool: pool.name, role: lab.world.hostRole, slots: 2, serverUrl: `http://${lab.net.hostAddr}:8082/` });
-    fu = await startFunctionUrl({ region: REGION, handler: broker.handler });
-    fu.principals.push({ ...lab.world.hostCreds, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });
-    bridge = await startBridge(
-      lab.net,
-      [
-        { host: lab.net.hostAddr, port: 8081, target: Number(new URL(fu.url).port) },
-        { host: lab.net.hostAddr, port: 8082, target: Number(new URL(service.url).port) },
-      ],
-      join(lab.dir, "bridge-e2e"),
-    );
+    stack = await startBrokerStack(lab, { pool: pool.name, slots: 2 });
+    ({ service, broker, fu } = stack);
     const rel = buildRelease(SHARED, lab.dir, "2.336.0");
-    await lab.putRelease("2.336.0", { file: "", bytes: rel.bytes, sha256: rel.sha256, nodeSha256: "" } satisfies Tarball);
+    first = await lab.putRelease("2.336.0", { file: "", bytes: rel.bytes, sha256: rel.sha256, nodeSha256: "" } satisfies Tarball);
     const agent = await lab.putAgent(agentBundle().code);
-    host = lab.instance("rf-e2e", pool, lab.wiring(agent, { brokerUrl: `http://${lab.net.hostAddr}:8081/`, agentTuning: { tickSeconds: 1, idleTimeoutSeconds: 0 } }));
+    host = lab.instance("rf-e2e", pool, lab.wiring(agent, { brokerUrl: stack.brokerUrl, agentTuning: { tickSeconds: 1, idleTimeoutSeconds: 0, manifestCheckSeconds: 2 } }));
     host.boot();
     await host.waitFor(/runner-fleet-install: (step=finished|FAILED)/, 300_000);
   }, 15 * 60_000);
 
   afterAll(async () => {
-    await bridge?.close().catch(() => undefined);
-    await fu?.close();
-    await service?.close();
+    await stack?.close();
     await lab?.close();
   }, 120_000);
 
@@ -71,6 +65,14 @@ describe.runIf(canBoot())("the agent on a host booted from the program's user-da
       await new Promise((r) => setTimeout(r, 200));
     }
   };
+
+  /** Ends every job waiting for its runner's temp dir to hold `go`, from inside the host. */
+  const release = async (): Promise<void> => {
+    const r = await host.exec(["sh", "-c", "for d in /var/lib/runner-fleet/slots/*/state/runner/_work/_temp; do touch $d/go 2>/dev/null; done; true"]);
+    expect(r.code).toBe(0);
+  };
+  const WAIT_GO = 'for i in $(seq 1 3000); do [ -e "$RUNNER_TEMP/go" ] && break; sleep 0.1; done';
+  const jits = () => broker.calls.filter((c) => c.body.action === "jit").map((c) => c.body as JitRequest);
 
   it("registers both slots through the function URL as the instance role", async () => {
     await until("two runners issued", () => service.runners.length >= 2);
@@ -102,6 +104,56 @@ describe.runIf(canBoot())("the agent on a host booted from the program's user-da
     expect(left.stdout.trim()).toBe("0");
   }, 300_000);
 
+  it("gives each slot its own rootless docker: builds, containers and a service network work, no slot reaches another's daemon, and what containers wrote goes with the job", async () => {
+    service.queue.push({
+      id: "d1",
+      repo: "d",
+      steps: [
+        'echo "$RUNNER_FLEET_STATE"; echo "$DOCKER_HOST" > /var/tmp/rf-e2e-dh; chmod 644 /var/tmp/rf-e2e-dh',
+        // No registry here: an image from the host's busybox, then a build on top of it.
+        String.raw`d=$(mktemp -d); mkdir -p "$d/bin"; cp /bin/busybox "$d/bin/"; for t in sh echo cat nc mkdir touch chown chmod sleep; do ln -s busybox "$d/bin/$t"; done
+tar -C "$d" -c . | docker import - rf/busybox >/dev/null
+printf 'FROM rf/busybox\nRUN echo built-in-a-build > /built\n' > "$d/Dockerfile"
+docker build -q -t rf/built "$d" >/dev/null && docker run --rm rf/built cat /built`,
+        // As the runner runs service containers: a network, a named container on it, reached by name.
+        String.raw`docker network create rf-net >/dev/null
+docker run -d --name svc --network rf-net rf/busybox sh -c 'while true; do echo from-service | nc -l -p 8080; done' >/dev/null
+for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc svc 8080 < /dev/null) && [ -n "$out" ] && break; sleep 1; done; echo "$out"`,
+        // A container writes files its uid 1000 owns (a subordinate id outside) into the job's tree.
+        String.raw`mkdir -p "$RUNNER_TEMP/vol" && docker run --rm -v "$RUNNER_TEMP/vol:/v" rf/busybox sh -c 'mkdir -p /v/x/y && touch /v/x/y/f && chown -R 1000:1000 /v/x && chmod 000 /v/x/y' && stat -c %u "$RUNNER_TEMP/vol/x"`,
+        `touch /var/tmp/rf-e2e-d1; ${WAIT_GO}; echo released`,
+      ],
+    });
+    await until("d1 waiting with its containers up", () => host.has("var/tmp/rf-e2e-d1"), 300_000);
+    service.queue.push({
+      id: "d2",
+      repo: "d",
+      steps: ['docker ps -q > /dev/null && echo own-daemon; docker --host "$(cat /var/tmp/rf-e2e-dh)" ps > /dev/null 2>&1 && echo REACHED || echo refused; docker image inspect rf/busybox > /dev/null 2>&1 && echo SHARED || echo own-images'],
+    });
+    expect((await service.done("d2", 180_000)).outputs.join("")).toBe("own-daemon\nrefused\nown-images\n");
+    await release();
+    const out = (await service.done("d1", 120_000)).outputs.join("").split("\n");
+    const slot = SLOT_OF.exec(out[0]!)?.[1];
+    expect(slot, out.join("\n")).toBeDefined();
+    expect(out.slice(1)).toEqual(["built-in-a-build", "from-service", expect.stringMatching(/^\d+$/), "released", ""]);
+    expect(Number(out[3])).toBeGreaterThanOrEqual(100000);
+    // The job's unit took its daemon and containers with it; the wipe (in the slot's user
+    // namespace) removed what they wrote, subordinate-id files included.
+    let svc = "";
+    for (let i = 0; i < 60 && svc !== "0"; i++) {
+      svc = (await host.exec(["sh", "-c", "ps -eo args= | grep -c '[f]rom-service' || true"])).stdout.trim();
+      if (svc !== "0") await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(svc, (await host.exec(["ps", "-eo", "pid,uid,cgroup,args"])).stdout).toBe("0");
+    const left = `find /var/lib/runner-fleet/slots/${slot}/trash /var/lib/runner-fleet/slots/${slot}/state \\( -uid +99999 -o -gid +99999 \\) | wc -l; find /var/lib/runner-fleet/slots/${slot}/trash -mindepth 1 | wc -l`;
+    let counts = "";
+    for (let i = 0; i < 60 && counts !== "0\n0\n"; i++) {
+      counts = (await host.exec(["sh", "-c", left])).stdout;
+      if (counts !== "0\n0\n") await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(counts).toBe("0\n0\n");
+  }, 600_000);
+
   it("a hostile job leaves the host as it was: install unchanged and root-owned, planted links harmless across an agent restart, a 1,500-deep tree wiped", async () => {
     const snapshot = "find /var/lib/runner-fleet/runners -printf '%u:%g %m %s %p\\n' | sort | sha256sum; stat -c '%u:%g %a' /etc/shadow; sha256sum /etc/shadow";
     const before = (await host.exec(["sh", "-c", snapshot])).stdout;
@@ -128,6 +180,26 @@ describe.runIf(canBoot())("the agent on a host booted from the program's user-da
     expect(left.stdout.trim().split("\n")).toEqual(["0", "0"]);
   }, 420_000);
 
+  it("rolls over to a release that appears in the mirror: the idle slot moves at once, the busy slot after its job, the old release goes", async () => {
+    service.queue.push({ id: "long", repo: "r", steps: [`${WAIT_GO}; cat "$GITHUB_WORKSPACE/../../../bin/runner-version"`] });
+    await until("the long job running", () => service.runners.some((r) => r.busy && !r.deleted));
+    const before = jits().length;
+    const next = buildRelease(SHARED, lab.dir, "2.337.0");
+    await lab.putRelease("2.337.0", { file: "", bytes: next.bytes, sha256: next.sha256, nodeSha256: "" } satisfies Tarball, first);
+    await until("the idle slot registered on 2.337.0", () => jits().slice(before).some((j) => j.runnerVersion === "2.337.0"), 120_000);
+    const busy = service.runners.filter((r) => r.busy && !r.deleted);
+    expect(busy).toHaveLength(1);
+    expect(jits().slice(before).filter((j) => j.runnerVersion === "2.337.0").map((j) => j.slot)).not.toContain(busy[0]!.slot);
+    await release();
+    expect((await service.done("long", 120_000)).outputs.join("")).toBe("2.336.0\n");
+    await until("both slots on 2.337.0", () => new Set(jits().slice(before).filter((j) => j.runnerVersion === "2.337.0").map((j) => j.slot)).size === 2, 120_000);
+    await until("2.336.0 removed once no slot runs it", () => !host.has("var/lib/runner-fleet/runners/2.336.0"), 60_000);
+    service.queue.push({ id: "on-new", repo: "r", steps: ['cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
+    expect((await service.done("on-new", 120_000)).outputs.join("")).toBe("2.337.0\n");
+    const st = await host.exec(["stat", "-c", "%u:%g %a", "/var/lib/runner-fleet/runners/2.337.0"]);
+    expect(st.stdout.trim()).toBe("0:0 555");
+  }, 420_000);
+
   it("on a spot notice, stops every runner unit and deregisters every runner of the instance", async () => {
     lab.imds.state.spotAction = { action: "terminate", time: new Date(Date.now() + 120_000).toISOString() };
     await until("a deregister of everything", () => broker.calls.some((c) => c.body.action === "deregister" && c.body.runnerIds === undefined), 60_000);
@@ -137,4 +209,32 @@ describe.runIf(canBoot())("the agent on a host booted from the program's user-da
     const units = await host.exec(["sh", "-c", "systemctl list-units --all --no-legend 'rf-slot-*' | grep -c running || true"]);
     expect(units.stdout.trim()).toBe("0");
   }, 120_000);
+  it("leaves its group when idle: stays while the group is at its floor (AWS's refusal), leaves with decrement once it may", async () => {
+    delete lab.imds.state.spotAction;
+    const group = lab.asg.groups[0]!;
+    group.min = 1;
+    const path = `${host.root}/etc/runner-fleet/agent.json`;
+    writeFileSync(path, JSON.stringify({ ...(JSON.parse(readFileSync(path, "utf8")) as object), idleTimeoutSeconds: 3 }));
+    const issued = service.runners.length;
+    expect((await host.exec(["systemctl", "restart", "runner-fleet-agent.service"])).code).toBe(0);
+    await until("both slots registered", () => new Set(service.runners.slice(issued).map((r) => r.slot)).size >= 2, 180_000);
+    const terminations = () => lab.asg.calls.filter((c) => c.Action === "TerminateInstanceInAutoScalingGroup");
+    await until("a leave refused at the floor", () => terminations().length >= 1, 60_000);
+    expect(group.instances).toEqual([lab.world.instanceId]);
+    expect(group.desired).toBe(1);
+    // Staying: the slots register again.
+    const refusedAt = service.runners.length;
+    await until("registered again after the refusal", () => new Set(service.runners.slice(refusedAt).map((r) => r.slot)).size >= 2, 60_000);
+    group.min = 0;
+    await until("left the group", () => group.instances.length === 0, 60_000);
+    expect(group.desired).toBe(0);
+    expect(terminations().at(-1)).toMatchObject({ InstanceId: lab.world.instanceId, ShouldDecrementDesiredCapacity: "true" });
+    expect(service.runners.filter((r) => r.instanceId === lab.world.instanceId).every((r) => r.deleted)).toBe(true);
+    let active = "";
+    for (let i = 0; i < 30 && active !== "inactive"; i++) {
+      active = (await host.exec(["systemctl", "is-active", "runner-fleet-agent.service"])).stdout.trim();
+      if (active !== "inactive") await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(active).toBe("inactive");
+  }, 300_000);
 });

@@ -87,7 +87,7 @@ describe.runIf(canBoot())("a host booted from the program's user-data", () => {
   it("installs offline: nothing is missing from a prepared image, so the package manager never runs", () => {
     expect(host.lines.some((l) => /runner-fleet-install: step=finished/.test(l.text)), host.tail(60)).toBe(true);
     const steps = installSteps(host);
-    expect(Object.keys(steps)).toEqual(["checks", "packages", "hidepid", "fetch", "node", "agent", "docker", "start-agent", "finished"]);
+    expect(Object.keys(steps)).toEqual(["checks", "packages", "hidepid", "fetch", "node", "agent", "docker", "runner", "start-agent", "finished"]);
     expect(host.lines.filter((l) => /runner-fleet-install: installing|apt-get|Reading package lists/.test(l.text))).toEqual([]);
   });
 

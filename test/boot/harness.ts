@@ -11,6 +11,7 @@ import { startBridge, type Bridge } from "./bridge";
 import { startBrokerRecorder, type BrokerRecorder } from "./broker-recorder";
 import { Instance } from "./container";
 import type { Tarball } from "./fixture";
+import { startAsg, type AsgStandin } from "../standins/asg";
 import { startImds, type Imds } from "../standins/imds";
 import { createNetPair, IMDS_ADDR, type NetPair } from "./netns";
 import { ensureRootfs } from "./rootfs";
@@ -18,6 +19,7 @@ import { ensureRootfs } from "./rootfs";
 export const REGION = "eu-west-1";
 const BROKER_PORT = 8080;
 const S3_PORT = 4566;
+const ASG_PORT = 8083;
 
 /**
  * One booted-host lab: moto (IAM enforced) as S3 and Auto Scaling, the IMDS stand-in, the broker,
@@ -32,6 +34,8 @@ export class Lab {
     readonly imds: Imds,
     readonly broker: BrokerRecorder,
     readonly net: NetPair,
+    /** Auto Scaling for the agent's calls: moto never checks a group's floor, AWS does (test/standins/asg.ts). */
+    readonly asg: AsgStandin,
     private readonly bridge: Bridge,
   ) {}
 
@@ -44,6 +48,9 @@ export class Lab {
       cleanup.push(() => imds.close());
       const broker = await startBrokerRecorder({ region: REGION, creds: world.hostCreds });
       cleanup.push(() => broker.close());
+      const asg = await startAsg({ region: REGION, key: () => imds.state.creds });
+      cleanup.push(() => asg.close());
+      asg.groups.push({ name: o.asgName, min: 0, desired: 1, instances: [world.instanceId], pendingHook: new Set(o.withHook ? [world.instanceId] : []) });
       const net = createNetPair(o.tag);
       cleanup.push(() => net.close());
       const dir = mkdtempSync("/var/tmp/rf-boot-");
@@ -54,10 +61,11 @@ export class Lab {
           { host: IMDS_ADDR, port: 80, target: Number(new URL(imds.url).port) },
           { host: net.hostAddr, port: BROKER_PORT, target: broker.port },
           { host: net.hostAddr, port: S3_PORT, target: Number(new URL(world.moto.endpoint).port) },
+          { host: net.hostAddr, port: ASG_PORT, target: Number(new URL(asg.url).port) },
         ],
         join(dir, "bridge"),
       );
-      return new Lab(dir, rootfs, world, imds, broker, net, bridge);
+      return new Lab(dir, rootfs, world, imds, broker, net, asg, bridge);
     } catch (e) {
       for (const c of cleanup.reverse()) await c();
       throw e;
@@ -72,7 +80,7 @@ export class Lab {
       agentSha256: agent.sha256,
       brokerUrl: `http://${this.net.hostAddr}:${BROKER_PORT}/`,
       mirror: { bucket: this.world.bucket, manifestKey: MIRROR_MANIFEST_KEY },
-      endpoints: { s3: `http://${this.net.hostAddr}:${S3_PORT}`, autoscaling: `http://${this.net.hostAddr}:${S3_PORT}` },
+      endpoints: { s3: `http://${this.net.hostAddr}:${S3_PORT}`, autoscaling: `http://${this.net.hostAddr}:${ASG_PORT}` },
       ...extra,
     };
   }
@@ -115,6 +123,7 @@ export class Lab {
     await this.bridge.close().catch(() => undefined);
     this.net.close();
     await this.broker.close();
+    await this.asg.close();
     await this.imds.close();
     await this.world.moto.stop();
     rmSync(this.dir, { recursive: true, force: true });

@@ -155,4 +155,21 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     expect(existsSync(`${w.root}/runners/2.337.0`)).toBe(true);
     await a.shutdown("end");
   }, 60_000);
+  it("retires an idle runner still listening on an older release (deregistered first), and counts no job for it", async () => {
+    const next = await w.publish("2.338.0", undefined, false);
+    const a = await serving({ idleTimeoutSeconds: 0 });
+    const old = a.slots[0]!.runnerId!;
+    expect(a.slots[0]!.runningVersion).toBe("2.337.0");
+    await w.setManifest(next, w.releases.get("2.337.0"));
+    a.forceManifestCheck = true;
+    await a.tick();
+    await w.until("a runner on 2.338.0", () => a.slots[0]!.phase === "listening" && a.slots[0]!.runningVersion === "2.338.0");
+    const deregistered = w.broker.calls.filter((c) => c.body.action === "deregister").map((c) => (c.body as { runnerIds?: number[] }).runnerIds);
+    expect(deregistered).toContainEqual([old]);
+    expect(w.service.runners.find((r) => r.id === old)?.deleted).toBe(true);
+    expect(a.slots[0]!.jobs).toBe(0);
+    w.service.queue.push({ id: "after-retire", repo: "r", steps: ['cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
+    expect((await w.service.done("after-retire")).outputs.join("")).toBe("2.338.0\n");
+    await a.shutdown("end");
+  }, 60_000);
 });

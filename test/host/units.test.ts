@@ -24,6 +24,7 @@ const base: AgentConfig = {
   mirror: { bucket: "b", manifestKey: "runner/manifest.json" },
   workMaxAgeHours: 24,
   tickSeconds: 5,
+  manifestCheckSeconds: 900,
   endpoints: { imds: "http://169.254.169.254" },
 };
 
@@ -61,7 +62,7 @@ describe("leaving", () => {
 describe("the systemd launcher (used on hosts; run for real by the booted-host test)", () => {
   it("puts each runner in its own transient unit with KillMode=control-group, the slot's ids, read-only binds, and the JIT config only in a root-only EnvironmentFile", () => {
     const args = new SystemdLauncher("/run/rf").args(
-      { unit: "rf-slot-1-a", user: { name: "rf-slot-1", uid: 990, gid: 990 }, cwd: "/s/1/state/runner", argv: runnerArgv("none", "/s/1/state/runner/run.sh"), env: { ACTIONS_RUNNER_INPUT_JITCONFIG: "eyJzZWNyZXQi" }, binds: [{ src: "/r/2.336.0/bin", dst: "/s/1/state/runner/bin" }] },
+      { unit: "rf-slot-1-a", user: { name: "rf-slot-1", uid: 990, gid: 990 }, cwd: "/s/1/state/runner", argv: runnerArgv("none", "/s/1/state/runner/run.sh", "/s/1/state"), env: { ACTIONS_RUNNER_INPUT_JITCONFIG: "eyJzZWNyZXQi" }, binds: [{ src: "/r/2.336.0/bin", dst: "/s/1/state/runner/bin" }] },
       "/run/rf/rf-slot-1-a.env",
     );
     expect(args).toEqual(expect.arrayContaining(["--unit=rf-slot-1-a", "--uid=990", "--gid=990", "--property=KillMode=control-group", "--property=EnvironmentFile=/run/rf/rf-slot-1-a.env", "--property=BindReadOnlyPaths=/r/2.336.0/bin:/s/1/state/runner/bin", "--property=NoNewPrivileges=yes"]));
@@ -71,7 +72,7 @@ describe("the systemd launcher (used on hosts; run for real by the booted-host t
 
   it("gives a rootless slot its own daemon socket under its own runtime dir", () => {
     expect(dockerEnv("rootless", "/s/2/state")).toMatchObject({ XDG_RUNTIME_DIR: "/s/2/state/run", DOCKER_HOST: "unix:///s/2/state/run/docker.sock" });
-    expect(runnerArgv("rootless", "/x/run.sh").at(-1)).toBe("/x/run.sh");
+    expect(runnerArgv("rootless", "/x/run.sh", "/x").at(-1)).toBe("/x/run.sh");
     expect(dockerEnv("none", "/s")).toEqual({});
   });
 });

@@ -13,7 +13,7 @@ import { hasMoto, MOTO_CREDENTIALS, startMoto, type Moto } from "../helpers/moto
 import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
 import { imdsState, startImds, type Imds } from "../standins/imds";
 import { brokerDouble, buildRelease, RUNNER_UPSTREAM_DIR, startRunnerService, type BrokerDouble, type Release, type RunnerService } from "../standins/runner-listener/service";
-import { startAsg, type AsgStandin } from "./asg-standin";
+import { startAsg, type AsgStandin } from "../standins/asg";
 
 export function canRunAgent(): boolean {
   if (!prerequisite("root (slot users, setpriv, mount namespaces)", process.getuid?.() === 0, "run as root")) return false;
@@ -94,6 +94,7 @@ export class World {
       mirror: { bucket: this.bucket, manifestKey: "runner/manifest.json" },
       workMaxAgeHours: 24,
       tickSeconds: 1,
+      manifestCheckSeconds: 300,
       endpoints: { imds: this.imds.url, s3: this.moto.endpoint, autoscaling: this.asg.url },
       ...over,
     };

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { verifySigV4, type Key } from "../standins/sigv4-verify";
+import { verifySigV4, type Key } from "./sigv4-verify";
 
 /**
  * Auto Scaling's Query API for the two calls the agent makes, where moto is not like AWS: moto

@@ -1,0 +1,56 @@
+import { join } from "node:path";
+import { MOTO_ACCOUNT } from "../helpers/moto";
+import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
+import { brokerDouble, startRunnerService, type BrokerDouble, type RunnerService } from "../standins/runner-listener/service";
+import { startBridge, type Bridge } from "./bridge";
+import { REGION, type Lab } from "./harness";
+
+export const BROKER_PORT = 8081;
+const SERVICE_PORT = 8082;
+
+export interface BrokerStack {
+  service: RunnerService;
+  broker: BrokerDouble;
+  fu: FunctionUrl;
+  /** The function URL as the booted host reaches it. */
+  brokerUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What a booted host registers with: the SigV4-verifying function URL (the instance role's session
+ * is its only principal) in front of the broker double, which issues JIT configs for the stand-in
+ * runner service; both bridged into the lab's network.
+ */
+export async function startBrokerStack(lab: Lab, o: { pool: string; slots: number }): Promise<BrokerStack> {
+  const service = await startRunnerService();
+  const broker = brokerDouble(service, { pool: o.pool, role: lab.world.hostRole, slots: o.slots, serverUrl: `http://${lab.net.hostAddr}:${SERVICE_PORT}/` });
+  const fu = await startFunctionUrl({ region: REGION, handler: broker.handler });
+  fu.principals.push({ ...lab.world.hostCreds, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });
+  let bridge: Bridge;
+  try {
+    bridge = await startBridge(
+      lab.net,
+      [
+        { host: lab.net.hostAddr, port: BROKER_PORT, target: Number(new URL(fu.url).port) },
+        { host: lab.net.hostAddr, port: SERVICE_PORT, target: Number(new URL(service.url).port) },
+      ],
+      join(lab.dir, "bridge-broker"),
+    );
+  } catch (e) {
+    await fu.close();
+    await service.close();
+    throw e;
+  }
+  return {
+    service,
+    broker,
+    fu,
+    brokerUrl: `http://${lab.net.hostAddr}:${BROKER_PORT}/`,
+    close: async () => {
+      await bridge.close().catch(() => undefined);
+      await fu.close();
+      await service.close();
+    },
+  };
+}
