@@ -4,7 +4,6 @@ import { poolOf } from "../test/helpers/host-pools";
 import { buildRelease, type RunnerService } from "../test/standins/runner-listener/service";
 import { startBrokerStack } from "../test/boot/broker-stack";
 import type { Instance } from "../test/boot/container";
-import type { Tarball } from "../test/boot/fixture";
 import { installSteps, Lab } from "../test/boot/harness";
 
 /**
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
   const warm: Sample[] = [];
   try {
     const rel = buildRelease(SHARED, lab.dir, "2.336.0");
-    await lab.putRelease("2.336.0", { file: "", bytes: rel.bytes, sha256: rel.sha256, nodeSha256: "" } satisfies Tarball);
+    await lab.putRelease("2.336.0", rel);
     const agent = await lab.putAgent(agentBundle().code);
     const wiring = lab.wiring(agent, { brokerUrl: stack.brokerUrl, agentTuning: { tickSeconds: 1, idleTimeoutSeconds: 0 } });
     for (let n = 0; n < RUNS; n++) {

@@ -12,7 +12,6 @@ import type { FunctionUrl } from "../standins/function-url";
 import { buildRelease, type BrokerDouble, type RunnerService } from "../standins/runner-listener/service";
 import { startBrokerStack, type BrokerStack } from "./broker-stack";
 import type { Instance } from "./container";
-import type { Tarball } from "./fixture";
 import { Lab } from "./harness";
 import { bootTools } from "./rootfs";
 
@@ -46,7 +45,7 @@ describe.runIf(canBoot())("the agent on a host booted from the program's user-da
     stack = await startBrokerStack(lab, { pool: pool.name, slots: 2 });
     ({ service, broker, fu } = stack);
     const rel = buildRelease(SHARED, lab.dir, "2.336.0");
-    first = await lab.putRelease("2.336.0", { file: "", bytes: rel.bytes, sha256: rel.sha256, nodeSha256: "" } satisfies Tarball);
+    first = await lab.putRelease("2.336.0", rel);
     const agent = await lab.putAgent(agentBundle().code);
     host = lab.instance("rf-e2e", pool, lab.wiring(agent, { brokerUrl: stack.brokerUrl, agentTuning: { tickSeconds: 1, idleTimeoutSeconds: 0, manifestCheckSeconds: 2 } }));
     host.boot();
@@ -185,7 +184,7 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     await until("the long job running", () => service.runners.some((r) => r.busy && !r.deleted));
     const before = jits().length;
     const next = buildRelease(SHARED, lab.dir, "2.337.0");
-    await lab.putRelease("2.337.0", { file: "", bytes: next.bytes, sha256: next.sha256, nodeSha256: "" } satisfies Tarball, first);
+    await lab.putRelease("2.337.0", next, first);
     await until("the idle slot registered on 2.337.0", () => jits().slice(before).some((j) => j.runnerVersion === "2.337.0"), 120_000);
     const busy = service.runners.filter((r) => r.busy && !r.deleted);
     expect(busy).toHaveLength(1);

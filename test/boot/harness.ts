@@ -10,7 +10,7 @@ import { startWorld, type World } from "./aws-world";
 import { startBridge, type Bridge } from "./bridge";
 import { startBrokerRecorder, type BrokerRecorder } from "./broker-recorder";
 import { Instance } from "./container";
-import type { Tarball } from "./fixture";
+import type { Release } from "../standins/runner-listener/service";
 import { startAsg, type AsgStandin } from "../standins/asg";
 import { startImds, type Imds } from "../standins/imds";
 import { createNetPair, IMDS_ADDR, type NetPair } from "./netns";
@@ -93,7 +93,7 @@ export class Lab {
   }
 
   /** Publishes a release into the mirror as the control plane does (protocol/mirror.ts), keeping the previous one. */
-  async putRelease(version: string, t: Tarball, previous?: MirroredRelease): Promise<MirroredRelease> {
+  async putRelease(version: string, t: Pick<Release, "bytes" | "sha256">, previous?: MirroredRelease): Promise<MirroredRelease> {
     const key = `runner/${version}/actions-runner-linux-x64-${version}.tar.gz`;
     await s3Put(this.world.admin, this.world.bucket, key, t.bytes);
     const release: MirroredRelease = {

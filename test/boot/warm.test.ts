@@ -9,7 +9,6 @@ import { poolOf } from "../helpers/host-pools";
 import { buildRelease } from "../standins/runner-listener/service";
 import { startBrokerStack, type BrokerStack } from "./broker-stack";
 import type { Instance } from "./container";
-import type { Tarball } from "./fixture";
 import { Lab } from "./harness";
 import { bootTools } from "./rootfs";
 
@@ -56,7 +55,7 @@ describe.runIf(canBoot())("a warm pool's instance on a booted host", () => {
     lab = await Lab.start({ asgName: pool.asgName, bucket: "rf-warm-pool", tag: "w", withHook: true });
     stack = await startBrokerStack(lab, { pool: pool.name, slots: 2 });
     const rel = buildRelease(SHARED, lab.dir, "2.336.0");
-    await lab.putRelease("2.336.0", { file: "", bytes: rel.bytes, sha256: rel.sha256, nodeSha256: "" } satisfies Tarball);
+    await lab.putRelease("2.336.0", rel);
     const agent = await lab.putAgent(agentBundle().code);
     lab.imds.state.lifecycle = "Warmed:Running";
     host = lab.instance("rf-warm", pool, lab.wiring(agent, { brokerUrl: stack.brokerUrl, lifecycleHookName: lab.world.hookName, agentTuning: { tickSeconds: 1, idleTimeoutSeconds: 0 } }));
