@@ -1,4 +1,4 @@
-import { GITHUB_RUNNER_WINDOW_DAYS, RUNNER_RELEASES, RUNNER_VERSION } from "./versions";
+import { GITHUB_RUNNER_WINDOW_DAYS, RUNNER_RELEASES } from "./versions";
 import type { StackConfig } from "./schema";
 
 const DAY = 86_400_000;
@@ -34,7 +34,7 @@ export function pinAge(version: string, now: Date, key: string): PinReport {
     : { key, version, message: `${key}: ${age}; ${next.version} came out ${next.date}, so GitHub's window for it closes in ${left} days`, warn: left <= 7 };
 }
 
-/** Every runner version a stack pins: image tags of its runner sets, and the version EC2 hosts install. */
+/** Every runner version a stack pins (image tags of its runner sets), and a line saying EC2 hosts pin none. */
 export function runnerPins(cfg: StackConfig, now: Date): PinReport[] {
   const out: PinReport[] = [];
   cfg.runnerSets.forEach((s, i) => {
@@ -43,6 +43,9 @@ export function runnerPins(cfg: StackConfig, now: Date): PinReport[] {
     const v = imageRunnerVersion(s.image);
     out.push(v ? pinAge(v, now, key) : { key, version: undefined, message: `${key}: ${s.image} names no runner version; make sure it tracks actions/runner releases (GitHub's 30-day window)`, warn: false });
   });
-  if (cfg.hostPools.length > 0) out.push(pinAge(RUNNER_VERSION, now, "hostPools (runner release installed on hosts)"));
+  // Hosts pin nothing: they install the release the control plane mirrors from GitHub's latest.
+  if (cfg.hostPools.length > 0) {
+    out.push({ key: "hostPools", version: undefined, message: "hostPools: hosts run the release the control plane mirrors (GitHub's latest, checked daily and at deploy; idle slots move to it within 15 minutes): nothing pinned", warn: false });
+  }
   return out;
 }

@@ -7,24 +7,6 @@ export const ARC_CHART_REPO = "oci://ghcr.io/actions/actions-runner-controller-c
 export const ARC_CONTROLLER_CHART = `${ARC_CHART_REPO}/gha-runner-scale-set-controller`;
 export const ARC_SCALE_SET_CHART = `${ARC_CHART_REPO}/gha-runner-scale-set`;
 
-/** actions/runner release; the ghcr.io image of the same tag is multi-arch (amd64 + arm64). */
-export const RUNNER_VERSION = "2.336.0";
-
-/**
- * SHA-256 of the release tarballs GitHub publishes for RUNNER_VERSION (release notes and the API's
- * asset digest); hosts refuse a download that does not match. Bump with the version, never without
- * it. 2.336.0's were taken from public pins of the same assets (two independent repositories each)
- * because this machine cannot reach GitHub to hash the tarballs itself.
- */
-export const RUNNER_TARBALL_SHA256: Record<"amd64" | "arm64", string> = {
-  amd64: "04cf0be1aff4c3ec3554466c39124ca250e3effd8873bb7e8d68535aa9505d5d",
-  arm64: "58b758e420b87093fbd4bfddd368074960053e2f1388f01848c82624b90f27d1",
-};
-
-export function runnerTarballUrl(arch: "amd64" | "arm64"): string {
-  const a = arch === "arm64" ? "arm64" : "x64";
-  return `https://github.com/actions/runner/releases/download/v${RUNNER_VERSION}/actions-runner-linux-${a}-${RUNNER_VERSION}.tar.gz`;
-}
 /**
  * ARC's own default runner image (gha-runner-scale-set values.yaml, template.spec.containers):
  * a tag that tracks the current runner, pulled when each runner pod starts (`:latest` means

@@ -113,6 +113,10 @@ chroot "$tmp" apt-get clean
 rm -f "$tmp/usr/sbin/policy-rc.d" "$tmp/etc/resolv.conf"
 # cloud-init reads only the NoCloud seed the test writes (else it probes for clouds and waits).
 printf 'datasource_list: [ NoCloud, None ]\\n' > "$tmp/etc/cloud/cloud.cfg.d/90_dpkg.cfg"
+# A cloud image's locale is one it has: cloud-init's default (en_US.UTF-8, never generated in a
+# minbase root) fails cloud-config, and a failed unit's stop is where nspawn's hybrid cgroups have
+# been seen to miss the empty-cgroup event and hang the boot.
+printf 'locale: C.UTF-8\\n' > "$tmp/etc/cloud/cloud.cfg.d/91_locale.cfg"
 # A fresh machine id per boot, as an AMI has.
 : > "$tmp/etc/machine-id"
 rm -f "$tmp/var/lib/dbus/machine-id"

@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { parseStackConfig } from "../../config/load";
 import { fleetModel } from "../../config/model";
 import { imageRunnerVersion, pinAge, runnerPins } from "../../config/runner-pins";
-import { ARC_RUNNER_IMAGE, RUNNER_RELEASES, RUNNER_VERSION } from "../../config/versions";
+import { ARC_RUNNER_IMAGE, RUNNER_RELEASES } from "../../config/versions";
 import { readStackFile, stackFileSource } from "../../tools/stack-file";
 import { baseConfig, sourceFrom, TOKEN } from "../helpers/config";
 import { hasUpstream, REPO, UPSTREAM } from "../helpers/env";
@@ -38,9 +38,10 @@ describe("runner versions stay inside GitHub's 30-day window", () => {
     expect(imageRunnerVersion("ghcr.io/acme/runner:latest")).toBeUndefined();
   });
 
-  it("EC2 hosts install the newest release known here", () => {
-    expect(RUNNER_VERSION).toBe(RUNNER_RELEASES[0]!.version);
-    expect(runnerPins(parseStackConfig(stackFileSource(readStackFile(REPO, "prod"))), NOV).filter((p) => p.warn)).toEqual([]);
+  it("EC2 hosts pin no release: they follow the control plane's mirror", () => {
+    const pins = runnerPins(parseStackConfig(stackFileSource(readStackFile(REPO, "prod"))), NOV);
+    expect(pins.filter((p) => p.warn)).toEqual([]);
+    expect(pins.find((p) => p.key === "hostPools")).toMatchObject({ version: undefined, warn: false, message: expect.stringMatching(/mirrors .*nothing pinned/) });
   });
 
   it("finds the pins of a stack by key", () => {
