@@ -63,15 +63,15 @@ export class Instance {
    * - the keyring system calls (@keyring, refused by nspawn's seccomp filter): runc gives every
    *   container a session keyring.
    */
-  boot(): void {
+  boot(o: { unifiedCgroups?: boolean } = {}): void {
     if (this.proc) throw new Error(`${this.name} is already running`);
     this.lines.length = 0;
     this.partial = "";
     this.bootedAt = Date.now();
     const p = spawn(
       "systemd-nspawn",
-      ["-D", this.root, "--boot", "--register=no", "--keep-unit", `--network-namespace-path=${this.net.containerPath}`, "--capability=CAP_NET_ADMIN", "--system-call-filter=@keyring", `--machine=${this.name}`, "--console=read-only"],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: "network" } },
+      ["-D", this.root, "--boot", "--register=no", "--keep-unit", `--network-namespace-path=${this.net.containerPath}`, "--capability=CAP_NET_ADMIN", "--system-call-filter=@keyring", ...(o.unifiedCgroups ? ["--system-call-filter=bpf"] : []), `--machine=${this.name}`, "--console=read-only"],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: "network", ...(o.unifiedCgroups ? { SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } : {}) } },
     );
     const onData = (d: Buffer): void => this.take(d.toString());
     p.stdout.on("data", onData);
