@@ -1,19 +1,18 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
 import type { JitRequest } from "../../protocol/broker";
 import type { MirroredRelease } from "../../protocol/mirror";
-import { prerequisite, SHARED } from "../helpers/env";
-import { hasMoto } from "../helpers/moto";
+import { SHARED } from "../helpers/env";
 import { HOSTILE_TREE_STEP } from "../helpers/hostile-tree";
 import { poolOf } from "../helpers/host-pools";
 import type { FunctionUrl } from "../standins/function-url";
 import { buildRelease, type BrokerDouble, type RunnerService } from "../standins/runner-listener/service";
 import { startBrokerStack, type BrokerStack } from "./broker-stack";
 import type { Instance } from "./container";
-import { Lab } from "./harness";
-import { bootTools } from "./rootfs";
+import { canBootHosts, Lab } from "./harness";
+
+const SLOT_OF = /\/slots\/(\d+)\/state/;
 
 /**
  * The agent end to end on a booted host: the program's user-data installs it, systemd runs it, it
@@ -22,15 +21,7 @@ import { bootTools } from "./rootfs";
  * slot with its own rootless docker daemon. It rolls slots over to a new release, deregisters on a
  * spot notice and leaves its group when idle.
  */
-const SLOT_OF = /\/slots\/(\d+)\/state/;
-function canBoot(): boolean {
-  const t = bootTools();
-  if (!prerequisite("a booted host (root, debootstrap, systemd-nspawn, ip, flock)", t.ok, `missing: ${t.missing.join(", ")}`)) return false;
-  if (!prerequisite("../shared/upstream/actions-runner-2.336.0", existsSync(join(SHARED, "upstream/actions-runner-2.336.0")), "needed for the runner scripts")) return false;
-  return hasMoto();
-}
-
-describe.runIf(canBoot())("the agent on a host booted from the program's user-data", () => {
+describe.runIf(canBootHosts())("the agent on a host booted from the program's user-data", () => {
   let lab: Lab;
   let host: Instance;
   let fu: FunctionUrl;

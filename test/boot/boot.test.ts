@@ -1,28 +1,20 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
-import { hasMoto } from "../helpers/moto";
-import { prerequisite } from "../helpers/env";
 import { poolOf } from "../helpers/host-pools";
 import { reports } from "./broker-recorder";
 import type { ExecResult, Instance } from "./container";
-import { runnerTarball, RUNNER_UPSTREAM, type Tarball } from "./fixture";
-import { installSteps, Lab } from "./harness";
-import { bootTools, TEST_REPO, TEST_REPO_PACKAGES } from "./rootfs";
+import { runnerTarball, type Tarball } from "./fixture";
+import { canBootHosts, installSteps, Lab } from "./harness";
+import { TEST_REPO, TEST_REPO_PACKAGES } from "./rootfs";
 
 /**
  * The program's real user-data booted for real: a Debian 12 root under systemd-nspawn, cloud-init
  * reading it from a NoCloud seed, in a network namespace of the test's own where IMDS and the
  * stand-ins answer. Required in CI; elsewhere it says why it skips.
  */
-function canBoot(): boolean {
-  const t = bootTools();
-  if (!prerequisite("a booted host (root, debootstrap, systemd-nspawn, ip, flock)", t.ok, `missing: ${t.missing.join(", ")}`)) return false;
-  if (!prerequisite("../shared/upstream/actions-runner-2.336.0", existsSync(RUNNER_UPSTREAM), `looked in ${RUNNER_UPSTREAM}`)) return false;
-  return hasMoto();
-}
 
 /**
  * What a slot's job does with docker, run as an ordinary user with subordinate ids: its own
@@ -51,7 +43,7 @@ docker run --rm rf/busybox sh -c '(printf "PUT /latest/api/token HTTP/1.1\r\nHos
 const sha = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
 const INSTALLED = /runner-fleet-install: (step=finished|FAILED)/;
 
-describe.runIf(canBoot())("a host booted from the program's user-data", () => {
+describe.runIf(canBootHosts())("a host booted from the program's user-data", () => {
   let lab: Lab;
   let host: Instance;
   let failed: Instance;

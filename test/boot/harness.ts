@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { HostPoolModel } from "../../config/host-model";
 import { hostUserData, type HostWiring } from "../../components/aws/host-user-data";
@@ -14,9 +14,20 @@ import type { Release } from "../standins/runner-listener/service";
 import { startAsg, type AsgStandin } from "../standins/asg";
 import { startImds, type Imds } from "../standins/imds";
 import { createNetPair, IMDS_ADDR, type NetPair } from "./netns";
-import { ensureRootfs } from "./rootfs";
+import { prerequisite } from "../helpers/env";
+import { hasMoto } from "../helpers/moto";
+import { RUNNER_UPSTREAM } from "./fixture";
+import { bootTools, ensureRootfs } from "./rootfs";
 
 export const REGION = "eu-west-1";
+
+/** Whether this machine can boot hosts (root, debootstrap, nspawn, ../shared, moto); says why not. Required in CI. */
+export function canBootHosts(): boolean {
+  const t = bootTools();
+  if (!prerequisite("a booted host (root, debootstrap, systemd-nspawn, ip, flock)", t.ok, `missing: ${t.missing.join(", ")}`)) return false;
+  if (!prerequisite("../shared/upstream/actions-runner-2.336.0", existsSync(RUNNER_UPSTREAM), `looked in ${RUNNER_UPSTREAM}`)) return false;
+  return hasMoto();
+}
 const BROKER_PORT = 8080;
 const S3_PORT = 4566;
 const ASG_PORT = 8083;

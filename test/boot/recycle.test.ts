@@ -1,16 +1,20 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
 import type { JitRequest } from "../../protocol/broker";
-import { prerequisite, SHARED } from "../helpers/env";
-import { hasMoto } from "../helpers/moto";
+import { SHARED } from "../helpers/env";
 import { poolOf } from "../helpers/host-pools";
 import { buildRelease } from "../standins/runner-listener/service";
 import { startBrokerStack, type BrokerStack } from "./broker-stack";
 import type { Instance } from "./container";
-import { Lab } from "./harness";
-import { bootTools } from "./rootfs";
+import { canBootHosts, Lab } from "./harness";
+
+/** A container and a build on the root daemon; then a container asks a lab server (control: the network works) and IMDS for a token. */
+const rootfulJob = (lab: string): string => String.raw`d=$(mktemp -d); mkdir -p "$d/bin"; cp /bin/busybox "$d/bin/"; for t in sh echo cat nc printf head sleep; do ln -s busybox "$d/bin/$t"; done
+tar -C "$d" -c . | docker import - rf/busybox > /dev/null
+printf 'FROM rf/busybox\nRUN echo built-in-a-build > /built\n' > "$d/Dockerfile"
+docker build -q -t rf/built "$d" > /dev/null && docker run --rm rf/built cat /built
+docker run --rm rf/busybox sh -c '(printf "GET / HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n"; sleep 2) | nc -w 5 ${lab} 8082 | head -n 1; echo control-done'
+docker run --rm rf/busybox sh -c '(printf "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\nX-aws-ec2-metadata-token-ttl-seconds: 5\r\nConnection: close\r\n\r\n"; sleep 3) | nc -w 5 169.254.169.254 80 | head -n 1; echo imds-probe-done'`;
 
 /**
  * One VM per job on a booted host: a one-slot pool with `docker: rootful` and `recycleAfterJob`.
@@ -18,26 +22,7 @@ import { bootTools } from "./rootfs";
  * (DOCKER-USER); after the job the host deregisters and leaves its group, without decrement when
  * the group is at its floor (so Auto Scaling replaces it), and asks for no second runner.
  */
-function canBoot(): boolean {
-  const t = bootTools();
-  if (!prerequisite("a booted host (root, debootstrap, systemd-nspawn, ip, flock)", t.ok, `missing: ${t.missing.join(", ")}`)) return false;
-  if (!prerequisite("../shared/upstream/actions-runner-2.336.0", existsSync(join(SHARED, "upstream/actions-runner-2.336.0")), "needed for the runner scripts")) return false;
-  return hasMoto();
-}
-
-/** A container and a build on the root daemon; then a container asks a lab server (control: the network works) and IMDS for a token. */
-const rootfulJob = (lab: string): string => String.raw`d=$(mktemp -d); mkdir -p "$d/bin"; cp /bin/busybox "$d/bin/"; for t in sh echo cat nc printf head sleep; do ln -s busybox "$d/bin/$t"; done
-tar -C "$d" -c . | docker import - rf/busybox > /dev/null
-printf 'FROM rf/busybox\nRUN echo built-in-a-build > /built\n' > "$d/Dockerfile"
-docker build -q -t rf/built "$d" > /dev/null && docker run --rm rf/built cat /built
-docker run --rm rf/busybox sh -c '(printf "GET / HTTP/1.1
-Host: lab
-Connection: close
-
-"; sleep 2) | nc -w 5 ${lab} 8082 | head -n 1; echo control-done'
-docker run --rm rf/busybox sh -c '(printf "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\nX-aws-ec2-metadata-token-ttl-seconds: 5\r\nConnection: close\r\n\r\n"; sleep 3) | nc -w 5 169.254.169.254 80 | head -n 1; echo imds-probe-done'`;
-
-describe.runIf(canBoot())("a one-VM-per-job host (rootful docker, recycleAfterJob) booted from the program's user-data", () => {
+describe.runIf(canBootHosts())("a one-VM-per-job host (rootful docker, recycleAfterJob) booted from the program's user-data", () => {
   let lab: Lab;
   let host: Instance;
   let stack: BrokerStack;

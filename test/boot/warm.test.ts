@@ -1,16 +1,12 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
 import type { JitRequest } from "../../protocol/broker";
-import { prerequisite, SHARED } from "../helpers/env";
-import { hasMoto } from "../helpers/moto";
+import { SHARED } from "../helpers/env";
 import { poolOf } from "../helpers/host-pools";
 import { buildRelease } from "../standins/runner-listener/service";
 import { startBrokerStack, type BrokerStack } from "./broker-stack";
 import type { Instance } from "./container";
-import { Lab } from "./harness";
-import { bootTools } from "./rootfs";
+import { canBootHosts, Lab } from "./harness";
 
 /**
  * A warm pool's instance on a booted host, its lifecycle state served by the IMDS stand-in as Auto
@@ -18,14 +14,7 @@ import { bootTools } from "./rootfs";
  * it installs, completes the launch hook and registers nothing; moved InService it registers every
  * slot, without a restart when it was kept running and from the installed disk when it was stopped.
  */
-function canBoot(): boolean {
-  const t = bootTools();
-  if (!prerequisite("a booted host (root, debootstrap, systemd-nspawn, ip, flock)", t.ok, `missing: ${t.missing.join(", ")}`)) return false;
-  if (!prerequisite("../shared/upstream/actions-runner-2.336.0", existsSync(join(SHARED, "upstream/actions-runner-2.336.0")), "needed for the runner scripts")) return false;
-  return hasMoto();
-}
-
-describe.runIf(canBoot())("a warm pool's instance on a booted host", () => {
+describe.runIf(canBootHosts())("a warm pool's instance on a booted host", () => {
   let lab: Lab;
   let host: Instance;
   let stack: BrokerStack;
