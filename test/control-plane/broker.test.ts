@@ -5,9 +5,13 @@ import { handleBroker, type BrokerDeps } from "../../control-plane/broker/handle
 import { RecordStore } from "../../control-plane/broker/records";
 import { scaleSetsByName } from "../../control-plane/broker/scale-sets";
 import { CredentialSource } from "../../control-plane/github/credential";
+import { Broker } from "../../host/agent/broker";
+import { Imds as ImdsClient } from "../../host/agent/imds";
 import { hasMoto, MOTO_ACCOUNT, startMoto, type Moto } from "../helpers/moto";
+import { startFunctionUrl } from "../standins/function-url";
+import { imdsState, startImds } from "../standins/imds";
 import { ScaleSetSide } from "./scaleset-side";
-import { bucketSnapshot, CANARY_TOKEN, emptyBucket, exitStandby, groupSnapshot, pool, sessionArn, setUpFleet, standBy, urlEvent, type MotoFleet } from "./fleet";
+import { REGION, bucketSnapshot, CANARY_TOKEN, emptyBucket, exitStandby, groupSnapshot, pool, sessionArn, setUpFleet, standBy, urlEvent, type MotoFleet } from "./fleet";
 
 const run = hasMoto();
 
@@ -75,6 +79,30 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     expect(lines.join("\n")).not.toContain(body.encodedJitConfig);
     expect(lines.some((l) => JSON.parse(l).msg === "issued a JIT runner")).toBe(true);
     noLeak(res.body);
+  });
+
+  it("answers the host agent's own broker client (SigV4 as the instance role, through a verifying function URL): jit, report, deregister, refusals", async () => {
+    const id = alpha()[0]!;
+    const imds = await startImds(imdsState({ region: REGION, instanceId: id, accountId: MOTO_ACCOUNT, role: "alpha-host" }));
+    const fu = await startFunctionUrl({ region: REGION, handler: (e) => handleBroker(e, deps) });
+    fu.principals.push({ ...imds.state.creds, accountId: MOTO_ACCOUNT, role: "alpha-host", session: id });
+    try {
+      const client = new Broker(fu.url, REGION, "alpha", new ImdsClient(imds.url));
+      const j = await client.jit(2, "2.336.0");
+      expect(j.runnerName).toBe(`alpha-set-${id}-2-1`);
+      expect(admin.runners.get(j.runnerId)?.name).toBe(j.runnerName);
+      await client.report("install-done", "2.336.0");
+      expect(await client.deregister([j.runnerId])).toEqual([j.runnerId]);
+      expect(admin.runners.has(j.runnerId)).toBe(false);
+      // A slot past the pool's runnersPerHost (2) and another pool's name are refused, final.
+      await expect(client.jit(3, "2.336.0")).rejects.toMatchObject({ code: "slot-limit", retryable: false });
+      await expect(new Broker(fu.url, REGION, "beta", new ImdsClient(imds.url)).jit(1, "2.336.0")).rejects.toMatchObject({ code: "wrong-pool", retryable: false });
+      expect(fu.refused).toEqual([]);
+      noLeak();
+    } finally {
+      await fu.close();
+      await imds.close();
+    }
   });
 
   it("keeps one live runner per slot: a new request replaces the slot's previous runner", async () => {
