@@ -559,7 +559,7 @@ async function reuseParked(mirrorDir, path, sha) {
 // src/worktree.ts
 var import_node_fs6 = require("node:fs");
 var import_node_path5 = require("node:path");
-async function addWorktree(mirrorDir, path, sha) {
+async function registerWorktree(mirrorDir, path, sha) {
   if ((await liveWorktrees(mirrorDir)).has(realpath(path))) {
     await git(["-C", mirrorDir, "worktree", "remove", "--force", path]);
   }
@@ -568,10 +568,13 @@ async function addWorktree(mirrorDir, path, sha) {
     emptyDir(path);
   }
   (0, import_node_fs6.mkdirSync)((0, import_node_path5.dirname)(path), { recursive: true });
-  await gitOk(["-C", mirrorDir, "worktree", "add", "--detach", path, sha], { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
+  await gitOk(["-C", mirrorDir, "worktree", "add", "--detach", "--no-checkout", path, sha]);
   const gitdir = /^gitdir: (.+)$/m.exec((0, import_node_fs6.readFileSync)((0, import_node_path5.join)(path, ".git"), "utf8"))?.[1]?.trim();
   if (!gitdir || realpath((0, import_node_path5.dirname)(gitdir)) !== realpath((0, import_node_path5.join)(mirrorDir, "worktrees"))) throw new Error(`${path}/.git does not point into ${mirrorDir}/worktrees`);
   return (0, import_node_path5.basename)(gitdir);
+}
+async function populateWorktree(path) {
+  await gitOk(["-C", path, "reset", "--hard", "--quiet"], { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
 }
 
 // src/warm.ts
@@ -589,6 +592,7 @@ async function warmCheckout(o, key) {
   const asked = Date.now();
   let target;
   let claimed = false;
+  let admin = "";
   process.chdir(o.cacheDir);
   try {
     target = await withLock(m.lock, o.lockTimeoutSeconds, async () => {
@@ -600,18 +604,23 @@ async function warmCheckout(o, key) {
       const t = await resolveTarget(m, o.target, key);
       await pin(m.dir, key, t.sha, o.path);
       if (keep > 0) claimed = await claimParked(m.dir, o.path);
+      if (!claimed) admin = await registerWorktree(m.dir, o.path, t.sha);
       return t;
     });
   } finally {
     endGroup();
   }
   const t1 = Date.now();
-  if (claimed && await reuseParked(m.dir, o.path, target.sha)) {
-    info(`parked worktree of ${m.dir} moved to ${o.path} and reset to ${target.sha} in ${Date.now() - t1} ms`);
-  } else {
-    const admin = await addWorktree(m.dir, o.path, target.sha);
-    info(`worktree ${admin} of ${m.dir} added at ${o.path} in ${Date.now() - t1} ms`);
+  if (claimed) {
+    if (await reuseParked(m.dir, o.path, target.sha)) {
+      info(`parked worktree of ${m.dir} moved to ${o.path} and reset to ${target.sha} in ${Date.now() - t1} ms`);
+      return target;
+    }
+    const sha = target.sha;
+    admin = await withLock(m.lock, o.lockTimeoutSeconds, () => registerWorktree(m.dir, o.path, sha));
   }
+  await populateWorktree(o.path);
+  info(`worktree ${admin} of ${m.dir} added at ${o.path} in ${Date.now() - t1} ms`);
   return target;
 }
 

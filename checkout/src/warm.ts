@@ -3,7 +3,7 @@ import { withLock } from "./lock";
 import { mirrorFor, pin, prepareCacheDirs, resolveTarget, sweepJobRefs, updateMirror } from "./mirror";
 import { claimParked, reuseParked } from "./park";
 import { endGroup, group, info, saveState } from "./runner";
-import { addWorktree } from "./worktree";
+import { populateWorktree, registerWorktree } from "./worktree";
 
 /** Trees with submodules cannot be moved by git, and LFS content is fetched per job: those are never parked. */
 function parkable(o: Options): boolean {
@@ -11,8 +11,9 @@ function parkable(o: Options): boolean {
 }
 
 /**
- * The warm path: update the mirror under its lock (the only step jobs on one cache take in turn),
- * pin the commit, then add this job's worktree outside the lock.
+ * The warm path: under the mirror's lock (the only steps jobs on one cache take in turn) update
+ * the mirror, pin the commit and claim a parked worktree or register a new one; outside it, write
+ * the files.
  */
 export async function warmCheckout(o: Options & { cacheDir: string }, key: string): Promise<{ sha: string; ref: string }> {
   const m = mirrorFor(o);
@@ -26,6 +27,7 @@ export async function warmCheckout(o: Options & { cacheDir: string }, key: strin
   const asked = Date.now();
   let target: { sha: string; ref: string };
   let claimed = false;
+  let admin = "";
   // The job's path may be our cwd, and a parked tree takes its place by rename.
   process.chdir(o.cacheDir);
   try {
@@ -38,17 +40,22 @@ export async function warmCheckout(o: Options & { cacheDir: string }, key: strin
       const t = await resolveTarget(m, o.target, key);
       await pin(m.dir, key, t.sha, o.path);
       if (keep > 0) claimed = await claimParked(m.dir, o.path);
+      if (!claimed) admin = await registerWorktree(m.dir, o.path, t.sha);
       return t;
     });
   } finally {
     endGroup();
   }
   const t1 = Date.now();
-  if (claimed && (await reuseParked(m.dir, o.path, target.sha))) {
-    info(`parked worktree of ${m.dir} moved to ${o.path} and reset to ${target.sha} in ${Date.now() - t1} ms`);
-  } else {
-    const admin = await addWorktree(m.dir, o.path, target.sha);
-    info(`worktree ${admin} of ${m.dir} added at ${o.path} in ${Date.now() - t1} ms`);
+  if (claimed) {
+    if (await reuseParked(m.dir, o.path, target.sha)) {
+      info(`parked worktree of ${m.dir} moved to ${o.path} and reset to ${target.sha} in ${Date.now() - t1} ms`);
+      return target;
+    }
+    const sha = target.sha;
+    admin = await withLock(m.lock, o.lockTimeoutSeconds, () => registerWorktree(m.dir, o.path, sha));
   }
+  await populateWorktree(o.path);
+  info(`worktree ${admin} of ${m.dir} added at ${o.path} in ${Date.now() - t1} ms`);
   return target;
 }

@@ -6,12 +6,13 @@ import { liveWorktrees, realpath } from "./mirror";
 import { warning } from "./runner";
 
 /**
- * `git worktree add --detach` into the job's path. Runs outside the mirror lock: git creates each
- * worktree's admin directory with an atomic mkdir and keeps it locked while it initialises, so
- * parallel adds (and a concurrent `worktree prune`) do not step on each other. Returns the name of
- * the admin directory under <mirror>/worktrees/ so the post step needs nothing from the workspace.
+ * Under the mirror lock: registers the job's worktree (`git worktree add --detach --no-checkout`).
+ * Never concurrently with a fetch: git first writes a new worktree's HEAD as the null object id
+ * (builtin/worktree.c) and a fetch's connectivity check, which walks every worktree's HEAD, then
+ * fails with "bad object worktrees/<name>/HEAD". Returns the name of the admin directory under
+ * <mirror>/worktrees/ so the post step needs nothing from the workspace.
  */
-export async function addWorktree(mirrorDir: string, path: string, sha: string): Promise<string> {
+export async function registerWorktree(mirrorDir: string, path: string, sha: string): Promise<string> {
   if ((await liveWorktrees(mirrorDir)).has(realpath(path))) {
     // A job on this runner died before its post step and left its worktree at the same path.
     await git(["-C", mirrorDir, "worktree", "remove", "--force", path]);
@@ -21,11 +22,16 @@ export async function addWorktree(mirrorDir: string, path: string, sha: string):
     emptyDir(path);
   }
   mkdirSync(dirname(path), { recursive: true });
-  // Pointers stay pointers here; LFS content is pulled afterwards with the auth header.
-  await gitOk(["-C", mirrorDir, "worktree", "add", "--detach", path, sha], { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
+  await gitOk(["-C", mirrorDir, "worktree", "add", "--detach", "--no-checkout", path, sha]);
   const gitdir = /^gitdir: (.+)$/m.exec(readFileSync(join(path, ".git"), "utf8"))?.[1]?.trim();
   if (!gitdir || realpath(dirname(gitdir)) !== realpath(join(mirrorDir, "worktrees"))) throw new Error(`${path}/.git does not point into ${mirrorDir}/worktrees`);
   return basename(gitdir);
+}
+
+/** Outside the lock: writes the registered worktree's files (jobs on one cache do this in parallel). */
+export async function populateWorktree(path: string): Promise<void> {
+  // Pointers stay pointers here; LFS content is pulled afterwards with the auth header.
+  await gitOk(["-C", path, "reset", "--hard", "--quiet"], { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
 }
 
 /**

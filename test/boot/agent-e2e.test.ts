@@ -71,14 +71,17 @@ describe.runIf(canBootHosts())("the agent on a host booted from the program's us
     expect(broker.calls.every((c) => c.instanceId === lab.world.instanceId)).toBe(true);
   }, 180_000);
 
-  it("runs two concurrent jobs under two uids in transient units; one cannot see the other's processes", async () => {
+  it("runs two concurrent jobs under two uids in transient units; one cannot see the other's argv, environment, HOME or workspace", async () => {
     service.queue.push({ id: "a", repo: "a", steps: ['setsid sleep 600 < /dev/null > /dev/null 2>&1 & echo $$ > /var/tmp/rf-e2e-a; id -u; cat /proc/self/cgroup; for i in $(seq 1 600); do [ -e "$RUNNER_TEMP/go" ] && break; sleep 0.1; done'] });
     await until("job a running", () => host.has("var/tmp/rf-e2e-a") && host.read("var/tmp/rf-e2e-a").trim() !== "");
     const pid = host.read("var/tmp/rf-e2e-a").trim();
-    service.queue.push({ id: "b", repo: "b", steps: [`id -u; cat /proc/${pid}/cmdline > /dev/null 2>&1 && echo SEEN || echo hidden; ls /proc | grep -c '^[0-9]' `] });
+    // Job b tries job a's argv and environment, and the other slot's HOME, workspace and temp.
+    const probe = `id -u; cat /proc/${pid}/cmdline > /dev/null 2>&1 && echo SEEN || echo hidden; cat /proc/${pid}/environ > /dev/null 2>&1 && echo SEEN || echo hidden
+for d in /var/lib/runner-fleet/slots/*/state; do [ "$d" = "$RUNNER_FLEET_STATE" ] && continue; for x in home runner/_work runner/_work/_temp; do ls "$d/$x" > /dev/null 2>&1 && echo "READ $x" || echo denied; done; done`;
+    service.queue.push({ id: "b", repo: "b", steps: [probe] });
     const b = await service.done("b", 120_000);
     const out = b.outputs.join("").split("\n");
-    expect(out[1]).toBe("hidden");
+    expect(out.slice(1)).toEqual(["hidden", "hidden", "denied", "denied", "denied", ""]);
     const a = service.runners.find((r) => r.busy);
     expect(a).toBeDefined();
     // Let job a end through its runner's temp dir, from inside the host.
