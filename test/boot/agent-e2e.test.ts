@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
-import type { JitRequest } from "../../protocol/broker";
 import type { MirroredRelease } from "../../protocol/mirror";
 import { SHARED } from "../helpers/env";
 import { HOSTILE_TREE_STEP } from "../helpers/hostile-tree";
@@ -48,13 +47,8 @@ describe.runIf(canBootHosts())("the agent on a host booted from the program's us
     await lab?.close();
   }, 120_000);
 
-  const until = async (what: string, ok: () => boolean, ms = 120_000) => {
-    const end = Date.now() + ms;
-    while (!ok()) {
-      if (Date.now() > end) throw new Error(`timed out: ${what}\n${host.tail(80)}\nrefused: ${fu.refused.join("; ")}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const until = (what: string, ok: () => boolean, ms?: number) => host.until(what, ok, ms, () => `refused: ${fu.refused.join("; ")}`);
+
 
   /** Ends every job waiting for its runner's temp dir to hold `go`, from inside the host. */
   const release = async (): Promise<void> => {
@@ -62,7 +56,7 @@ describe.runIf(canBootHosts())("the agent on a host booted from the program's us
     expect(r.code).toBe(0);
   };
   const WAIT_GO = 'for i in $(seq 1 3000); do [ -e "$RUNNER_TEMP/go" ] && break; sleep 0.1; done';
-  const jits = () => broker.calls.filter((c) => c.body.action === "jit").map((c) => c.body as JitRequest);
+  const jits = () => stack.jits();
 
   it("registers both slots through the function URL as the instance role", async () => {
     await until("two runners issued", () => service.runners.length >= 2);
@@ -132,21 +126,12 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     expect(Number(out[3])).toBeGreaterThanOrEqual(100000);
     // The job's unit took its daemon and containers with it; the wipe (in the slot's user
     // namespace) removed what they wrote, subordinate-id files included.
-    let svc = "";
-    for (let i = 0; i < 60 && svc !== "0"; i++) {
-      svc = (await host.exec(["sh", "-c", "ps -eo args= | grep -c '[f]rom-service' || true"])).stdout.trim();
-      if (svc !== "0") await new Promise((r) => setTimeout(r, 1000));
-    }
-    expect(svc, (await host.exec(["ps", "-eo", "pid,uid,cgroup,args"])).stdout).toBe("0");
+    const svc = await host.shellUntil("ps -eo args= | grep -c '[f]rom-service' || true", (o) => o.trim() === "0");
+    expect(svc.trim(), (await host.exec(["ps", "-eo", "pid,uid,cgroup,args"])).stdout).toBe("0");
     // The slot's next runner already has a fresh daemon of its own in state/docker and state/run.
     const base = `/var/lib/runner-fleet/slots/${slot}`;
     const left = `find ${base}/trash ${base}/state -path ${base}/state/docker -prune -o -path ${base}/state/run -prune -o \\( -uid +99999 -o -gid +99999 \\) -print; find ${base}/trash -mindepth 1 | head -n 5`;
-    let found = "?";
-    for (let i = 0; i < 60 && found !== ""; i++) {
-      found = (await host.exec(["sh", "-c", left])).stdout;
-      if (found !== "") await new Promise((r) => setTimeout(r, 1000));
-    }
-    expect(found).toBe("");
+    expect(await host.shellUntil(left, (o) => o === "")).toBe("");
   }, 600_000);
 
   it("a hostile job leaves the host as it was: install unchanged and root-owned, planted links harmless across an agent restart, a 1,500-deep tree wiped", async () => {
@@ -172,11 +157,7 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     expect((await host.exec(["sh", "-c", snapshot])).stdout).toBe(before);
     // Wiped as each slot's user before its next runner: nothing in the trash, no deep tree anywhere.
     // The other slot may still be wiping (in its user namespace) while this job ran: wait for it.
-    let left = "";
-    for (let i = 0; i < 120 && left !== "0\n0\n"; i++) {
-      left = (await host.exec(["sh", "-c", "find /var/lib/runner-fleet/slots/*/trash -mindepth 1 | wc -l; find /var/lib/runner-fleet/slots -name deep | wc -l"])).stdout;
-      if (left !== "0\n0\n") await new Promise((r) => setTimeout(r, 1000));
-    }
+    const left = await host.shellUntil("find /var/lib/runner-fleet/slots/*/trash -mindepth 1 | wc -l; find /var/lib/runner-fleet/slots -name deep | wc -l", (o) => o === "0\n0\n", 120);
     expect(left).toBe("0\n0\n");
   }, 420_000);
 
@@ -205,7 +186,6 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     await until("a deregister of everything", () => broker.calls.some((c) => c.body.action === "deregister" && c.body.runnerIds === undefined), 60_000);
     // A slot that was being issued a runner as the notice came deregisters that one by itself.
     await until("every runner deregistered", () => service.runners.every((r) => r.deleted), 60_000);
-    await until("no runner unit left", () => true);
     const units = await host.exec(["sh", "-c", "systemctl list-units --all --no-legend 'rf-slot-*' | grep -c running || true"]);
     expect(units.stdout.trim()).toBe("0");
   }, 120_000);
@@ -230,11 +210,6 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     expect(group.desired).toBe(0);
     expect(terminations().at(-1)).toMatchObject({ InstanceId: lab.world.instanceId, ShouldDecrementDesiredCapacity: "true" });
     expect(service.runners.filter((r) => r.instanceId === lab.world.instanceId).every((r) => r.deleted)).toBe(true);
-    let active = "";
-    for (let i = 0; i < 30 && active !== "inactive"; i++) {
-      active = (await host.exec(["systemctl", "is-active", "runner-fleet-agent.service"])).stdout.trim();
-      if (active !== "inactive") await new Promise((r) => setTimeout(r, 1000));
-    }
-    expect(active).toBe("inactive");
+    expect((await host.shellUntil("systemctl is-active runner-fleet-agent.service", (o) => o.trim() === "inactive", 30)).trim()).toBe("inactive");
   }, 300_000);
 });

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { JitRequest } from "../../protocol/broker";
 import { MOTO_ACCOUNT } from "../helpers/moto";
 import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
 import { brokerDouble, startRunnerService, type BrokerDouble, type RunnerService } from "../standins/runner-listener/service";
@@ -14,6 +15,8 @@ export interface BrokerStack {
   fu: FunctionUrl;
   /** The function URL as the booted host reaches it. */
   brokerUrl: string;
+  /** The JIT requests the broker double received, in order. */
+  jits(): JitRequest[];
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function startBrokerStack(lab: Lab, o: { pool: string; slots: numbe
     broker,
     fu,
     brokerUrl: `http://${lab.net.hostAddr}:${BROKER_PORT}/`,
+    jits: () => broker.calls.filter((c) => c.body.action === "jit").map((c) => c.body as JitRequest),
     close: async () => {
       await bridge.close().catch(() => undefined);
       await fu.close();

@@ -159,6 +159,28 @@ export class Instance {
     });
   }
 
+  /**
+   * Waits for a condition the test observes from outside (stand-ins' records, the instance's disk);
+   * on timeout the error carries the console's tail and `context()`.
+   */
+  async until(what: string, ok: () => boolean, ms = 120_000, context: () => string = () => ""): Promise<void> {
+    const end = Date.now() + ms;
+    while (!ok()) {
+      if (Date.now() > end) throw new Error(`timed out: ${what}\n${this.tail(80)}\n${context()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Runs `sh -c script` inside once a second until `done` holds for its output or `seconds` pass; returns the last output. */
+  async shellUntil(script: string, done: (stdout: string) => boolean, seconds = 60): Promise<string> {
+    let out = (await this.exec(["sh", "-c", script])).stdout;
+    for (let i = 1; i < seconds && !done(out); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      out = (await this.exec(["sh", "-c", script])).stdout;
+    }
+    return out;
+  }
+
   /** A file of the instance's disk, read from this side. */
   read(path: string): string {
     return readFileSync(join(this.root, path), "utf8");

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
-import type { JitRequest } from "../../protocol/broker";
 import { SHARED } from "../helpers/env";
 import { poolOf } from "../helpers/host-pools";
 import { buildRelease } from "../standins/runner-listener/service";
@@ -27,16 +26,11 @@ describe.runIf(canBootHosts())("a one-VM-per-job host (rootful docker, recycleAf
   let host: Instance;
   let stack: BrokerStack;
   const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "rootful" });
-  const jits = () => stack.broker.calls.filter((c) => c.body.action === "jit").map((c) => c.body as JitRequest);
+  const jits = () => stack.jits();
   const terminations = () => lab.asg.calls.filter((c) => c.Action === "TerminateInstanceInAutoScalingGroup");
 
-  const until = async (what: string, ok: () => boolean, ms = 120_000): Promise<void> => {
-    const end = Date.now() + ms;
-    while (!ok()) {
-      if (Date.now() > end) throw new Error(`timed out: ${what}\n${host.tail(80)}\nrefused: ${stack.fu.refused.join("; ")}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const until = (what: string, ok: () => boolean, ms?: number) => host.until(what, ok, ms, () => `refused: ${stack.fu.refused.join("; ")}`);
+
 
   beforeAll(async () => {
     lab = await Lab.start({ asgName: pool.asgName, bucket: "rf-recycle-pool", tag: "r" });
@@ -75,12 +69,7 @@ describe.runIf(canBootHosts())("a one-VM-per-job host (rootful docker, recycleAf
     ]);
     expect(lab.asg.groups[0]!.desired).toBe(1);
     expect(stack.service.runners.every((r) => r.deleted)).toBe(true);
-    let active = "";
-    for (let i = 0; i < 30 && active !== "inactive"; i++) {
-      active = (await host.exec(["systemctl", "is-active", "runner-fleet-agent.service"])).stdout.trim();
-      if (active !== "inactive") await new Promise((r) => setTimeout(r, 1000));
-    }
-    expect(active).toBe("inactive");
+    expect((await host.shellUntil("systemctl is-active runner-fleet-agent.service", (o) => o.trim() === "inactive", 30)).trim()).toBe("inactive");
     expect(jits()).toHaveLength(1);
   }, 180_000);
 });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBundle } from "../../components/aws/agent-bundle";
-import type { JitRequest } from "../../protocol/broker";
 import { SHARED } from "../helpers/env";
 import { poolOf } from "../helpers/host-pools";
 import { buildRelease } from "../standins/runner-listener/service";
@@ -20,15 +19,10 @@ describe.runIf(canBootHosts())("a warm pool's instance on a booted host", () => 
   let stack: BrokerStack;
   const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "none" }, { runnersPerHost: 2 });
   const hookCalls = () => lab.asg.calls.filter((c) => c.Action === "CompleteLifecycleAction");
-  const jits = () => stack.broker.calls.filter((c) => c.body.action === "jit").map((c) => c.body as JitRequest);
+  const jits = () => stack.jits();
 
-  const until = async (what: string, ok: () => boolean, ms = 120_000): Promise<void> => {
-    const end = Date.now() + ms;
-    while (!ok()) {
-      if (Date.now() > end) throw new Error(`timed out: ${what}\n${host.tail(80)}\nrefused: ${stack.fu.refused.join("; ")}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const until = (what: string, ok: () => boolean, ms?: number) => host.until(what, ok, ms, () => `refused: ${stack.fu.refused.join("; ")}`);
+
   /** Warm: the hook completed for this instance, and a few ticks later still no runner asked for. */
   const staysWarm = async (hooksBefore: number, jitsBefore: number): Promise<void> => {
     await until("the launch hook completed", () => hookCalls().length > hooksBefore);
