@@ -49,7 +49,8 @@ export class Agent {
   private lastManifestCheck = 0;
   private ticking = false;
   private prepared: Installed | undefined;
-  private users: SlotUser[] = [];
+  /** Each slot's user and tree, made by prepare(). */
+  private seats: { user: SlotUser; fs: SlotFs }[] = [];
   private hooksDir = "";
 
   constructor(
@@ -113,8 +114,11 @@ export class Agent {
     this.lastManifestCheck = Date.now();
     this.hooksDir = this.writeHooks();
     const prefix = this.deps.userPrefix ?? "rf-slot-";
-    this.users = [];
-    for (let i = 1; i <= this.cfg.slots; i++) this.users.push(await ensureSlotUser(`${prefix}${i}`, new SlotFs(this.cfg.root, i).home, this.cfg.docker === "rootless"));
+    this.seats = [];
+    for (let i = 1; i <= this.cfg.slots; i++) {
+      const fs = new SlotFs(this.cfg.root, i);
+      this.seats.push({ fs, user: await ensureSlotUser(`${prefix}${i}`, fs.home, this.cfg.docker === "rootless") });
+    }
     this.prepared = inst;
     return inst;
   }
@@ -128,13 +132,12 @@ export class Agent {
       lifecycle = (await this.imds.get("meta-data/autoscaling/target-lifecycle-state")) ?? "InService";
       this.release = await this.prepare();
       const launcher = this.deps.launcher ?? (isSystemd() ? new SystemdLauncher() : new ProcessLauncher());
-      for (const [n, user] of this.users.entries()) {
-        const i = n + 1;
+      for (const [n, { user, fs }] of this.seats.entries()) {
         this.slots.push(
           new Slot({
-            index: i,
+            index: n + 1,
             user,
-            fs: new SlotFs(this.cfg.root, i),
+            fs,
             broker: this.broker,
             launcher,
             log: this.log,

@@ -1,14 +1,15 @@
 import { join } from "node:path";
+import type { AgentConfig } from "../../protocol/agent-config";
 
-type DockerMode = "none" | "rootless" | "rootful";
+type DockerMode = AgentConfig["docker"];
 
 /**
  * A slot's own rootless docker daemon, started as the slot's user in the runner's own unit before
  * run.sh (so it dies with the job's cgroup, or with every process of the slot's uid), its socket
  * under the slot's 0700 runtime dir: no other slot can reach its containers. Its data (images,
- * containers, volumes, its config dir) lives in the slot's state, outside the job's HOME, so it goes with the job's tree when
- * the slot is ephemeral: no job meets an image a previous job tagged. run-helper.sh waits for it
- * (RUNNER_WAIT_FOR_DOCKER_IN_SECONDS, `docker ps`).
+ * containers, volumes, its config dir) lives in the slot's state, outside the job's HOME, so it
+ * goes with the job's tree when the slot is ephemeral: no job meets an image a previous job
+ * tagged. run-helper.sh waits for it (RUNNER_WAIT_FOR_DOCKER_IN_SECONDS, `docker ps`).
  */
 export const ROOTLESS_WRAPPER = `set -eu
 data=$1; shift

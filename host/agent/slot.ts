@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { AgentConfig } from "../../protocol/agent-config";
 import type { JitAnswer } from "../../protocol/broker";
 import { BrokerRefusal, type Broker } from "./broker";
 import { dockerEnv, runnerArgv } from "./docker";
@@ -22,7 +23,7 @@ export interface SlotDeps {
   mayRegister: () => boolean;
   stopped: () => boolean;
   /** Extra environment (DOCKER_HOST for the slot's rootless daemon). */
-  docker: "none" | "rootless" | "rootful";
+  docker: AgentConfig["docker"];
   onJobDone?: (slot: Slot) => void;
   backoff?: { baseMs: number; maxMs: number };
 }
