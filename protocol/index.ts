@@ -4,3 +4,4 @@ export * from "./broker";
 export * from "./control-plane-config";
 export * from "./mirror";
 export * from "./control-plane-events";
+export * from "./labels";
