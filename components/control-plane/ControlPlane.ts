@@ -7,9 +7,10 @@ import type { AwsContext } from "../aws/aws-context";
 import { asgArn } from "../aws/host-policies";
 import { component } from "../types";
 import { controlPlaneBundle, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./bundle";
-import { controlPlaneConfig, controlPlaneEnvironment } from "./control-plane-config";
+import { controlPlaneConfig } from "./control-plane-config";
+import { CONTROL_PLANE_CONFIG_FILE } from "../../protocol/control-plane-config";
 import { JOB_WAIT_METRIC, jobWaitAlarm } from "./alarms";
-import { CONTROL_PLANE_SIZING, LOG_RETENTION_DAYS } from "./sizing";
+import { controlPlaneSizing, LOG_RETENTION_DAYS } from "./sizing";
 import { controlPlanePolicy, lambdaTrust } from "./policies";
 
 export interface ControlPlaneArgs {
@@ -92,9 +93,11 @@ export class ControlPlane extends pulumi.ComponentResource {
           }),
         ),
       );
-    const env = config.apply((c) => controlPlaneEnvironment(c, args.pools.length));
     const bundle = controlPlaneBundle();
-    const code = new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code) });
+    // The config rides in the code archive, not the environment (4 KB, about nine pools): one
+    // deployment carries both, so a warm container never runs new code with an old config.
+    const code = config.apply((c) => new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code), [CONTROL_PLANE_CONFIG_FILE]: new pulumi.asset.StringAsset(c) }));
+    const sizing = controlPlaneSizing(args.pools.length);
     const fn = (fnName: "broker" | "listener") =>
       new aws.lambda.Function(
         `${name}-${fnName}`,
@@ -105,10 +108,9 @@ export class ControlPlane extends pulumi.ComponentResource {
           handler: LAMBDA_HANDLER,
           code,
           role: role.arn,
-          memorySize: CONTROL_PLANE_SIZING[fnName].memoryMiB,
-          timeout: CONTROL_PLANE_SIZING[fnName].timeoutSeconds,
+          memorySize: sizing[fnName].memoryMiB,
+          timeout: sizing[fnName].timeoutSeconds,
           ...(fnName === "listener" ? { reservedConcurrentExecutions: 1 } : {}),
-          environment: { variables: env },
           // Text, not JSON: the embedded-metric lines must reach CloudWatch as the JSON they are.
           loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
           tags,
