@@ -9,6 +9,7 @@ import { component } from "../types";
 import { controlPlaneBundle, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./bundle";
 import { controlPlaneConfig } from "./control-plane-config";
 import { CONTROL_PLANE_CONFIG_FILE } from "../../protocol/control-plane-config";
+import { BROKER_MAX_CONTAINERS } from "../../protocol/github-budget";
 import { JOB_WAIT_METRIC, jobWaitAlarm } from "./alarms";
 import { controlPlaneSizing, LOG_RETENTION_DAYS } from "./sizing";
 import { controlPlanePolicy, lambdaTrust } from "./policies";
@@ -37,7 +38,8 @@ export interface ControlPlaneArgs {
  *
  * Two functions, not one: the listener long-polls GitHub for most of every minute with reserved
  * concurrency 1 (one session per scale set); hosts' broker calls through the function URL must
- * never queue behind it or be throttled by that limit.
+ * never queue behind it or be throttled by that limit. The broker's own reserved concurrency
+ * bounds how many containers share its part of GitHub's limits, so their sum stays under them.
  */
 export class ControlPlane extends pulumi.ComponentResource {
   readonly brokerFunctionName: pulumi.Output<string>;
@@ -110,7 +112,9 @@ export class ControlPlane extends pulumi.ComponentResource {
           role: role.arn,
           memorySize: sizing[fnName].memoryMiB,
           timeout: sizing[fnName].timeoutSeconds,
-          ...(fnName === "listener" ? { reservedConcurrentExecutions: 1 } : {}),
+          // The listener: one run, one session per scale set. The broker: its share of GitHub's
+          // limits is divided among at most this many containers (protocol/github-budget.ts).
+          reservedConcurrentExecutions: fnName === "listener" ? 1 : BROKER_MAX_CONTAINERS,
           // Text, not JSON: the embedded-metric lines must reach CloudWatch as the JSON they are.
           loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
           tags,

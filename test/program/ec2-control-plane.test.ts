@@ -10,6 +10,7 @@ import { hostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
 import { CONTROL_PLANE_CONFIG_FILE, type ControlPlaneConfig } from "../../protocol/control-plane-config";
 import { LAMBDA_HANDLER } from "../../components/control-plane/bundle";
+import { BROKER_MAX_CONTAINERS } from "../../protocol/github-budget";
 import { fleetProgram } from "../../stacks/program";
 import { renderStack, unwrapSecrets, type RenderedResource, type RenderResult } from "../../tools/render-lib";
 import { PROJECT } from "../../tools/stack-file";
@@ -96,12 +97,12 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("the prod control plane", () => {
-  it("runs a broker and a listener from one bundle on nodejs22.x arm64; only the listener is held to one at a time", () => {
+  it("runs a broker and a listener from one bundle on nodejs22.x arm64; the listener held to one at a time, the broker to the containers its GitHub budget is divided among", () => {
     const fns = byType(prod, "aws:lambda/function:Function").map(inputs);
     expect(fns.map((f) => f.description)).toEqual(["runner-fleet runner-fleet-prod control plane: broker", "runner-fleet runner-fleet-prod control plane: listener"]);
     for (const f of fns) expect([f.runtime, f.architectures, f.handler]).toEqual(["nodejs22.x", ["arm64"], "index.handler"]);
     const [broker, listener] = fns;
-    expect(broker!.reservedConcurrentExecutions).toBeUndefined();
+    expect(broker!.reservedConcurrentExecutions).toBe(BROKER_MAX_CONTAINERS);
     expect(listener!.reservedConcurrentExecutions).toBe(1);
     const sizing = controlPlaneSizing(2);
     expect([broker!.memorySize, broker!.timeout, listener!.memorySize, listener!.timeout]).toEqual([
