@@ -1,8 +1,8 @@
 /**
  * Function sizes, from the stack's pool count. The listener runs every minute: one long-poll per
  * pool held at once until 20 s before its timeout, with the reaper and, once a day, the runner
- * mirror (two tarballs streamed through, digest checked) beside it. 256 MiB holds JSON, a few
- * HTTPS connections and multipart upload buffers; each pool adds a session, a held TLS socket and
+ * mirror (two tarballs streamed through, digest checked) beside it. 192 MiB holds JSON, a few
+ * HTTPS connections and multipart upload buffers (256 MiB at least); each pool adds a session, a held TLS socket and
  * its messages' JSON (tens of KiB), budgeted at 2 MiB, and Lambda's CPU grows with memory, which
  * the parallel sessions' TLS and JSON want. The broker answers hosts' function-URL calls in well
  * under a second, but at deploy it registers every pool's scale set and mirrors the runner; the
@@ -17,7 +17,9 @@ export interface FunctionSize {
 
 const MiB_STEP = 64;
 const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
-const LISTENER_BASE_MiB = 256;
+/** Small stacks keep the 256 MiB the idle cost table was measured with. */
+const LISTENER_MIN_MiB = 256;
+const LISTENER_BASE_MiB = 192;
 const LISTENER_MiB_PER_POOL = 2;
 /** Seconds of paced registration per pool at deploy: 4 mutating calls × 5 points at 480 points/min (the broker's share) is 2.5 s. */
 const BROKER_SECONDS_PER_POOL = 3;
@@ -27,7 +29,7 @@ const roundUp = (n: number, step: number): number => Math.ceil(n / step) * step;
 export function controlPlaneSizing(pools: number): { broker: FunctionSize; listener: FunctionSize } {
   return {
     broker: { memoryMiB: 512, timeoutSeconds: Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, Math.max(300, 120 + BROKER_SECONDS_PER_POOL * pools)) },
-    listener: { memoryMiB: roundUp(LISTENER_BASE_MiB + LISTENER_MiB_PER_POOL * pools, MiB_STEP), timeoutSeconds: 90 },
+    listener: { memoryMiB: roundUp(Math.max(LISTENER_MIN_MiB, LISTENER_BASE_MiB + LISTENER_MiB_PER_POOL * pools), MiB_STEP), timeoutSeconds: 90 },
   };
 }
 

@@ -91,9 +91,9 @@ describe("the control plane's config (its file in the code archive)", () => {
   });
 
   it("sizes the functions from the pool count: listener memory per held session, broker timeout per paced registration", () => {
-    expect(controlPlaneSizing(2)).toEqual({ broker: { memoryMiB: 512, timeoutSeconds: 300 }, listener: { memoryMiB: 320, timeoutSeconds: 90 } });
-    expect(controlPlaneSizing(100).listener.memoryMiB).toBe(512);
-    expect(controlPlaneSizing(200)).toEqual({ broker: { memoryMiB: 512, timeoutSeconds: 720 }, listener: { memoryMiB: 704, timeoutSeconds: 90 } });
+    expect(controlPlaneSizing(2)).toEqual({ broker: { memoryMiB: 512, timeoutSeconds: 300 }, listener: { memoryMiB: 256, timeoutSeconds: 90 } });
+    expect(controlPlaneSizing(100).listener.memoryMiB).toBe(448);
+    expect(controlPlaneSizing(200)).toEqual({ broker: { memoryMiB: 512, timeoutSeconds: 720 }, listener: { memoryMiB: 640, timeoutSeconds: 90 } });
     // Lambda's ceiling: 15 minutes.
     expect(controlPlaneSizing(1000).broker.timeoutSeconds).toBe(900);
     for (const n of [1, 9, 60, 120, 300]) expect(controlPlaneSizing(n).listener.memoryMiB % 64).toBe(0);
