@@ -2,7 +2,7 @@ import { GitHubBudget, type BudgetClock } from "../control-plane/github/budget";
 import { budgetShare, GITHUB_BUDGET_SHARES, GITHUB_LIMITS } from "../protocol/github-budget";
 import type { ControlPlanePool } from "../protocol/control-plane-config";
 import { controlPlaneSizing, LISTENER_POLL_SECONDS_ESTIMATE } from "../components/control-plane/sizing";
-import { LAMBDA_ARM64_USD_PER_GB_SECOND, LAMBDA_USD_PER_MILLION_REQUESTS, ON_DEMAND_USD_PER_HOUR } from "../tools/prices";
+import { LAMBDA_ARM64_USD_PER_GB_SECOND, LAMBDA_USD_PER_MILLION_REQUESTS, ON_DEMAND_USD_PER_HOUR } from "../config/prices";
 import { simulate, type SimJob } from "../test/standins/scaleset-sim";
 
 /**
@@ -20,7 +20,7 @@ const HOUR = 60 * MIN;
 const BURST_JOBS = 5000;
 const BURST_AT = 10 * HOUR;
 const BURST_MS = 10 * MIN;
-/** c7g.2xlarge on demand, 4 runners a host (tools/prices.ts). */
+/** c7g.2xlarge on demand, 4 runners a host (config/prices.ts). */
 const HOST_TYPE = "c7g.2xlarge";
 /** Broker call: AWS checks plus one GitHub call (fake-clock figures of the single-pool table). */
 const BROKER_CALL_MS = 150 + 200 + 150;
