@@ -1,8 +1,9 @@
 /**
  * Every AWS API action the control plane's code calls, grouped by the resource it acts on, so the
- * ControlPlane component can grant exactly these on exact ARNs. test/control-plane/iam-actions.test.ts
- * reads control-plane/ for the AWS SDK commands it sends and fails when this list and the code
- * disagree in either direction.
+ * ControlPlane component can grant exactly these on exact ARNs. test/unit/control-plane-iam.test.ts
+ * fails when this list and the SDK commands control-plane/ sends disagree; test/program/iam-claims.test.ts
+ * holds the rendered control-plane policy to exactly these actions, and test/program/iam-mutation.test.ts
+ * shows each grant is needed by a call the code makes.
  *
  * For the component:
  * - credentialSecret: the GitHub credential's secret ARN only. No other role may read it (host

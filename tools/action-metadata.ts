@@ -7,13 +7,13 @@ import { join } from "node:path";
  * project allows: JavaScript actions on node24 only (GitHub moved runners off Node 20). Returns
  * one line per problem; `dir` is the action's directory, to find its entry points.
  */
-const NODE_RUNS = new Set(["using", "main", "pre", "pre-if", "post", "post-if"]);
+export const NODE_RUNS = new Set(["using", "main", "pre", "pre-if", "post", "post-if"]);
 // A composite action has only `using` and `steps`: the runner ignores any other key (so a `post:`
 // there never runs) and keeps its post steps empty.
-const COMPOSITE_RUNS = new Set(["using", "steps"]);
+export const COMPOSITE_RUNS = new Set(["using", "steps"]);
 const RETIRED_NODE = new Set(["node12", "node16", "node20"]);
 /** Contexts an input default may use (action_yaml.json input-default-context). */
-const DEFAULT_CONTEXTS = /^(github|strategy|matrix|job|runner)\b|^hashFiles\(/;
+export const DEFAULT_CONTEXTS = /^(github|strategy|matrix|job|runner)\b|^hashFiles\(/;
 
 type Meta = Record<string, unknown>;
 const isMap = (v: unknown): v is Meta => typeof v === "object" && v !== null && !Array.isArray(v);

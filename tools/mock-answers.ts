@@ -80,6 +80,9 @@ export function computedState(type: string, name: string, inputs: Dict, region: 
       return { ...state, arn: `arn:${partitionOf(region).partition}:events:${region}:${OFFLINE_ACCOUNT}:rule/${physical}` };
     case "aws:cloudwatch/logGroup:LogGroup":
       return { ...state, arn: `arn:${partitionOf(region).partition}:logs:${region}:${OFFLINE_ACCOUNT}:log-group:${physical}` };
+    // Secrets Manager appends a hyphen and six random characters to the name.
+    case "aws:secretsmanager/secret:Secret":
+      return { ...state, arn: `arn:${partitionOf(region).partition}:secretsmanager:${region}:${OFFLINE_ACCOUNT}:secret:${physical}-OFFLIN` };
     default:
       return state;
   }

@@ -90,13 +90,42 @@ export async function listRunners(gh: GitHubRest, scope: RunnerScope): Promise<G
   return runners.map((r) => ({ id: r.id, name: r.name, status: r.status, busy: r.busy }));
 }
 
-/** Deletes a runner; one already gone (404) counts as deleted. */
-export async function deleteRunner(gh: GitHubRest, scope: RunnerScope, runnerId: number): Promise<void> {
+const scopeText = (s: RunnerScope): string => (s.kind === "org" ? s.org : s.kind === "repo" ? `${s.owner}/${s.repo}` : `enterprises/${s.enterprise}`);
+
+/**
+ * GitHub answers 404 for a runner scope the credential cannot see (a repository outside the App's
+ * installation, an organisation it is not installed on), exactly as for a runner that is gone.
+ */
+export class ScopeNotVisible extends Error {
+  readonly status = 404;
+  constructor(readonly scope: RunnerScope) {
+    super(`GitHub shows ${scopeText(scope)} to this credential as not found: it is outside the App installation's account or repositories (or the token's reach); its runners cannot be seen or removed`);
+    this.name = "ScopeNotVisible";
+  }
+}
+
+const is404 = (e: unknown): boolean => (e as { status?: number }).status === 404;
+
+/**
+ * Deletes a runner: "deleted", or "gone" when GitHub no longer has it. A 404 is only "gone" when
+ * the scope itself is visible (its runner list answers); otherwise ScopeNotVisible is thrown.
+ */
+export async function deleteRunner(gh: GitHubRest, scope: RunnerScope, runnerId: number): Promise<"deleted" | "gone"> {
   try {
     if (scope.kind === "org") await gh.request("DELETE /orgs/{org}/actions/runners/{runner_id}", { org: scope.org, runner_id: runnerId });
     else if (scope.kind === "repo") await gh.request("DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}", { owner: scope.owner, repo: scope.repo, runner_id: runnerId });
     else await gh.request("DELETE /enterprises/{enterprise}/actions/runners/{runner_id}", { enterprise: scope.enterprise, runner_id: runnerId });
+    return "deleted";
   } catch (e) {
-    if ((e as { status?: number }).status !== 404) throw e;
+    if (!is404(e)) throw e;
   }
+  try {
+    if (scope.kind === "org") await gh.request("GET /orgs/{org}/actions/runners", { org: scope.org, per_page: 1 });
+    else if (scope.kind === "repo") await gh.request("GET /repos/{owner}/{repo}/actions/runners", { owner: scope.owner, repo: scope.repo, per_page: 1 });
+    else await gh.request("GET /enterprises/{enterprise}/actions/runners", { enterprise: scope.enterprise, per_page: 1 });
+  } catch (e) {
+    if (is404(e)) throw new ScopeNotVisible(scope);
+    throw e;
+  }
+  return "gone";
 }

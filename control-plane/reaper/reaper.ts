@@ -48,7 +48,9 @@ async function githubRunners(deps: ReaperDeps, pool: ControlPlanePool, log: Logg
   try {
     return await listRunners(await deps.github(), scope);
   } catch (e) {
-    log.warn("could not list runners on GitHub", { err: e });
+    // A 404 on the list is the credential not seeing the scope, never "no runners".
+    if ((e as { status?: number }).status === 404) log.error("GitHub does not show this pool's runner scope to the credential (outside the App installation?); its runners are not reaped", { githubUrl: pool.githubUrl });
+    else log.warn("could not list runners on GitHub", { err: e });
     return undefined;
   }
 }

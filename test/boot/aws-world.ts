@@ -1,5 +1,6 @@
 import { MOTO_ACCOUNT, startMoto, type Moto } from "../helpers/moto";
 import { query, s3, xml, type Aws, type Creds } from "./aws";
+import type { PolicyDocument } from "../../components/aws/policy-document";
 
 /** Requests moto answers before it starts checking signatures and policies: the admin's bootstrap. */
 const BOOTSTRAP_ACTIONS = 3;
@@ -24,12 +25,12 @@ export interface World {
 const policy = (statements: object[]): string => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
 /**
- * The AWS side of one host pool in moto, with IAM enforced: the pool bucket, the host role with
- * exactly the rights the host needs (read the mirror and its agent object, leave its group,
- * complete its launch hook), an Auto Scaling group whose instance the booted container plays, and
- * that instance's role session (session name = instance id, as EC2 names it).
+ * The AWS side of one host pool in moto, with IAM enforced: the pool bucket, the host role with the
+ * policies the program renders for a host (given by the caller from test/helpers/standin-iam.ts),
+ * an Auto Scaling group whose instance the booted container plays, and that instance's role
+ * session (session name = instance id, as EC2 names it).
  */
-export async function startWorld(o: { region: string; bucket: string; asgName: string; withHook?: boolean }): Promise<World> {
+export async function startWorld(o: { region: string; bucket: string; asgName: string; withHook?: boolean; hostPolicies: PolicyDocument[] }): Promise<World> {
   const moto = await startMoto(30_000, { INITIAL_NO_AUTH_ACTION_COUNT: String(BOOTSTRAP_ACTIONS) });
   try {
     const anon: Aws = { endpoint: moto.endpoint, region: o.region, creds: { accessKeyId: "bootstrap", secretAccessKey: "bootstrap" } };
@@ -59,27 +60,24 @@ export async function startWorld(o: { region: string; bucket: string; asgName: s
     const instanceId = xml(groups, "InstanceId");
 
     const hostRole = `${o.asgName}-host`;
-    const asgArn = xml(groups, "AutoScalingGroupARN");
     await query(admin, ...IAM, "CreateRole", {
       RoleName: hostRole,
       AssumeRolePolicyDocument: policy([{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT}:user/admin` }, Action: "sts:AssumeRole" }]),
     });
-    await query(admin, ...IAM, "PutRolePolicy", {
-      RoleName: hostRole,
-      PolicyName: "host",
-      PolicyDocument: policy([
-        { Effect: "Allow", Action: "s3:GetObject", Resource: [`arn:aws:s3:::${o.bucket}/runner/*`, `arn:aws:s3:::${o.bucket}/agent/*`] },
-        { Effect: "Allow", Action: ["autoscaling:TerminateInstanceInAutoScalingGroup", "autoscaling:CompleteLifecycleAction"], Resource: asgArn },
-        { Effect: "Allow", Action: "autoscaling:DescribeAutoScalingInstances", Resource: "*" },
-      ]),
-    });
+    const world: World = { moto, region: o.region, bucket: o.bucket, asgName: o.asgName, hostRole, instanceId, admin, hostCreds: { accessKeyId: "", secretAccessKey: "", sessionToken: "" }, hookName };
+    await putHostPolicies(world, o.hostPolicies);
     const session = await query(admin, ...STS, "AssumeRole", { RoleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/${hostRole}`, RoleSessionName: instanceId, DurationSeconds: "3600" });
-    const hostCreds = { accessKeyId: xml(session, "AccessKeyId"), secretAccessKey: xml(session, "SecretAccessKey"), sessionToken: xml(session, "SessionToken") };
-    return { moto, region: o.region, bucket: o.bucket, asgName: o.asgName, hostRole, instanceId, admin, hostCreds, hookName };
+    world.hostCreds = { accessKeyId: xml(session, "AccessKeyId"), secretAccessKey: xml(session, "SecretAccessKey"), sessionToken: xml(session, "SessionToken") };
+    return world;
   } catch (e) {
     await moto.stop();
     throw e;
   }
+}
+
+/** Replaces the host role's inline policies (moto evaluates them at each request, so live sessions follow). */
+export async function putHostPolicies(w: World, docs: PolicyDocument[]): Promise<void> {
+  for (const [i, doc] of docs.entries()) await query(w.admin, ...IAM, "PutRolePolicy", { RoleName: w.hostRole, PolicyName: `rendered-${i}`, PolicyDocument: JSON.stringify(doc) });
 }
 
 /** The group as Auto Scaling reports it: desired capacity and each instance's lifecycle state. */

@@ -1,12 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { BrokerError, BrokerRequest, ReportRequest } from "../../protocol/broker";
 import type { Creds } from "./aws";
+import { verifySigV4 } from "../standins/sigv4-verify";
+import { authorizeUrlCall, type Principal } from "../standins/function-url";
+import type { StandinIam } from "../helpers/standin-iam";
 
 /**
  * Records what reaches the broker's function URL from the install script (curl, SigV4 service
- * "lambda"). It checks the signature's scope and that it is the instance role's session (key id
- * and token), and answers per protocol/broker.ts; it does not recompute the signature (moto does
- * that for every S3 request the same script makes with the same signer).
+ * "lambda"). It verifies the request with the verifier the function URL stand-in uses (signature
+ * recomputed, scope, session token, clock skew), requires the instance role's session, authorises
+ * it with the rendered host policy and broker Permission as the function URL does, and answers per
+ * protocol/broker.ts.
  */
 export interface BrokerCall {
   at: number;
@@ -22,29 +26,26 @@ export interface BrokerRecorder {
   close(): Promise<void>;
 }
 
-export async function startBrokerRecorder(o: { region: string; creds: Creds }): Promise<BrokerRecorder> {
+export async function startBrokerRecorder(o: { region: string; creds: Creds & { sessionToken: string }; iam: () => StandinIam; principal: Omit<Principal, "accessKeyId" | "secretAccessKey" | "sessionToken"> }): Promise<BrokerRecorder> {
   const calls: BrokerCall[] = [];
   const refused: BrokerRecorder["refused"] = [];
   const server: Server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (d: Buffer) => (raw += d.toString()));
-    req.on("end", () => {
+    const chunks: Buffer[] = [];
+    req.on("data", (d: Buffer) => chunks.push(d));
+    req.on("end", async () => {
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString("utf8");
       const refuse = (reason: string): void => {
         refused.push({ at: Date.now(), reason });
         const body: BrokerError = { v: 1, error: { code: "unauthenticated", message: reason, retryable: false } };
         res.writeHead(403, { "content-type": "application/json" });
         res.end(JSON.stringify(body));
       };
-      const auth = req.headers.authorization ?? "";
-      const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(auth);
-      if (!m) return refuse("no SigV4 authorization");
-      const [, keyId, , region, service, signed] = m;
-      if (service !== "lambda" || region !== o.region) return refuse(`scope ${region}/${service}`);
-      if (keyId !== o.creds.accessKeyId || req.headers["x-amz-security-token"] !== o.creds.sessionToken) return refuse("not the instance role's session");
-      if (!signed!.split(";").includes("x-amz-security-token") || !signed!.split(";").includes("host")) return refuse(`signed headers ${signed}`);
-      const date = String(req.headers["x-amz-date"] ?? "");
-      const when = Date.parse(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"));
-      if (!(Math.abs(Date.now() - when) < 300_000)) return refuse(`x-amz-date ${date}`);
+      const who: Principal = { ...o.principal, ...o.creds };
+      const v = verifySigV4({ method: req.method ?? "", url: req.url ?? "/", rawHeaders: req.rawHeaders, body: bytes }, { region: o.region, service: "lambda", key: (id) => (id === who.accessKeyId ? who : undefined) });
+      if (!v.ok) return refuse(v.reason);
+      const denied = await authorizeUrlCall(o.iam(), who);
+      if (denied) return refuse(denied);
       let body: BrokerRequest;
       try {
         body = JSON.parse(raw) as BrokerRequest;

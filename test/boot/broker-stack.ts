@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { JitRequest } from "../../protocol/broker";
 import { MOTO_ACCOUNT } from "../helpers/moto";
 import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
+import { standinIam } from "../helpers/standin-iam";
 import { brokerDouble, startRunnerService, type BrokerDouble, type RunnerService } from "../standins/runner-listener/service";
 import { startBridge, type Bridge } from "./bridge";
 import { REGION, type Lab } from "./harness";
@@ -28,7 +29,8 @@ export interface BrokerStack {
 export async function startBrokerStack(lab: Lab, o: { pool: string; slots: number }): Promise<BrokerStack> {
   const service = await startRunnerService();
   const broker = brokerDouble(service, { pool: o.pool, role: lab.world.hostRole, slots: o.slots, serverUrl: `http://${lab.net.hostAddr}:${SERVICE_PORT}/` });
-  const fu = await startFunctionUrl({ region: REGION, handler: broker.handler });
+  const iam = await standinIam({ account: MOTO_ACCOUNT, region: REGION, role: lab.world.hostRole, asgName: lab.world.asgName, bucket: lab.world.bucket });
+  const fu = await startFunctionUrl({ region: REGION, handler: broker.handler, iam });
   fu.principals.push({ ...lab.world.hostCreds, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });
   let bridge: Bridge;
   try {

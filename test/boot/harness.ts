@@ -6,7 +6,8 @@ import { hostUserData, type HostWiring } from "../../components/aws/host-user-da
 import { MIRROR_MANIFEST_KEY, type MirrorManifest, type MirroredRelease } from "../../protocol/mirror";
 import { MOTO_ACCOUNT } from "../helpers/moto";
 import { s3Put } from "./aws";
-import { startWorld, type World } from "./aws-world";
+import { putHostPolicies, startWorld, type World } from "./aws-world";
+import { standinIam, type StandinIam, type WorldNames } from "../helpers/standin-iam";
 import { startBridge, type Bridge } from "./bridge";
 import { startBrokerRecorder, type BrokerRecorder } from "./broker-recorder";
 import { Instance } from "./container";
@@ -48,18 +49,23 @@ export class Lab {
     /** Auto Scaling for the agent's calls: moto never checks a group's floor, AWS does (test/standins/asg.ts). */
     readonly asg: AsgStandin,
     private readonly bridge: Bridge,
+    /** The host's rendered policies as moved into this lab; putAgent names the exact agent object. */
+    private readonly iam: { names: WorldNames; current: StandinIam },
   ) {}
 
   static async start(o: { asgName: string; bucket: string; withHook?: boolean; tag: string }): Promise<Lab> {
     const rootfs = await ensureRootfs();
-    const world = await startWorld({ region: REGION, bucket: o.bucket, asgName: o.asgName, ...(o.withHook ? { withHook: true } : {}) });
+    // The host role gets what the program renders for a host, not a role of the lab's own.
+    const names: WorldNames = { account: MOTO_ACCOUNT, region: REGION, role: `${o.asgName}-host`, asgName: o.asgName, bucket: o.bucket };
+    const iam = { names, current: await standinIam(names) };
+    const world = await startWorld({ region: REGION, bucket: o.bucket, asgName: o.asgName, ...(o.withHook ? { withHook: true } : {}), hostPolicies: iam.current.hostPolicies });
     const cleanup: (() => Promise<void> | void)[] = [() => world.moto.stop()];
     try {
       const imds = await startImds({ instanceId: world.instanceId, region: REGION, accountId: MOTO_ACCOUNT, role: world.hostRole, creds: world.hostCreds, lifecycle: "InService" });
       cleanup.push(() => imds.close());
-      const broker = await startBrokerRecorder({ region: REGION, creds: world.hostCreds });
+      const broker = await startBrokerRecorder({ region: REGION, creds: world.hostCreds, iam: () => iam.current, principal: { accountId: MOTO_ACCOUNT, role: world.hostRole, session: world.instanceId } });
       cleanup.push(() => broker.close());
-      const asg = await startAsg({ region: REGION, key: () => imds.state.creds });
+      const asg = await startAsg({ region: REGION, key: () => imds.state.creds, iam: iam.current, session: () => `arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${world.hostRole}/${world.instanceId}` });
       cleanup.push(() => asg.close());
       asg.groups.push({ name: o.asgName, min: 0, desired: 1, instances: [world.instanceId], pendingHook: new Set(o.withHook ? [world.instanceId] : []) });
       const net = createNetPair(o.tag);
@@ -76,7 +82,7 @@ export class Lab {
         ],
         join(dir, "bridge"),
       );
-      return new Lab(dir, rootfs, world, imds, broker, net, asg, bridge);
+      return new Lab(dir, rootfs, world, imds, broker, net, asg, bridge, iam);
     } catch (e) {
       for (const c of cleanup.reverse()) await c();
       throw e;
@@ -100,6 +106,8 @@ export class Lab {
     const sha256 = createHash("sha256").update(code).digest("hex");
     const key = `agent/${sha256}/agent.js`;
     await s3Put(this.world.admin, this.world.bucket, key, code);
+    this.iam.current = await standinIam({ ...this.iam.names, agentKey: key });
+    await putHostPolicies(this.world, this.iam.current.hostPolicies);
     return { key, sha256 };
   }
 

@@ -9,6 +9,7 @@ import { Broker } from "../../host/agent/broker";
 import { Imds as ImdsClient } from "../../host/agent/imds";
 import { hasMoto, MOTO_ACCOUNT, startMoto, type Moto } from "../helpers/moto";
 import { startFunctionUrl } from "../standins/function-url";
+import { standinIam } from "../helpers/standin-iam";
 import { imdsState, startImds } from "../standins/imds";
 import { ScaleSetSide } from "./scaleset-side";
 import { REGION, bucketSnapshot, CANARY_TOKEN, emptyBucket, exitStandby, groupSnapshot, pool, sessionArn, setUpFleet, standBy, urlEvent, type MotoFleet } from "./fleet";
@@ -84,7 +85,8 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
   it("answers the host agent's own broker client (SigV4 as the instance role, through a verifying function URL): jit, report, deregister, refusals", async () => {
     const id = alpha()[0]!;
     const imds = await startImds(imdsState({ region: REGION, instanceId: id, accountId: MOTO_ACCOUNT, role: "alpha-host" }));
-    const fu = await startFunctionUrl({ region: REGION, handler: (e) => handleBroker(e, deps) });
+    const iam = await standinIam({ account: MOTO_ACCOUNT, region: REGION, role: "alpha-host", asgName: "alpha", bucket: "unused" });
+    const fu = await startFunctionUrl({ region: REGION, handler: (e) => handleBroker(e, deps), iam });
     fu.principals.push({ ...imds.state.creds, accountId: MOTO_ACCOUNT, role: "alpha-host", session: id });
     try {
       const client = new Broker(fu.url, REGION, "alpha", new ImdsClient(imds.url));

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../control-plane/aws/log";
 import { parseCredential } from "../../control-plane/github/credential";
-import { createGitHubRest, deleteRunner, listRunners, runnerScope } from "../../control-plane/github/rest";
+import { createGitHubRest, deleteRunner, listRunners, runnerScope, ScopeNotVisible } from "../../control-plane/github/rest";
 import { GitHubOpenApi } from "../standins/openapi";
 import { GitHubStandIn } from "../standins/github-rest";
 
@@ -12,7 +12,8 @@ const TOKEN = "ghp_CANARYrestCANARYrest0123456789abcdef";
 
 describe("GitHub REST client against the OpenAPI-checked stand-in", () => {
   const api = new GitHubOpenApi();
-  const gh = new GitHubStandIn(api, { token: TOKEN, app: { appId: "123", installationId: "456", privateKeyPem: PEM } });
+  // The App is installed on my-org with the one permission the control plane asks for (README).
+  const gh = new GitHubStandIn(api, { token: TOKEN, app: { appId: "123", installationId: "456", privateKeyPem: PEM, installation: { account: "my-org", repositories: "all", permissions: { organization_self_hosted_runners: "write" } } } });
   const lines: string[] = [];
   const log = createLogger((l) => lines.push(l));
 
@@ -40,9 +41,44 @@ describe("GitHub REST client against the OpenAPI-checked stand-in", () => {
   it("authenticates as an App: RS256 JWT for an installation token, then the token", async () => {
     const client = createGitHubRest(parseCredential(JSON.stringify({ kind: "app", appId: "123", installationId: "456", privateKey: PEM }), "arn:x"), { baseUrl: gh.baseUrl, log, retryAfterUnitMs: 5 });
     const n = gh.requests.length;
-    const runners = await listRunners(client, runnerScope("https://github.com/owner/repo"));
-    expect(runners).toHaveLength(1);
-    expect(gh.requests.slice(n).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["POST /app/installations/456/access_tokens 201", "GET /repos/owner/repo/actions/runners 200"]);
+    const runners = await listRunners(client, runnerScope("https://github.com/my-org"));
+    expect(runners).toHaveLength(130);
+    expect(gh.requests.slice(n).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["POST /app/installations/456/access_tokens 201", "GET /orgs/my-org/actions/runners 200", "GET /orgs/my-org/actions/runners 200"]);
+  });
+
+  it("holds an installation token to its installation: another account is 404, a missing permission 403, and the reaper's delete says which 404 it got", async () => {
+    const app = (installation: { account: string; repositories: "all" | string[]; permissions: Record<string, "read" | "write"> }) => {
+      const s = new GitHubStandIn(api, { app: { appId: "123", installationId: "456", privateKeyPem: PEM, installation } });
+      return s;
+    };
+    const client = (s: GitHubStandIn) => createGitHubRest(parseCredential(JSON.stringify({ kind: "app", appId: "123", installationId: "456", privateKey: PEM }), "arn:x"), { baseUrl: s.baseUrl, log, retryAfterUnitMs: 5 });
+    const orgOnly = app({ account: "owner", repositories: "all", permissions: { organization_self_hosted_runners: "write" } });
+    const otherRepo = app({ account: "owner", repositories: ["other"], permissions: { administration: "write" } });
+    const repoAdmin = app({ account: "owner", repositories: ["repo"], permissions: { administration: "write" } });
+    for (const s of [orgOnly, otherRepo, repoAdmin]) {
+      await s.start();
+      s.addRunner("owner/repo", "repo-runner");
+    }
+    try {
+      const repo = runnerScope("https://github.com/owner/repo");
+      // Org runner permission only: repository runner routes need administration.
+      await expect(listRunners(client(orgOnly), repo)).rejects.toMatchObject({ status: 403 });
+      // A repository the installation does not cover: GitHub's 404, and the delete does not call it "gone".
+      await expect(listRunners(client(otherRepo), repo)).rejects.toMatchObject({ status: 404 });
+      const err = await deleteRunner(client(otherRepo), repo, 5000).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ScopeNotVisible);
+      expect((err as Error).message).toMatch(/owner\/repo .*outside the App installation/);
+      expect(otherRepo.runners.get("owner/repo")).toHaveLength(1);
+      // Another account entirely: 404 too.
+      await expect(listRunners(client(repoAdmin), runnerScope("https://github.com/my-org"))).rejects.toMatchObject({ status: 404 });
+      // Covered and permitted: listed, deleted, then gone.
+      const [r] = await listRunners(client(repoAdmin), repo);
+      expect(await deleteRunner(client(repoAdmin), repo, r!.id)).toBe("deleted");
+      expect(await deleteRunner(client(repoAdmin), repo, r!.id)).toBe("gone");
+      for (const s of [orgOnly, otherRepo, repoAdmin]) expect(s.violations).toEqual([]);
+    } finally {
+      for (const s of [orgOnly, otherRepo, repoAdmin]) await s.stop();
+    }
   });
 
   it("waits out secondary rate limits (403 and 429 with Retry-After)", async () => {
@@ -63,9 +99,9 @@ describe("GitHub REST client against the OpenAPI-checked stand-in", () => {
   it("deletes a runner; an unknown one counts as gone; a busy one is refused by GitHub", async () => {
     const scope = runnerScope("https://github.com/my-org");
     const r = gh.addRunner("my-org", "to-delete");
-    await deleteRunner(tokenClient(), scope, r.id);
+    expect(await deleteRunner(tokenClient(), scope, r.id)).toBe("deleted");
     expect(gh.runners.get("my-org")!.some((x) => x.id === r.id)).toBe(false);
-    await deleteRunner(tokenClient(), scope, r.id);
+    expect(await deleteRunner(tokenClient(), scope, r.id)).toBe("gone");
     const busy = gh.addRunner("my-org", "busy", { busy: true });
     await expect(deleteRunner(tokenClient(), scope, busy.id)).rejects.toMatchObject({ status: 422 });
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createScaleSetClient } from "../../control-plane/scaleset/create";
-import { startScaleSetStandin, type ScaleSetStandin } from "../standins/scaleset-server";
+import { appJwtClaimsProblem, startScaleSetStandin, type ScaleSetStandin } from "../standins/scaleset-server";
 
 /**
  * The stand-in refuses what the service refuses: a fake that accepts a wrong request proves
@@ -82,5 +82,17 @@ describe("scale-set stand-in strictness", () => {
     s.completeJob(a.requestId);
     expect(s.statistics(set.id)).toMatchObject({ totalRunningJobs: 0, totalAssignedJobs: 1, totalRegisteredRunners: 0 });
     expect(await c.getRunner(jit.runner.id)).toBeUndefined();
+  });
+});
+
+describe("the scale-set stand-in's App JWT time rules (GitHub's, as the REST stand-in applies them)", () => {
+  const now = 1_800_000_000;
+  it("takes what @octokit/auth-app sends (iat 30 s back, exp 10 minutes after iat) and refuses the rest", () => {
+    expect(appJwtClaimsProblem({ iat: now - 30, exp: now - 30 + 600 }, now)).toBeUndefined();
+    expect(appJwtClaimsProblem({ exp: now + 300 }, now)).toMatch(/'iat'/);
+    expect(appJwtClaimsProblem({ iat: now, exp: now + 601 }, now)).toMatch(/too far in the future/);
+    expect(appJwtClaimsProblem({ iat: now - 700, exp: now - 100 }, now)).toMatch(/'exp'/);
+    expect(appJwtClaimsProblem({ iat: now + 120, exp: now + 500 }, now)).toMatch(/'iat'/);
+    expect(appJwtClaimsProblem({ iat: String(now), exp: now + 300 }, now)).toMatch(/'iat'/);
   });
 });

@@ -37,7 +37,7 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
     const a = w.agent();
     await a.start();
     await w.until("both slots listening", () => a.slots.every((s) => s.phase === "listening"));
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await w?.close();
   }, 60_000);
@@ -180,10 +180,17 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
     const h = await w.service.done("hostile");
     expect(h.result, h.outputs.join("")).toBe("succeeded");
     expect(tree(inst)).toEqual(before);
-    w.service.queue.push({ id: "after", repo: "h", steps: ['cat run-helper.sh.template 2>/dev/null | grep -c pwned || true; ls -A "$HOME"; grep -c pwned "$GITHUB_WORKSPACE/../../../run-helper.sh" || true'] });
+    // The next job's runner root (three up from its workspace, as the hostile job reached it): each
+    // file the hostile job wrote to is there, and none carries its line.
+    w.service.queue.push({
+      id: "after",
+      repo: "h",
+      steps: ['R="$GITHUB_WORKSPACE/../../.."; for f in run-helper.sh.template run-helper.sh bin/Runner.Listener; do if [ -e "$R/$f" ]; then echo "$f:$(grep -c pwned "$R/$f")"; else echo "$f:absent"; fi; done; echo "home:$(ls -A "$HOME" | tr "\\n" " ")"'],
+    });
     const after = await w.service.done("after");
-    expect(after.outputs.join("")).not.toContain("planted");
-    expect(after.outputs.join("")).toMatch(/^0\n/);
+    const lines = after.outputs.join("").trim().split("\n");
+    expect(lines.filter((l) => !l.startsWith("home:"))).toEqual(["run-helper.sh.template:0", "run-helper.sh:0", "bin/Runner.Listener:0"]);
+    expect(lines.find((l) => l.startsWith("home:"))).not.toContain("planted");
   }, 60_000);
 
   it("deregisters every slot through the broker and stops the runners on a spot notice", async () => {

@@ -16,7 +16,7 @@ describe.runIf(canRunAgent())("a slot after hostile jobs, and a broker that refu
   beforeAll(async () => {
     w = await World.start({ slots: 1 });
     await w.publish("2.336.0");
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await w?.close();
   }, 120_000);

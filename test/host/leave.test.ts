@@ -17,7 +17,7 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
   beforeAll(async () => {
     w = await World.start({ slots: 1 });
     await w.publish("2.336.0");
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await w?.close();
   }, 60_000);

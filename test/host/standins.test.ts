@@ -5,16 +5,23 @@ import { Imds as ImdsClient } from "../../host/agent/imds";
 import { hasCommand } from "../helpers/env";
 import { startFunctionUrl, type FunctionUrl, type FunctionUrlEvent, type Principal } from "../standins/function-url";
 import { imdsState, startImds, type Imds } from "../standins/imds";
+import { standinIam, type StandinIam } from "../helpers/standin-iam";
+import { authorize } from "../helpers/iam";
+import { startAsg } from "../standins/asg";
+import { AutoScalingClient, CompleteLifecycleActionCommand, TerminateInstanceInAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
 
 let imds: Imds;
 let fu: FunctionUrl;
+let iam: StandinIam;
 const seen: FunctionUrlEvent[] = [];
 const principal = (): Principal => ({ ...imds.state.creds, accountId: imds.state.accountId, role: imds.state.role, session: imds.state.instanceId });
 
 beforeAll(async () => {
   imds = await startImds(imdsState({ region: "eu-west-1", instanceId: "i-0123456789abcdef0" }));
+  iam = await standinIam({ account: imds.state.accountId, region: "eu-west-1", role: imds.state.role, asgName: "rf-pool-a", bucket: "rf-mirror" });
   fu = await startFunctionUrl({
     region: "eu-west-1",
+    iam,
     handler: async (e) => {
       seen.push(e);
       return { statusCode: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ v: 1, accepted: true }) };
@@ -129,13 +136,79 @@ describe("the function URL stand-in verifies SigV4 as AWS_IAM auth does", () => 
   });
 
   it("maps handler results as Lambda does: a bare object is 200 JSON, a thrown error is 502", async () => {
-    const f = await startFunctionUrl({ region: "eu-west-1", principals: [principal()], handler: async (e) => (JSON.parse(e.body!).boom ? Promise.reject(new Error("x")) : { v: 1, removed: [3] }) });
+    const f = await startFunctionUrl({ region: "eu-west-1", iam, principals: [principal()], handler: async (e) => (JSON.parse(e.body!).boom ? Promise.reject(new Error("x")) : { v: 1, removed: [3] }) });
     try {
       const b = new Broker(f.url, "eu-west-1", "p", new ImdsClient(imds.url));
       expect(await b.deregister()).toEqual([3]);
       await expect(b.call({ boom: 1 } as never)).rejects.toMatchObject({ code: "upstream", retryable: true });
     } finally {
       await f.close();
+    }
+  });
+});
+
+/** The same rendered policies with named statements removed, on either side. */
+function without(hostSids: string[], brokerSids: string[]): StandinIam {
+  const hostPolicies = iam.hostPolicies.map((d) => ({ ...d, Statement: d.Statement.filter((s) => !hostSids.includes(s.Sid ?? "")) }));
+  const brokerPolicy = { ...iam.brokerPolicy, Statement: iam.brokerPolicy.Statement.filter((s) => !brokerSids.includes(s.Sid ?? "")) };
+  return { ...iam, hostPolicies, brokerPolicy, authorize: (req, resource) => authorize(req, { identity: hostPolicies, ...(resource ? { resource } : {}) }) };
+}
+
+describe("the function URL stand-in authorises with the rendered host policy and broker Permission", () => {
+  const call = async (i: StandinIam, p: Principal = principal()) => {
+    const got: FunctionUrlEvent[] = [];
+    const f = await startFunctionUrl({ region: "eu-west-1", iam: i, principals: [p], handler: async (e) => (got.push(e), { v: 1, accepted: true }) });
+    try {
+      const status = (await new Broker(f.url, "eu-west-1", "pool-a", new ImdsClient(imds.url)).report("install-done").then(() => 200, (e: unknown) => (e instanceof BrokerRefusal ? 403 : 500)));
+      return { status, reached: got.length, refused: f.refused };
+    } finally {
+      await f.close();
+    }
+  };
+
+  it("admits the host role's session, which the render grants on both sides", async () => {
+    expect(await call(iam)).toEqual({ status: 200, reached: 1, refused: [] });
+  });
+
+  it("refuses a validly signed session of a role the render does not grant", async () => {
+    const r = await call(iam, { ...principal(), role: "some-other-role" });
+    expect([r.status, r.reached]).toEqual([403, 0]);
+    expect(r.refused[0]).toMatch(/some-other-role\/i-0123456789abcdef0 is not authorized to perform lambda:InvokeFunctionUrl/);
+  });
+
+  it("refuses when neither side grants the invoke through the URL (Lambda checks InvokeFunction too), and admits on either side alone", async () => {
+    const r = await call(without(["AskBrokerViaUrl"], ["kvm-x64-broker-via-url"]));
+    expect([r.status, r.reached]).toEqual([403, 0]);
+    expect(r.refused[0]).toMatch(/not authorized to perform lambda:InvokeFunction on /);
+    expect((await call(without(["AskBroker"], ["kvm-x64-broker"]))).refused[0]).toMatch(/lambda:InvokeFunctionUrl/);
+    // Within one account either the role policy or the function policy suffices (AWS's rule).
+    expect((await call(without(["AskBroker", "AskBrokerViaUrl"], []))).status).toBe(200);
+    expect((await call(without([], ["kvm-x64-broker", "kvm-x64-broker-via-url"]))).status).toBe(200);
+  });
+});
+
+describe("the Auto Scaling stand-in authorises with the rendered host policy and requires AWS's fields", () => {
+  it("lets the host leave and complete the launch hook of its own group only, with every required member", async () => {
+    const session = () => `arn:aws:sts::${imds.state.accountId}:assumed-role/${imds.state.role}/${imds.state.instanceId}`;
+    const asg = await startAsg({ region: "eu-west-1", key: () => imds.state.creds, iam, session });
+    try {
+      const me = imds.state.instanceId;
+      asg.groups.push({ name: "rf-pool-a", min: 0, desired: 2, instances: [me], pendingHook: new Set([me]), hookName: "rf-pool-a-launch" });
+      asg.groups.push({ name: "rf-pool-b", min: 0, desired: 1, instances: ["i-0fedcba9876543210"], pendingHook: new Set(["i-0fedcba9876543210"]) });
+      const client = new AutoScalingClient({ region: "eu-west-1", endpoint: asg.url, credentials: imds.state.creds, maxAttempts: 1 });
+      const code = (p: Promise<unknown>) => p.then(() => "ok", (e: { name?: string; message?: string }) => `${e.name}: ${e.message}`);
+      expect(await code(client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: "rf-pool-a", InstanceId: me } as never)))).toMatch(/^ValidationError: .*lifecycleHookName/);
+      expect(await code(client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: "rf-pool-a", LifecycleHookName: "rf-pool-a-launch", InstanceId: me } as never)))).toMatch(/^ValidationError: .*lifecycleActionResult/);
+      expect(await code(client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: "rf-pool-a", LifecycleHookName: "rf-pool-a-launch", InstanceId: me, LifecycleActionResult: "MAYBE" })))).toMatch(/^ValidationError: .*CONTINUE or ABANDON/);
+      expect(await code(client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: "rf-pool-a", LifecycleHookName: "another-hook", InstanceId: me, LifecycleActionResult: "CONTINUE" })))).toMatch(/^ValidationError: No active Lifecycle Action/);
+      expect(await code(client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: "rf-pool-b", LifecycleHookName: "rf-pool-b-launch", InstanceId: "i-0fedcba9876543210", LifecycleActionResult: "CONTINUE" })))).toMatch(/^AccessDenied: .*autoscaling:CompleteLifecycleAction on resource: .*autoScalingGroupName\/rf-pool-b/);
+      expect(await code(client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: "rf-pool-a", LifecycleHookName: "rf-pool-a-launch", InstanceId: me, LifecycleActionResult: "CONTINUE" })))).toBe("ok");
+      expect(await code(client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: "i-0fedcba9876543210", ShouldDecrementDesiredCapacity: true })))).toMatch(/^AccessDenied: .*TerminateInstanceInAutoScalingGroup/);
+      expect(asg.groups[1]!.instances).toEqual(["i-0fedcba9876543210"]);
+      expect(await code(client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: me, ShouldDecrementDesiredCapacity: true })))).toBe("ok");
+      expect(asg.groups[0]!.desired).toBe(1);
+    } finally {
+      await asg.close();
     }
   });
 });

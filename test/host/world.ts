@@ -14,6 +14,7 @@ import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
 import { imdsState, startImds, type Imds } from "../standins/imds";
 import { brokerDouble, buildRelease, RUNNER_UPSTREAM_DIR, startRunnerService, type BrokerDouble, type Release, type RunnerService } from "../standins/runner-listener/service";
 import { startAsg, type AsgStandin } from "../standins/asg";
+import { standinIam } from "../helpers/standin-iam";
 
 export function canRunAgent(): boolean {
   if (!prerequisite("root (slot users, setpriv, mount namespaces)", process.getuid?.() === 0, "run as root")) return false;
@@ -53,9 +54,12 @@ export class World {
     const imds = await startImds(imdsState({ region: "eu-west-1", role: o.role ?? "rf-host-role" }));
     const service = await startRunnerService();
     const broker = brokerDouble(service, { pool: "pool-a", role: imds.state.role, slots: o.slots });
-    const fu = await startFunctionUrl({ region: "eu-west-1", handler: broker.handler });
+    // The function URL and Auto Scaling authorise with the host policy and broker Permission the program renders.
+    const iam = await standinIam({ account: imds.state.accountId, region: "eu-west-1", role: imds.state.role, asgName: "rf-pool-a", bucket: "rf-mirror" });
+    const fu = await startFunctionUrl({ region: "eu-west-1", handler: broker.handler, iam });
     fu.principals.push({ ...imds.state.creds, accountId: imds.state.accountId, role: imds.state.role, session: imds.state.instanceId });
-    const asg = await startAsg({ region: "eu-west-1", key: () => imds.state.creds });
+    const session = () => `arn:aws:sts::${imds.state.accountId}:assumed-role/${imds.state.role}/${imds.state.instanceId}`;
+    const asg = await startAsg({ region: "eu-west-1", key: () => imds.state.creds, iam, session });
     asg.groups.push({ name: "rf-pool-a", min: 0, desired: 2, instances: [imds.state.instanceId], pendingHook: new Set([imds.state.instanceId]) });
     const s3 = new S3Client({ region: "eu-west-1", endpoint: moto.endpoint, forcePathStyle: true, credentials: MOTO_CREDENTIALS });
     const w = new World(dir, moto, imds, fu, service, broker, asg, s3, o.slots);

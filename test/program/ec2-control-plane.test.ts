@@ -41,7 +41,7 @@ type Statement = { Sid?: string; Effect: string; Action: string | string[]; Reso
 type Doc = { Statement: Statement[] };
 
 const ACCOUNT = "123456789012";
-const SECRET = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret/runner-fleet/prod/github`;
+const SECRET = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:runner-fleet/prod/github-OFFLIN`;
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const byType = (r: RenderResult, type: string): RenderedResource[] => r.resources.filter((x) => x.type === type);
 function one(r: RenderResult, type: string, name: string): RenderedResource {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { verifySigV4, type Key } from "./sigv4-verify";
+import type { StandinIam } from "../helpers/standin-iam";
 
 /**
  * Auto Scaling's Query API for the two calls the agent makes, where moto is not like AWS: moto
@@ -9,7 +10,11 @@ import { verifySigV4, type Key } from "./sigv4-verify";
  * without replacement will violate group's min size constraint. Either set
  * shouldDecrementDesiredCapacity flag to false or lower group's min size." (the text AWS returns,
  * as quoted in aws-cli#47, buildkite/elastic-ci-stack-for-aws#1261, nomad-autoscaler#1290).
- * Requests are SigV4-verified (service autoscaling).
+ * Requests are SigV4-verified (service autoscaling) and authorised on the group's ARN with the host
+ * role's policies as the program renders them (test/helpers/standin-iam.ts), answering AWS's 403
+ * AccessDenied otherwise. Required parameters are required as in the API reference
+ * (CompleteLifecycleAction: LifecycleHookName, AutoScalingGroupName, LifecycleActionResult
+ * CONTINUE|ABANDON; TerminateInstanceInAutoScalingGroup: InstanceId, ShouldDecrementDesiredCapacity).
  */
 export interface Group {
   name: string;
@@ -18,6 +23,8 @@ export interface Group {
   instances: string[];
   /** Instances waiting in the launch hook. */
   pendingHook: Set<string>;
+  /** The group's launch hook, when it has one. */
+  hookName?: string;
 }
 
 export interface AsgStandin {
@@ -29,12 +36,15 @@ export interface AsgStandin {
 
 const NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
 
-export async function startAsg(o: { region: string; key: () => Key }): Promise<AsgStandin> {
+/** AWS's wording for a missing required member (the same form as its shouldDecrementDesiredCapacity refusal). */
+const missing = (member: string): string => `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`;
+
+export async function startAsg(o: { region: string; key: () => Key; iam: StandinIam; /** The caller's role session ARN (the key's owner). */ session: () => string }): Promise<AsgStandin> {
   const s: AsgStandin = { url: "", groups: [], calls: [], close: async () => undefined };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
-    req.on("end", () => {
+    req.on("end", async () => {
       const body = Buffer.concat(chunks);
       const xml = (status: number, text: string) => {
         res.writeHead(status, { "content-type": "text/xml" });
@@ -48,10 +58,18 @@ export async function startAsg(o: { region: string; key: () => Key }): Promise<A
       s.calls.push(p);
       const ok = (action: string, result: string) =>
         xml(200, `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`);
+      const allowed = async (action: string, group: string): Promise<boolean> => {
+        const d = await o.iam.authorize({ principal: o.session(), action: `autoscaling:${action}`, resource: o.iam.asgArn(group) });
+        if (d.allowed) return true;
+        error(403, "AccessDenied", `User: ${o.session()} is not authorized to perform: autoscaling:${action} on resource: ${o.iam.asgArn(group)} (${d.reason})`);
+        return false;
+      };
       if (p.Action === "TerminateInstanceInAutoScalingGroup") {
+        if (p.InstanceId === undefined) return error(400, "ValidationError", missing("instanceId"));
+        if (p.ShouldDecrementDesiredCapacity === undefined) return error(400, "ValidationError", missing("shouldDecrementDesiredCapacity"));
         const g = s.groups.find((x) => x.instances.includes(p.InstanceId ?? ""));
         if (!g) return error(400, "ValidationError", `Instance Id not found - No managed instance found for instance ID: ${p.InstanceId}`);
-        if (p.ShouldDecrementDesiredCapacity === undefined) return error(400, "ValidationError", "1 validation error detected: Value null at 'shouldDecrementDesiredCapacity' failed to satisfy constraint: Member must not be null");
+        if (!(await allowed("TerminateInstanceInAutoScalingGroup", g.name))) return;
         const dec = p.ShouldDecrementDesiredCapacity === "true";
         if (dec && g.desired - 1 < g.min) {
           return error(400, "ValidationError", `Currently, desiredSize equals minSize (${g.min}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`);
@@ -64,7 +82,13 @@ export async function startAsg(o: { region: string; key: () => Key }): Promise<A
         );
       }
       if (p.Action === "CompleteLifecycleAction") {
-        const g = s.groups.find((x) => x.name === p.AutoScalingGroupName);
+        if (p.LifecycleHookName === undefined) return error(400, "ValidationError", missing("lifecycleHookName"));
+        if (p.AutoScalingGroupName === undefined) return error(400, "ValidationError", missing("autoScalingGroupName"));
+        if (p.LifecycleActionResult === undefined) return error(400, "ValidationError", missing("lifecycleActionResult"));
+        if (!["CONTINUE", "ABANDON"].includes(p.LifecycleActionResult)) return error(400, "ValidationError", `LifecycleActionResult must be CONTINUE or ABANDON, got ${p.LifecycleActionResult}`);
+        if (p.InstanceId === undefined && p.LifecycleActionToken === undefined) return error(400, "ValidationError", "Either an instance ID or a lifecycle action token must be given");
+        if (!(await allowed("CompleteLifecycleAction", p.AutoScalingGroupName))) return;
+        const g = s.groups.find((x) => x.name === p.AutoScalingGroupName && (x.hookName === undefined || x.hookName === p.LifecycleHookName));
         if (!g || !p.InstanceId || !g.pendingHook.has(p.InstanceId)) return error(400, "ValidationError", `No active Lifecycle Action found with instance ID ${p.InstanceId}`);
         g.pendingHook.delete(p.InstanceId);
         return ok("CompleteLifecycleAction", "");

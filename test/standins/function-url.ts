@@ -1,13 +1,18 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { verifySigV4, type Key } from "./sigv4-verify";
+import type { StandinIam } from "../helpers/standin-iam";
 
 /**
  * A Lambda function URL with AuthType AWS_IAM (Lambda Developer Guide, "Lambda function URLs":
  * security and auth model; "Invoking Lambda function URLs": request and response payloads), on
  * 127.0.0.1. It verifies SigV4 (service lambda, the URL's region, a key AWS knows with its session
- * token, x-amz-date within 5 minutes) and answers 403 {"Message":"Forbidden"} to anything else,
- * as a function URL does; a verified call becomes a payload-2.0 event whose
+ * token, x-amz-date within 5 minutes), then authorises the caller's role session as Lambda does
+ * for an AWS_IAM URL ("Control access to Lambda function URLs"): lambda:InvokeFunctionUrl with
+ * lambda:FunctionUrlAuthType = AWS_IAM, and, for URLs made since October 2025, lambda:InvokeFunction
+ * with lambda:InvokedViaFunctionUrl = true, each evaluated on the caller's identity policies and the
+ * function's resource policy as the program renders them (test/helpers/standin-iam.ts). Anything
+ * else gets 403 {"Message":"Forbidden"}, as a function URL answers; a verified call becomes a payload-2.0 event whose
  * requestContext.authorizer.iam names the caller's role session, and the handler's result is
  * turned into the HTTP answer by the same rules Lambda applies. Any `(event) => Promise<result>`
  * plugs in: the broker double in tests today, the control plane's real handler later.
@@ -87,13 +92,24 @@ export function httpAnswer(result: unknown): { status: number; headers: Record<s
   return { status: 200, headers: { "content-type": "application/json" }, body: typeof result === "string" ? result : JSON.stringify(result) };
 }
 
-export async function startFunctionUrl(o: { region: string; handler: FunctionUrlHandler; principals?: Principal[]; now?: () => number }): Promise<FunctionUrl> {
+/** Lambda's two checks for a call through an AWS_IAM function URL; a refusal reason, or undefined when both allow. */
+export async function authorizeUrlCall(iam: StandinIam, who: Principal, partition = "aws"): Promise<string | undefined> {
+  const principal = `arn:${partition}:sts::${who.accountId}:assumed-role/${who.role}/${who.session}`;
+  const context = { "lambda:FunctionUrlAuthType": "AWS_IAM", "lambda:InvokedViaFunctionUrl": "true", "lambda:FunctionArn": iam.brokerArn };
+  for (const action of ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"]) {
+    const d = await iam.authorize({ principal, action, resource: iam.brokerArn, context }, iam.brokerPolicy);
+    if (!d.allowed) return `AccessDeniedException: ${principal} is not authorized to perform ${action} on ${iam.brokerArn} (${d.reason})`;
+  }
+  return undefined;
+}
+
+export async function startFunctionUrl(o: { region: string; handler: FunctionUrlHandler; iam: StandinIam; principals?: Principal[]; now?: () => number }): Promise<FunctionUrl> {
   const urlId = randomBytes(16).toString("hex");
   const fu: FunctionUrl = { url: "", region: o.region, events: [], refused: [], principals: o.principals ?? [], handler: o.handler, close: async () => undefined };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
-    req.on("end", () => {
+    req.on("end", async () => {
       const body = Buffer.concat(chunks);
       const forbid = (reason: string): void => {
         fu.refused.push(reason);
@@ -106,6 +122,8 @@ export async function startFunctionUrl(o: { region: string; handler: FunctionUrl
       );
       if (!verdict.ok) return forbid(verdict.reason);
       const who = fu.principals.find((p) => p.accessKeyId === verdict.accessKeyId)!;
+      const denied = await authorizeUrlCall(o.iam, who);
+      if (denied) return forbid(denied);
       const url = new URL(req.url ?? "/", "http://x");
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;

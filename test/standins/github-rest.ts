@@ -10,7 +10,10 @@ import { GitHubOpenApi } from "./openapi";
  * operation are refused with 422 and recorded, responses are checked against the documented schema
  * for their status before they are sent (a mismatch is recorded and answered 500). Tests assert
  * `violations` is empty. Auth as GitHub does it: a personal token, or an App's RS256 JWT (iss =
- * app id, at most 10 minutes) exchanged for an installation token.
+ * app id, at most 10 minutes) exchanged for an installation token. An installation token is held
+ * to its installation (installationScope below): another account's or an uncovered repository's
+ * routes answer 404 as GitHub does for what a credential cannot see, a route whose permission the
+ * installation lacks answers 403 "Resource not accessible by integration".
  */
 
 export interface StandInRunner {
@@ -43,11 +46,51 @@ export interface Fault {
   times: number;
 }
 
+/** What an App installation covers: the account it is installed on, its repositories, its permissions. */
+export interface Installation {
+  account: string;
+  /** "all" of the account's repositories, or the selected ones (repository names without owner). */
+  repositories: "all" | string[];
+  permissions: Record<string, "read" | "write">;
+}
+
 export interface GitHubStandInOptions {
   token?: string;
-  app?: { appId: string; installationId: string; privateKeyPem: string };
+  app?: { appId: string; installationId: string; privateKeyPem: string; installation?: Installation };
   /** GitHub's documented limits on every API request (test/standins/rate-limits.ts); off unless given. */
   rateLimits?: GitHubRateLimits;
+}
+
+/**
+ * The permission each served route needs from an installation token. @octokit/openapi's operations
+ * carry no permission field (x-github has category and enabledForGitHubApps only), so this is from
+ * GitHub's REST reference, "Fine-grained access tokens for …" of each endpoint
+ * (docs.github.com/rest/actions/self-hosted-runners): organisation runners need
+ * organization_self_hosted_runners (read to list, write to delete), repository runners need
+ * administration (read to list, write to delete). releases/latest reads a public repository.
+ */
+const ROUTE_PERMISSIONS: Record<string, Partial<Record<string, [string, "read" | "write"]>>> = {
+  "/orgs/{org}/actions/runners": { GET: ["organization_self_hosted_runners", "read"] },
+  "/orgs/{org}/actions/runners/{runner_id}": { GET: ["organization_self_hosted_runners", "read"], DELETE: ["organization_self_hosted_runners", "write"] },
+  "/repos/{owner}/{repo}/actions/runners": { GET: ["administration", "read"] },
+  "/repos/{owner}/{repo}/actions/runners/{runner_id}": { GET: ["administration", "read"], DELETE: ["administration", "write"] },
+};
+
+type Access = { ok: true } | { ok: false; status: 403 | 404; message: string };
+
+/** Whether an installation token may use a route on these parameters, as GitHub decides it. */
+export function installationScope(inst: Installation, method: string, template: string, params: Record<string, string>): Access {
+  if (template === "/repos/{owner}/{repo}/releases/latest") return { ok: true };
+  const account = params.org ?? params.owner;
+  if (account === undefined || account.toLowerCase() !== inst.account.toLowerCase()) return { ok: false, status: 404, message: "Not Found" };
+  if (params.repo !== undefined && inst.repositories !== "all" && !inst.repositories.some((r) => r.toLowerCase() === params.repo!.toLowerCase())) {
+    return { ok: false, status: 404, message: "Not Found" };
+  }
+  const need = ROUTE_PERMISSIONS[template]?.[method];
+  if (!need) return { ok: false, status: 403, message: "Resource not accessible by integration" };
+  const has = inst.permissions[need[0]];
+  if (!has || (need[1] === "write" && has !== "write")) return { ok: false, status: 403, message: "Resource not accessible by integration" };
+  return { ok: true };
 }
 
 const GITHUB_WIDE = new Set([401, 403, 404, 429, 500]);
@@ -92,6 +135,8 @@ export class GitHubStandIn {
   /** Download requests fail (GitHub unreachable for the asset CDN). */
   downloadsDown = false;
   private readonly tokens = new Set<string>();
+  /** Installation tokens, with what their installation covers. */
+  private readonly installationTokens = new Map<string, Installation>();
   private readonly appKey?: KeyObject;
   private server?: Server;
   private nextRunnerId = 5000;
@@ -136,9 +181,12 @@ export class GitHubStandIn {
   }
 
   private authorised(req: IncomingMessage): boolean {
-    const h = req.headers.authorization ?? "";
-    const m = /^(?:token|bearer) (\S+)$/i.exec(h);
-    return !!m && this.tokens.has(m[1]!);
+    const t = this.bearer(req);
+    return t !== undefined && (this.tokens.has(t) || this.installationTokens.has(t));
+  }
+
+  private bearer(req: IncomingMessage): string | undefined {
+    return /^(?:token|bearer) (\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
   }
 
   /** An App JWT as GitHub checks it: RS256 by the app's key, iss = app id, not expired, at most 10 minutes long. */
@@ -247,11 +295,17 @@ export class GitHubStandIn {
       if (why) return send(401, { message: `A JSON web token could not be decoded (${why})`, documentation_url: "https://docs.github.com/rest" });
       if (route.params.installation_id !== this.opts.app!.installationId) return send(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
       const token = `ghs_${randomBytes(18).toString("hex")}`;
-      this.tokens.add(token);
-      return send(201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, "Z"), permissions: { organization_self_hosted_runners: "write" }, repository_selection: "all" });
+      const inst = this.opts.app!.installation ?? { account: "my-org", repositories: "all", permissions: { organization_self_hosted_runners: "write" } };
+      this.installationTokens.set(token, inst);
+      return send(201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, "Z"), permissions: inst.permissions, repository_selection: inst.repositories === "all" ? "all" : "selected" });
     }
 
     if (!this.authorised(req)) return send(401, { message: "Requires authentication", documentation_url: "https://docs.github.com/rest" });
+    const installation = this.installationTokens.get(this.bearer(req)!);
+    if (installation) {
+      const access = installationScope(installation, method, route.template, route.params);
+      if (!access.ok) return send(access.status, { message: access.message, documentation_url: "https://docs.github.com/rest" });
+    }
 
     switch (route.template) {
       case "/orgs/{org}/actions/runners":

@@ -223,8 +223,9 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
       const claims = JSON.parse(Buffer.from(jwt[1]!, "base64url").toString("utf8")) as { iss?: unknown; exp?: number; iat?: number };
       const head = JSON.parse(Buffer.from(jwt[0]!, "base64url").toString("utf8")) as { alg?: string };
       const signed = verify("RSA-SHA256", Buffer.from(`${jwt[0]}.${jwt[1]}`), createPublicKey(app.publicKeyPem), Buffer.from(jwt[2]!, "base64url"));
-      const nowS = Date.now() / 1000;
-      if (head.alg !== "RS256" || !signed || String(claims.iss) !== app.appId || !claims.exp || claims.exp > nowS + 600 + 60 || claims.exp < nowS) return send(401, { message: "'Expiration time' claim ('exp') is too far in the future" });
+      if (head.alg !== "RS256" || !signed || String(claims.iss) !== app.appId) return send(401, { message: "A JSON web token could not be decoded" });
+      const claimProblem = appJwtClaimsProblem(claims, Date.now() / 1000);
+      if (claimProblem) return send(401, { message: claimProblem });
       const token = `ghs_${randomBytes(18).toString("hex")}`;
       opts.githubTokens.push(token);
       return send(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { organization_self_hosted_runners: "write" } });
@@ -447,4 +448,18 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * GitHub's rules for an App JWT's times, the same as the REST stand-in's (test/standins/github-rest.ts):
+ * iat and exp are numbers, exp is in the future, iat at most 60 s ahead (clock drift), and the token
+ * lives at most 10 minutes (exp − iat ≤ 600). Kept apart from routing so scope and auth merge cleanly.
+ */
+export function appJwtClaimsProblem(claims: { iat?: unknown; exp?: unknown }, nowS: number): string | undefined {
+  if (typeof claims.iat !== "number") return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+  if (typeof claims.exp !== "number") return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+  if (claims.iat > nowS + 60) return "'Issued at' claim ('iat') must be an Integer representing a time in the past";
+  if (claims.exp <= nowS) return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+  if (claims.exp - claims.iat > 600) return "'Expiration time' claim ('exp') is too far in the future";
+  return undefined;
 }

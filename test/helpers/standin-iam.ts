@@ -1,0 +1,100 @@
+import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PolicyDocument } from "../../components/aws/policy-document";
+import { renderStackFile } from "../../tools/render-stack-file";
+import type { StackFileConfig } from "../../tools/stack-file";
+import { REPO } from "./env";
+import { authorize, type IamDecision, type IamRequest } from "./iam";
+import { renderedIam, type RenderedIam } from "./rendered-iam";
+
+/**
+ * The policies a stand-in authorises with: one host pool's role policy and the broker's function
+ * policy exactly as the program renders them (Pulumi.prod.yaml, its kvm-x64 pool given a warm pool
+ * so the launch-hook grant is rendered too), moved into the test's world by replacing the render's
+ * names (account, region, role, group, bucket, agent key) with the world's. Nothing is written by hand.
+ */
+export interface WorldNames {
+  account: string;
+  region: string;
+  /** The host role's name in the world. */
+  role: string;
+  asgName: string;
+  bucket: string;
+  /** The agent object's key in the world's bucket (agent/<sha256>/agent.js). */
+  agentKey?: string;
+}
+
+export interface StandinIam {
+  names: WorldNames;
+  /** The host role's identity policies. */
+  hostPolicies: PolicyDocument[];
+  /** The broker's function ARN and resource policy (from the pool's aws.lambda.Permission resources). */
+  brokerArn: string;
+  brokerPolicy: PolicyDocument;
+  /** Identity policies of a role by name (the host role only; anyone else has none). */
+  identity(role: string): PolicyDocument[];
+  asgArn(name: string): string;
+  authorize(req: IamRequest, resource?: PolicyDocument): Promise<IamDecision>;
+}
+
+const POOL = "kvm-x64";
+const PROD_REGION = "eu-west-1";
+
+/** Pulumi.prod.yaml with the kvm-x64 pool on one instance type and a warm pool (AWS allows warm pools only so). */
+function withWarmPool(f: StackFileConfig): StackFileConfig {
+  const key = "runner-fleet:hostPools";
+  const pools = JSON.parse(f.config[key]!) as { name: string; instanceTypes: string[]; warmPool?: { size: number } }[];
+  const next = pools.map((p) => (p.name === POOL ? { ...p, instanceTypes: [p.instanceTypes[0]!], warmPool: { size: 1 } } : p));
+  return { ...f, config: { ...f.config, [key]: JSON.stringify(next) } };
+}
+
+let rendered: Promise<RenderedIam> | undefined;
+/** Rendered once per test process. */
+export function renderedProdIam(): Promise<RenderedIam> {
+  rendered ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "standin-iam-"));
+    for (const f of readdirSync(REPO)) if (f === "Pulumi.yaml" || f === "Pulumi.prod.yaml") copyFileSync(join(REPO, f), join(dir, f));
+    return renderedIam(await renderStackFile(dir, "prod", () => undefined, withWarmPool), PROD_REGION);
+  })();
+  return rendered;
+}
+
+export async function standinIam(names: WorldNames): Promise<StandinIam> {
+  const iam = await renderedProdIam();
+  const role = iam.roles.find((r) => r.name === `runner-fleet-prod-${POOL}-host`);
+  if (!role) throw new Error(`the render has no ${POOL} host role`);
+  const [brokerArn] = [...iam.functionPolicies.keys()].filter((a) => a.endsWith(":function:control-plane-broker")) as [string];
+  const [agentObject] = iam.objects.filter((o) => o.includes("/agent/")) as [string];
+  const [bucketArn] = [...iam.bucketPolicies.keys()] as [string];
+  const renderedBucket = bucketArn.replace(/^arn:aws:s3:::/, "");
+  const renderedAgentKey = agentObject.slice(bucketArn.length + 1);
+  // Longest names first: the role name contains the group's.
+  const swaps: [string, string][] = [
+    [role.name, names.role],
+    [`runner-fleet-prod-${POOL}`, names.asgName],
+    [`arn:aws:s3:::${renderedBucket}`, `arn:aws:s3:::${names.bucket}`],
+    ...(names.agentKey ? [[renderedAgentKey, names.agentKey] as [string, string]] : []),
+    [iam.account, names.account],
+    [`:${PROD_REGION}:`, `:${names.region}:`],
+  ];
+  const move = (doc: PolicyDocument): PolicyDocument => {
+    let text = JSON.stringify(doc);
+    for (const [from, to] of swaps) text = text.split(from).join(to);
+    return JSON.parse(text) as PolicyDocument;
+  };
+  const brokerPolicy = move({ ...iam.functionPolicies.get(brokerArn)!, Statement: iam.functionPolicies.get(brokerArn)!.Statement.filter((s) => JSON.stringify(s.Principal).includes(role.arn)) });
+  const hostPolicies = role.inline.map(move);
+  return {
+    names,
+    hostPolicies,
+    brokerArn: brokerArn.split(iam.account).join(names.account).replace(`:${PROD_REGION}:`, `:${names.region}:`),
+    brokerPolicy,
+    identity: (r) => (r === names.role ? hostPolicies : []),
+    asgArn: (name) => `arn:aws:autoscaling:${names.region}:${names.account}:autoScalingGroup:0b5e4f55-1c8e-4ab0-9a4c-000000000000:autoScalingGroupName/${name}`,
+    authorize: (req, resource) => {
+      const m = /^arn:[^:]+:sts::\d{12}:assumed-role\/([^/]+)\//.exec(req.principal);
+      return authorize(req, { identity: m ? (m[1] === names.role ? hostPolicies : []) : [], ...(resource ? { resource } : {}) });
+    },
+  };
+}
