@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { chmodSync, chownSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { KeeperAnswer, KeeperRequest, KeeperWant } from "../../protocol/git-keeper";
 
 /**
@@ -236,6 +236,7 @@ export class GitKeeper {
    * only its processes connect. One request per connection.
    */
   async serve(socket: string, user: { uid: number; gid: number }, mirrorRoot: string): Promise<Server> {
+    rootDir(dirname(socket), 0o755);
     rmSync(socket, { force: true });
     const server = createServer((conn) => {
       let buf = "";

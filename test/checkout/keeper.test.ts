@@ -83,7 +83,7 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
     chmodSync(marks, 0o1777);
     evil = join(f.tmp, "evil.sh");
     writeFileSync(evil, `#!/bin/sh\nname=$(basename "$0")-$1\nenv > "${marks}/$name.$$"\ncat\n`, { mode: 0o755 });
-  });
+  }, 120_000);
   afterAll(async () => {
     await keeper?.close();
     await f?.close();
@@ -109,7 +109,7 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
     expect(readdirSync(j.workspace)).toEqual([]);
     // The token: not on disk anywhere the slot or the keeper wrote.
     expect(filesContaining([mirrorRoot, cache, join(f.tmp, "runners"), join(f.tmp, "homes")], f.secrets)).toEqual([]);
-  });
+  }, 300_000);
 
   it("the four attacks as the slot's uid: refused at the mirror, undone everywhere the slot can write; the next job gets upstream's exact commit and runs nothing of the attacker's", async () => {
     const victimBlob = git(["rev-parse", "main:README.md"], up.bare);
@@ -201,7 +201,7 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
     expect(git(["for-each-ref", "--format=%(refname)", "refs/replace/"], mirror())).toBe("");
     expect(git(["config", "--list", "--local"], mirror())).not.toMatch(/filter|fsmonitor|insteadof/i);
     git(["fsck", "--no-progress", "--no-dangling"], mirror());
-  });
+  }, 600_000);
 
   it("verifies what it hands out: a commit upstream does not have is refused by name", async () => {
     const j = job({ with: { ref: "0123456789abcdef0123456789abcdef01234567" } });
@@ -209,7 +209,7 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
     expect(m.code).toBe(1);
     expect(m.errors).toEqual([expect.stringMatching(/^input ref: commit 0123456789abcdef0123456789abcdef01234567 is not in acme\/widgets/)]);
     expectOk(await runStep("post", j, m.state));
-  });
+  }, 300_000);
 
   it("a pull request's merge ref and a tag, fetched by the keeper, checked out by ref", async () => {
     up.g("checkout", "--quiet", "--detach");
@@ -228,5 +228,5 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
       expect(m.outputs).toMatchObject({ commit: sha, ref: full });
       expectOk(await runStep("post", j, m.state));
     }
-  });
+  }, 300_000);
 });
