@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -27,14 +27,22 @@ function expectOk(step: Step): void {
 
 const chown = (p: string, uid: number) => execFileSync("chown", ["-R", `${uid}:${uid}`, p]);
 
-/** A shell script as the slot's uid, the way a job's `run:` step runs; its exit code and output. */
-function asSlot(script: string, env: Record<string, string>, cwd = "/"): { code: number; out: string } {
-  const r = spawnSync("setpriv", ["--reuid", String(SLOT), "--regid", String(SLOT), "--clear-groups", "--", "/bin/sh", "-c", script], {
-    cwd,
-    env: { PATH: "/usr/local/bin:/usr/bin:/bin", ...env },
-    encoding: "utf8",
+/**
+ * A shell script as the slot's uid, the way a job's `run:` step runs; its exit code and output.
+ * Asynchronous: the git server and the keeper live in this process's event loop.
+ */
+function asSlot(script: string, env: Record<string, string>, cwd = "/"): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn("setpriv", ["--reuid", String(SLOT), "--regid", String(SLOT), "--clear-groups", "--", "/bin/sh", "-c", script], {
+      cwd,
+      env: { PATH: "/usr/local/bin:/usr/bin:/bin", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    p.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    p.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    p.on("close", (code) => resolve({ code: code ?? -1, out }));
   });
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
 describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison", () => {
@@ -102,7 +110,7 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
     const st = statSync(mirrorRoot);
     expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, SLOT, 0o750]);
     expect(statSync(mirror()).uid).toBe(0);
-    expect(asSlot(`touch "${mirror()}/x"`, {}).code).not.toBe(0);
+    expect((await asSlot(`touch "${mirror()}/x"`, {})).code).not.toBe(0);
     // Nothing from a template: no hooks directory; config is what the action wrote.
     expect(existsSync(join(j.workspace, ".git/hooks"))).toBe(false);
     expectOk(await runStep("post", j, m.state));
@@ -117,7 +125,7 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
     const a = job();
     const ma = await runStep("main", a);
     expectOk(ma);
-    const evilBlob = asSlot(`printf 'attacker\\n' | git hash-object -w --stdin`, { HOME: "/nonexistent", GIT_DIR: join(a.workspace, ".git") }).out.trim();
+    const evilBlob = (await asSlot(`printf 'attacker\\n' | git hash-object -w --stdin`, { HOME: "/nonexistent", GIT_DIR: join(a.workspace, ".git") })).out.trim();
     expect(evilBlob).toMatch(/^[0-9a-f]{40}$/);
     const attackerRepo = new Upstream(join(f.tmp, "attacker-srv"), "evil", "widgets");
     attackerRepo.commit("evil", { "README.md": "attacker's repository\n" });
@@ -137,13 +145,13 @@ w sh -c 'git --git-dir="$0" cat-file -e ${evilBlob} 2>/dev/null || cp -r "${join
 w git config --file "$d/config" url.${attackerRepo.bare}.insteadOf "${f.server.url}/acme/widgets"
 `;
     // 1. The keeper's mirror: every write refused (root's, 0750).
-    const onMirror = asSlot(attack(mirror()), { HOME: "/nonexistent" });
+    const onMirror = await asSlot(attack(mirror()), { HOME: "/nonexistent" });
     expect(onMirror.out).not.toMatch(/^written/m);
     expect(onMirror.out.match(/^refused/gm)).toHaveLength(8);
     // 2. Its own checkout, and a shelved tree planted in the slot's cache with all four in its .git.
     const shelf = join(cache, "shelf", new URL(f.server.url).host.replace(":", "_"), "acme", "widgets");
     const planted = join(shelf, "999999999999999-planted");
-    const own = asSlot(
+    const own = await asSlot(
       `${attack(join(a.workspace, ".git"))}
 mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attacker\\n' > "${planted}/README.md" && touch -r "${a.workspace}/README.md" "${planted}/README.md" && mkdir -p "${planted}/src/.git" && cp "${a.workspace}/.git/config" "${planted}/src/.git/config"`,
       { HOME: "/nonexistent" },
@@ -151,7 +159,7 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
     expect(own.out).not.toMatch(/^refused/m); // the slot may write what is its own
     // 3. The slot's HOME (a persistent slot's job could leave it): a global config with all four.
     const home = join(f.tmp, "homes", String(n));
-    expect(asSlot(attack(join(home, ".gitconfig-dir")).replace(/--file "\$d\/config"/g, `--file "${home}/.gitconfig"`), { HOME: home }).code).toBe(0);
+    expect((await asSlot(attack(join(home, ".gitconfig-dir")).replace(/--file "\$d\/config"/g, `--file "${home}/.gitconfig"`), { HOME: home })).code).toBe(0);
     expect(readFileSync(join(home, ".gitconfig"), "utf8")).toContain("insteadOf");
     // 4. The keeper's socket: another server, a ref outside heads/tags/pull, a token that is not one.
     const ask = (req: object) =>
@@ -182,7 +190,7 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
     // Upstream's exact content at that commit: every path, every byte, nothing else.
     expect(git(["rev-parse", "HEAD"], v.workspace)).toBe(trusted);
     const listed = git(["ls-tree", "-r", "--name-only", trusted], up.bare).split("\n");
-    const onDisk = asSlot("find . -path ./.git -prune -o -type f -print | sed 's|^./||' | sort", {}, v.workspace).out.trim().split("\n");
+    const onDisk = (await asSlot("find . -path ./.git -prune -o -type f -print | sed 's|^./||' | sort", {}, v.workspace)).out.trim().split("\n");
     expect(onDisk).toEqual([...listed].sort());
     for (const p of listed) expect(readFileSync(join(v.workspace, p), "utf8"), p).toBe(git(["cat-file", "blob", `${trusted}:${p}`], up.bare) + "\n");
     expect(git(["cat-file", "-p", `HEAD:README.md`], v.workspace)).toBe("trusted");
@@ -191,7 +199,7 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
     const fresh = join(f.tmp, "homes", "victim-own");
     mkdirSync(fresh, { recursive: true });
     chown(fresh, SLOT);
-    const ownGit = asSlot("git status --porcelain && git diff HEAD~1 --stat && git log -1 --format=%H && git fetch --quiet origin 2>&1; git checkout -q --detach HEAD~1 && git checkout -q --detach -", { HOME: fresh }, v.workspace);
+    const ownGit = await asSlot("git status --porcelain && git diff HEAD~1 --stat && git log -1 --format=%H && git fetch --quiet origin 2>&1; git checkout -q --detach HEAD~1 && git checkout -q --detach -", { HOME: fresh, GIT_TERMINAL_PROMPT: "0" }, v.workspace);
     expect(ownGit.out).toContain(trusted);
     expect(git(["config", "--list", "--local"], v.workspace)).not.toMatch(/filter|fsmonitor|hooks|insteadof/i);
     expectOk(await runStep("post", v, mv.state));
