@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -175,6 +175,9 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
     expect(await ask({ ...base, want: { kind: "ref", ref: `refs/replace/${victimBlob}` } })).toMatch(/"ok":false/);
     expect(await ask({ ...base, token: "ghs_wrong", want: { kind: "default-branch" } })).toMatch(/"ok":false/);
     expectOk(await runStep("post", a, ma.state));
+    // The attacker's hooks ran in its own job (its own update-ref): those marks are its own, cleared
+    // here so that any mark from now on is the victim's.
+    for (const m of readdirSync(marks)) rmSync(join(marks, m));
 
     // Upstream moves on: a commit the attacker never saw.
     const trusted = up.commit("trusted", { "README.md": "trusted\n", "src/new.txt": "new\n" });
