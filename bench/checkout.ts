@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { GitKeeper } from "../host/agent/git-keeper";
 import { serveGit } from "../test/helpers/git-http";
 import { runStep, type Job } from "../test/checkout/runner";
 
@@ -96,19 +97,25 @@ async function main(): Promise<void> {
   const genSeconds = (Date.now() - t) / 1000;
   const server = await serveGit(root, TOKEN);
   const cache = join(tmp, "cache");
+  // The EC2 path: the host's git keeper (here in this process, as root or not) behind a socket.
+  const keeper = new GitKeeper({ servers: [server.url] });
+  const socket = join(tmp, "slot", "git.sock");
+  await keeper.serve(socket, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, join(tmp, "slot", "git-mirror"));
+  const slotCache = join(tmp, "slot-cache");
+  mkdirSync(slotCache, { mode: 0o700 });
   let n = 0;
-  const job = (sha: string, withCache: boolean): Job => {
+  const job = (sha: string, withCache: boolean | "keeper"): Job => {
     const workspace = join(tmp, "runners", String(++n), "_work", "big", "big");
     mkdirSync(workspace, { recursive: true });
     return {
       workspace,
       github: { repository: "acme/big", sha, ref: "refs/heads/main", token: TOKEN, server_url: server.url },
-      env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: tmp, RUNNER_FLEET_CACHE_DIR: withCache ? cache : "" },
+      env: withCache === "keeper" ? { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: tmp, RUNNER_FLEET_CACHE_DIR: slotCache, RUNNER_FLEET_GIT_SOCKET: socket } : { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: tmp, RUNNER_FLEET_CACHE_DIR: withCache ? cache : "" },
       with: {},
     };
   };
   /** Runs main (measured) and post (measured separately) for one job on a freshly pushed commit. */
-  const measure = async (withCache: boolean) => {
+  const measure = async (withCache: boolean | "keeper") => {
     const sha = pushNewCommit(bare);
     const j = job(sha, withCache);
     const bytes0 = server.stats().bytesOut;
@@ -126,7 +133,7 @@ async function main(): Promise<void> {
     return { ms, bytes, postMs };
   };
 
-  const repeat = async (times: number, withCache: boolean) => {
+  const repeat = async (times: number, withCache: boolean | "keeper") => {
     const out = [];
     for (let i = 0; i < times; i++) out.push(await measure(withCache));
     return out;
@@ -135,6 +142,9 @@ async function main(): Promise<void> {
   rows.push(["fresh clone (no cache; fetch-depth 1, as actions/checkout)", await repeat(RUNS, false)]);
   rows.push(["cold mirror (first job on an empty cache)", await repeat(1, true)]);
   rows.push(["warm worktree of a new commit", await repeat(RUNS, true)]);
+  rows.push(["keeper: cold (first job on the slot)", await repeat(1, "keeper")]);
+  rows.push(["keeper: shelved tree rehashed, new commit checked out", await repeat(RUNS, "keeper")]);
+  await keeper.close();
   await server.close();
 
   const fresh = rows[0]![1];

@@ -30,6 +30,8 @@ export interface AgentConfig {
   endpoints: { imds: string; s3?: string; autoscaling?: string };
   /** Pools with a warm pool: the launch lifecycle hook the agent completes once installed (never registering while Warmed:*). */
   warmPool?: { hookName: string };
+  /** Git servers the host's git keeper mirrors from (default https://github.com; a GHES URL here). */
+  gitServers?: string[];
   retry?: { attempts?: number; timeoutMs?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 

@@ -5,3 +5,4 @@ export * from "./control-plane-config";
 export * from "./mirror";
 export * from "./control-plane-events";
 export * from "./labels";
+export * from "./git-keeper";

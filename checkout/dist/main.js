@@ -53,7 +53,18 @@ function run(entry) {
 }
 
 // src/git.ts
-var DROPPED = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|PREFIX|TRACE\w*|CURL_VERBOSE)$/;
+var KEPT = /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_\w+|TZ|TMPDIR|RUNNER_TEMP|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY|all_proxy|ALL_PROXY|SSL_CERT_(FILE|DIR)|GIT_SSL_CAINFO|GIT_SSL_CAPATH|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_LFS_SKIP_SMUDGE)$/;
+var HARDENED = {
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_ATTR_NOSYSTEM: "1",
+  GIT_NO_REPLACE_OBJECTS: "1",
+  // A job never answers a prompt; without these a missing credential hangs the job.
+  GIT_TERMINAL_PROMPT: "0",
+  GCM_INTERACTIVE: "never",
+  GIT_ASKPASS: "true",
+  SSH_ASKPASS: "true"
+};
 function authHeader(token) {
   const basic = Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
   addMask(basic);
@@ -61,11 +72,8 @@ function authHeader(token) {
 }
 function gitEnv(base, opts) {
   const env = {};
-  for (const [k, v] of Object.entries(base)) if (v !== void 0 && !DROPPED.test(k)) env[k] = v;
-  env.GIT_TERMINAL_PROMPT = "0";
-  env.GCM_INTERACTIVE = "never";
-  env.GIT_ASKPASS = "true";
-  env.SSH_ASKPASS = "true";
+  for (const [k, v] of Object.entries(base)) if (v !== void 0 && KEPT.test(k)) env[k] = v;
+  Object.assign(env, HARDENED);
   Object.assign(env, opts.env ?? {});
   if (opts.auth && opts.auth.token) {
     const n = /^\d+$/.test(env.GIT_CONFIG_COUNT ?? "") ? Number(env.GIT_CONFIG_COUNT) : 0;
@@ -75,14 +83,18 @@ function gitEnv(base, opts) {
   }
   return env;
 }
-var SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
+var SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "core.useReplaceRefs=false", "-c", "transfer.fsckObjects=true"];
 function git(args, opts = {}) {
   return new Promise((resolveP, reject) => {
-    const child = (0, import_node_child_process.spawn)("git", [...SAFE, ...args], { cwd: opts.cwd, env: gitEnv(process.env, opts), stdio: ["ignore", "pipe", "pipe"] });
+    const child = (0, import_node_child_process.spawn)("git", [...SAFE, ...args], { cwd: opts.cwd, env: gitEnv(process.env, opts), stdio: [opts.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (opts.input !== void 0) {
+      child.stdin?.on("error", () => void 0);
+      child.stdin?.end(opts.input);
+    }
     const out = [];
     const err = [];
-    child.stdout.on("data", (b) => out.push(b));
-    child.stderr.on("data", (b) => {
+    child.stdout?.on("data", (b) => out.push(b));
+    child.stderr?.on("data", (b) => {
       err.push(b);
       if (opts.echo) process.stdout.write(redact(b.toString("utf8")));
     });
@@ -365,26 +377,166 @@ async function withLock(file, waitSeconds, fn) {
   }
 }
 
-// src/mirror.ts
+// src/owned.ts
 var import_node_fs4 = require("node:fs");
 var import_node_path3 = require("node:path");
+
+// src/keeper.ts
+var import_node_net = require("node:net");
+var SHA2 = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+function askKeeper(socket, o, timeoutMs) {
+  const want = o.target;
+  const req = { v: 1, serverUrl: o.serverUrl.href.replace(/\/+$/, ""), owner: o.owner, repo: o.repo, token: o.token, want };
+  return new Promise((resolve2, reject) => {
+    const c = (0, import_node_net.connect)(socket);
+    let buf = "";
+    const t = setTimeout(() => {
+      c.destroy();
+      reject(new Error(`the git keeper at ${socket} did not answer in ${timeoutMs / 1e3} s`));
+    }, timeoutMs);
+    c.setEncoding("utf8");
+    c.on("connect", () => c.write(`${JSON.stringify(req)}
+`));
+    c.on("data", (d) => buf += d);
+    c.on("error", (e) => {
+      clearTimeout(t);
+      reject(new Error(`cannot reach the git keeper at ${socket}: ${e.message}`));
+    });
+    c.on("end", () => {
+      clearTimeout(t);
+      let a;
+      try {
+        a = JSON.parse(buf);
+      } catch {
+        return reject(new Error(`the git keeper at ${socket} sent no answer`));
+      }
+      if (!a.ok) return reject(a.refusal ? new Refusal(a.message) : new Error(`git keeper: ${a.message}`));
+      if (!SHA2.test(a.sha) || !a.objects.startsWith("/") || a.objects.includes("\n") || !Array.isArray(a.refs) || a.refs.some((r) => !SHA2.test(r[1]) || !/^refs\/(remotes\/origin|tags)\/[^\s]+$/.test(r[0]))) {
+        return reject(new Error("the git keeper's answer is malformed"));
+      }
+      if (want.kind === "sha" && a.sha !== want.sha) return reject(new Error(`the git keeper answered ${a.sha} for ${want.sha}`));
+      resolve2(a);
+    });
+  });
+}
+
+// src/owned.ts
+function shelfDir(o) {
+  const host = (o.serverUrl.host || "local").toLowerCase().replace(/[^a-z0-9._-]/g, "_");
+  return (0, import_node_path3.join)(o.cacheDir, "shelf", host, o.owner.toLowerCase(), o.repo.toLowerCase());
+}
+function isRealDir(p) {
+  try {
+    return (0, import_node_fs4.lstatSync)(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function purgeNestedGit(top) {
+  const walk = (dir) => {
+    let entries;
+    try {
+      entries = (0, import_node_fs4.readdirSync)(dir, { withFileTypes: true });
+    } catch {
+      removeTree(dir);
+      return;
+    }
+    for (const e of entries) {
+      const p = (0, import_node_path3.join)(dir, e.name);
+      if (e.name.toLowerCase() === ".git") removeTree(p);
+      else if (e.isDirectory()) walk(p);
+    }
+  };
+  for (const e of (0, import_node_fs4.readdirSync)(top, { withFileTypes: true })) if (e.isDirectory() && e.name.toLowerCase() !== ".git") walk((0, import_node_path3.join)(top, e.name));
+}
+function vacate(path) {
+  if (!exists(path)) return;
+  if (isRealDir(path) && !isEmptyDir(path)) {
+    warning(`${path} is not empty: removing what an earlier job left there`);
+    emptyDir(path);
+  }
+  if (isRealDir(path)) (0, import_node_fs4.rmdirSync)(path);
+  else removeTree(path);
+}
+function claimShelved(shelf, path) {
+  if (!isRealDir(shelf)) return false;
+  for (const name of (0, import_node_fs4.readdirSync)(shelf).sort().reverse()) {
+    const from = (0, import_node_path3.join)(shelf, name);
+    if (!isRealDir(from)) {
+      removeTree(from);
+      continue;
+    }
+    vacate(path);
+    try {
+      (0, import_node_fs4.renameSync)(from, path);
+      return true;
+    } catch (e) {
+      warning(`dropping the shelved tree ${from}: ${e instanceof Error ? e.message : String(e)}`);
+      removeTree(from);
+    }
+  }
+  return false;
+}
+async function ownedCheckout(o, socket) {
+  const shelf = o.cacheDir !== void 0 && o.submodules === "false" && !o.lfs && o.keepWorktrees > 0 ? shelfDir({ ...o, cacheDir: o.cacheDir }) : "";
+  for (const [k, v] of Object.entries({ mode: "owned", path: o.path, workspace: o.workspace, shelf, keep: String(o.keepWorktrees) })) saveState(k, v);
+  const t0 = Date.now();
+  const a = await askKeeper(socket, o, o.lockTimeoutSeconds * 1e3);
+  info(`the host's git keeper has ${o.owner}/${o.repo} at ${a.sha} (${Date.now() - t0} ms)`);
+  process.chdir("/");
+  const t1 = Date.now();
+  let claimed = false;
+  if (shelf) {
+    privateDir(shelf, "RUNNER_FLEET_CACHE_DIR");
+    claimed = claimShelved(shelf, o.path);
+  }
+  if (!claimed) {
+    vacate(o.path);
+    (0, import_node_fs4.mkdirSync)(o.path, { recursive: true });
+  }
+  const p = o.path;
+  removeTree((0, import_node_path3.join)(p, ".git"));
+  if (claimed) purgeNestedGit(p);
+  await gitOk(["init", "--quiet", "--template=", p]);
+  (0, import_node_fs4.writeFileSync)((0, import_node_path3.join)(p, ".git", "objects", "info", "alternates"), `${a.objects}
+`);
+  await gitOk(["-C", p, "remote", "add", "origin", o.remoteUrl]);
+  const refs = a.refs.map(([name, sha]) => `create ${name} ${sha}
+`).join("");
+  if (refs) await gitOk(["-C", p, "update-ref", "--stdin"], { input: refs });
+  await gitOk(["-C", p, "update-ref", "--no-deref", "HEAD", a.sha]);
+  await gitOk(["-C", p, "read-tree", a.sha]);
+  const lfs = { GIT_LFS_SKIP_SMUDGE: "1" };
+  if (claimed) await git(["-C", p, "update-index", "-q", "--refresh"]);
+  await gitOk(["-C", p, "reset", "--hard", "--quiet"], { env: lfs });
+  if (claimed) await gitOk(["-C", p, "clean", "-ffdxq"]);
+  const head = (await gitOk(["-C", p, "rev-parse", "HEAD"])).trim();
+  const dirty = await gitOk(["-C", p, "status", "--porcelain", "--ignored", "--untracked-files=all"]);
+  if (head !== a.sha || dirty !== "") throw new Error(`the checkout at ${p} is not exactly ${a.sha}: HEAD ${head}${dirty ? `, ${dirty.split("\n").length} paths differ` : ""}`);
+  info(`${claimed ? "shelved tree reused and verified" : "files written"} in ${Date.now() - t1} ms`);
+  return { sha: a.sha, ref: a.ref };
+}
+
+// src/mirror.ts
+var import_node_fs5 = require("node:fs");
+var import_node_path4 = require("node:path");
 var JOB_REFS = "refs/runner-fleet/jobs/";
 var LAST_USE = "runner-fleet-last-use";
 var JOB_RECORDS = "runner-fleet-jobs";
 var PIN_GRACE_MS = 60 * 60 * 1e3;
 function mirrorRoot(cacheDir) {
-  return (0, import_node_path3.join)(cacheDir, "git-mirrors");
+  return (0, import_node_path4.join)(cacheDir, "git-mirrors");
 }
 function mirrorFor(o) {
   const root = mirrorRoot(o.cacheDir);
   const host = (o.serverUrl.host || "local").toLowerCase().replace(/[^a-z0-9._-]/g, "_");
-  const dir = (0, import_node_path3.join)(root, host, o.owner.toLowerCase(), `${o.repo.toLowerCase()}.git`);
+  const dir = (0, import_node_path4.join)(root, host, o.owner.toLowerCase(), `${o.repo.toLowerCase()}.git`);
   return { root, dir, lock: `${dir}.lock`, remoteUrl: o.remoteUrl, auth: { serverUrl: o.serverUrl.href, token: o.token }, label: `${o.owner}/${o.repo}` };
 }
 function prepareCacheDirs(m) {
   privateDir(m.root, "RUNNER_FLEET_CACHE_DIR");
-  privateDir((0, import_node_path3.dirname)((0, import_node_path3.dirname)(m.dir)), "RUNNER_FLEET_CACHE_DIR");
-  privateDir((0, import_node_path3.dirname)(m.dir), "RUNNER_FLEET_CACHE_DIR");
+  privateDir((0, import_node_path4.dirname)((0, import_node_path4.dirname)(m.dir)), "RUNNER_FLEET_CACHE_DIR");
+  privateDir((0, import_node_path4.dirname)(m.dir), "RUNNER_FLEET_CACHE_DIR");
 }
 async function setConfig(file, key, value) {
   const r = await git(["config", "--file", file, "--get-all", key]);
@@ -396,16 +548,16 @@ async function setConfig(file, key, value) {
   }
 }
 async function ensureMirror(m) {
-  if (!exists((0, import_node_path3.join)(m.dir, "HEAD"))) {
+  if (!exists((0, import_node_path4.join)(m.dir, "HEAD"))) {
     if (exists(m.dir)) removeTree(m.dir);
     await gitOk(["init", "--bare", "--quiet", m.dir]);
   }
-  const common = (0, import_node_path3.join)(m.dir, "config");
+  const common = (0, import_node_path4.join)(m.dir, "config");
   await setConfig(common, "remote.origin.url", m.remoteUrl);
   await setConfig(common, "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*");
   await setConfig(common, "core.repositoryformatversion", "1");
   await setConfig(common, "extensions.worktreeConfig", "true");
-  await setConfig((0, import_node_path3.join)(m.dir, "config.worktree"), "core.bare", "true");
+  await setConfig((0, import_node_path4.join)(m.dir, "config.worktree"), "core.bare", "true");
   await setConfig(common, "core.bare", void 0);
 }
 async function updateMirror(m) {
@@ -415,10 +567,10 @@ async function updateMirror(m) {
   touchLastUse(m.dir);
 }
 function lastUseFile(dir) {
-  return (0, import_node_path3.join)(dir, LAST_USE);
+  return (0, import_node_path4.join)(dir, LAST_USE);
 }
 function touchLastUse(dir) {
-  (0, import_node_fs4.writeFileSync)(lastUseFile(dir), `${(/* @__PURE__ */ new Date()).toISOString()}
+  (0, import_node_fs5.writeFileSync)(lastUseFile(dir), `${(/* @__PURE__ */ new Date()).toISOString()}
 `);
 }
 async function commit(m, rev) {
@@ -462,16 +614,16 @@ async function resolveTarget(m, target, key) {
 }
 async function pin(dir, key, sha, path) {
   await gitOk(["-C", dir, "update-ref", `${JOB_REFS}${key}`, sha]);
-  (0, import_node_fs4.mkdirSync)((0, import_node_path3.join)(dir, JOB_RECORDS), { recursive: true, mode: 448 });
-  (0, import_node_fs4.writeFileSync)((0, import_node_path3.join)(dir, JOB_RECORDS, key), JSON.stringify({ path, created: Date.now() }));
+  (0, import_node_fs5.mkdirSync)((0, import_node_path4.join)(dir, JOB_RECORDS), { recursive: true, mode: 448 });
+  (0, import_node_fs5.writeFileSync)((0, import_node_path4.join)(dir, JOB_RECORDS, key), JSON.stringify({ path, created: Date.now() }));
 }
 async function unpin(dir, key) {
   await git(["-C", dir, "update-ref", "-d", `${JOB_REFS}${key}`]);
-  (0, import_node_fs4.rmSync)((0, import_node_path3.join)(dir, JOB_RECORDS, key), { force: true });
+  (0, import_node_fs5.rmSync)((0, import_node_path4.join)(dir, JOB_RECORDS, key), { force: true });
 }
 function realpath(p) {
   try {
-    return (0, import_node_fs4.realpathSync)(p);
+    return (0, import_node_fs5.realpathSync)(p);
   } catch {
     return p;
   }
@@ -489,7 +641,7 @@ async function sweepJobRefs(dir) {
     const key = ref.slice(JOB_REFS.length);
     let rec = {};
     try {
-      rec = JSON.parse((0, import_node_fs4.readFileSync)((0, import_node_path3.join)(dir, JOB_RECORDS, key), "utf8"));
+      rec = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path4.join)(dir, JOB_RECORDS, key), "utf8"));
     } catch {
     }
     const young = typeof rec.created === "number" && Date.now() - rec.created < PIN_GRACE_MS;
@@ -498,8 +650,8 @@ async function sweepJobRefs(dir) {
 }
 
 // src/park.ts
-var import_node_fs5 = require("node:fs");
-var import_node_path4 = require("node:path");
+var import_node_fs6 = require("node:fs");
+var import_node_path5 = require("node:path");
 function parkDir(mirrorDir) {
   return `${mirrorDir}.parked`;
 }
@@ -510,7 +662,7 @@ async function isOurs(mirrorDir, path) {
 async function reset(mirrorDir, path, sha) {
   const admin = await git(["-C", path, "rev-parse", "--path-format=absolute", "--git-dir"]);
   if (admin.code !== 0) return false;
-  (0, import_node_fs5.rmSync)((0, import_node_path4.join)(admin.stdout.trim(), "config.worktree"), { force: true });
+  (0, import_node_fs6.rmSync)((0, import_node_path5.join)(admin.stdout.trim(), "config.worktree"), { force: true });
   const steps = [
     ["-C", path, "checkout", "--force", "--detach", "--quiet", ...sha ? [sha] : []],
     ["-C", path, "clean", "-ffdxq"]
@@ -527,14 +679,14 @@ async function reset(mirrorDir, path, sha) {
 async function claimParked(mirrorDir, path) {
   const dir = parkDir(mirrorDir);
   if (!exists(dir)) return false;
-  for (const name of (0, import_node_fs5.readdirSync)(dir).sort().reverse()) {
-    const from = (0, import_node_path4.join)(dir, name);
+  for (const name of (0, import_node_fs6.readdirSync)(dir).sort().reverse()) {
+    const from = (0, import_node_path5.join)(dir, name);
     if (exists(path)) {
       if (!isEmptyDir(path)) {
         warning(`${path} is not empty: removing what an earlier job left there`);
         emptyDir(path);
       }
-      (0, import_node_fs5.rmdirSync)(path);
+      (0, import_node_fs6.rmdirSync)(path);
     }
     const r = await git(["-C", mirrorDir, "worktree", "move", from, path]);
     if (r.code === 0) return true;
@@ -557,8 +709,8 @@ async function reuseParked(mirrorDir, path, sha) {
 }
 
 // src/worktree.ts
-var import_node_fs6 = require("node:fs");
-var import_node_path5 = require("node:path");
+var import_node_fs7 = require("node:fs");
+var import_node_path6 = require("node:path");
 async function registerWorktree(mirrorDir, path, sha) {
   if ((await liveWorktrees(mirrorDir)).has(realpath(path))) {
     await git(["-C", mirrorDir, "worktree", "remove", "--force", path]);
@@ -567,11 +719,11 @@ async function registerWorktree(mirrorDir, path, sha) {
     warning(`${path} is not empty: removing what an earlier job left there`);
     emptyDir(path);
   }
-  (0, import_node_fs6.mkdirSync)((0, import_node_path5.dirname)(path), { recursive: true });
+  (0, import_node_fs7.mkdirSync)((0, import_node_path6.dirname)(path), { recursive: true });
   await gitOk(["-C", mirrorDir, "worktree", "add", "--detach", "--no-checkout", path, sha]);
-  const gitdir = /^gitdir: (.+)$/m.exec((0, import_node_fs6.readFileSync)((0, import_node_path5.join)(path, ".git"), "utf8"))?.[1]?.trim();
-  if (!gitdir || realpath((0, import_node_path5.dirname)(gitdir)) !== realpath((0, import_node_path5.join)(mirrorDir, "worktrees"))) throw new Error(`${path}/.git does not point into ${mirrorDir}/worktrees`);
-  return (0, import_node_path5.basename)(gitdir);
+  const gitdir = /^gitdir: (.+)$/m.exec((0, import_node_fs7.readFileSync)((0, import_node_path6.join)(path, ".git"), "utf8"))?.[1]?.trim();
+  if (!gitdir || realpath((0, import_node_path6.dirname)(gitdir)) !== realpath((0, import_node_path6.join)(mirrorDir, "worktrees"))) throw new Error(`${path}/.git does not point into ${mirrorDir}/worktrees`);
+  return (0, import_node_path6.basename)(gitdir);
 }
 async function populateWorktree(path) {
   await gitOk(["-C", path, "reset", "--hard", "--quiet"], { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
@@ -632,7 +784,11 @@ run(async () => {
   if (o.lfs) await requireLfs();
   let result;
   let mode = "clone";
-  if (o.cacheDir !== void 0) {
+  const socket = process.env.RUNNER_FLEET_GIT_SOCKET || void 0;
+  if (socket !== void 0) {
+    result = await ownedCheckout(o, socket);
+    mode = "keeper";
+  } else if (o.cacheDir !== void 0) {
     try {
       result = await warmCheckout({ ...o, cacheDir: o.cacheDir }, (0, import_node_crypto2.randomUUID)());
       mode = "worktree";

@@ -2,7 +2,7 @@
 "use strict";
 
 // src/post.ts
-var import_node_fs6 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 
 // src/fsutil.ts
 var import_node_fs = require("node:fs");
@@ -104,7 +104,18 @@ var import_node_path3 = require("node:path");
 
 // src/git.ts
 var import_node_child_process = require("node:child_process");
-var DROPPED = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|PREFIX|TRACE\w*|CURL_VERBOSE)$/;
+var KEPT = /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_\w+|TZ|TMPDIR|RUNNER_TEMP|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY|all_proxy|ALL_PROXY|SSL_CERT_(FILE|DIR)|GIT_SSL_CAINFO|GIT_SSL_CAPATH|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_LFS_SKIP_SMUDGE)$/;
+var HARDENED = {
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_ATTR_NOSYSTEM: "1",
+  GIT_NO_REPLACE_OBJECTS: "1",
+  // A job never answers a prompt; without these a missing credential hangs the job.
+  GIT_TERMINAL_PROMPT: "0",
+  GCM_INTERACTIVE: "never",
+  GIT_ASKPASS: "true",
+  SSH_ASKPASS: "true"
+};
 function authHeader(token) {
   const basic = Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
   addMask(basic);
@@ -112,11 +123,8 @@ function authHeader(token) {
 }
 function gitEnv(base, opts) {
   const env = {};
-  for (const [k, v] of Object.entries(base)) if (v !== void 0 && !DROPPED.test(k)) env[k] = v;
-  env.GIT_TERMINAL_PROMPT = "0";
-  env.GCM_INTERACTIVE = "never";
-  env.GIT_ASKPASS = "true";
-  env.SSH_ASKPASS = "true";
+  for (const [k, v] of Object.entries(base)) if (v !== void 0 && KEPT.test(k)) env[k] = v;
+  Object.assign(env, HARDENED);
   Object.assign(env, opts.env ?? {});
   if (opts.auth && opts.auth.token) {
     const n = /^\d+$/.test(env.GIT_CONFIG_COUNT ?? "") ? Number(env.GIT_CONFIG_COUNT) : 0;
@@ -126,14 +134,18 @@ function gitEnv(base, opts) {
   }
   return env;
 }
-var SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
+var SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "core.useReplaceRefs=false", "-c", "transfer.fsckObjects=true"];
 function git(args, opts = {}) {
   return new Promise((resolveP, reject) => {
-    const child = (0, import_node_child_process.spawn)("git", [...SAFE, ...args], { cwd: opts.cwd, env: gitEnv(process.env, opts), stdio: ["ignore", "pipe", "pipe"] });
+    const child = (0, import_node_child_process.spawn)("git", [...SAFE, ...args], { cwd: opts.cwd, env: gitEnv(process.env, opts), stdio: [opts.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (opts.input !== void 0) {
+      child.stdin?.on("error", () => void 0);
+      child.stdin?.end(opts.input);
+    }
     const out = [];
     const err = [];
-    child.stdout.on("data", (b) => out.push(b));
-    child.stderr.on("data", (b) => {
+    child.stdout?.on("data", (b) => out.push(b));
+    child.stderr?.on("data", (b) => {
       err.push(b);
       if (opts.echo) process.stdout.write(redact(b.toString("utf8")));
     });
@@ -328,20 +340,60 @@ async function removeOldMirrors(cacheDir, maxAgeDays, keep) {
   return removed;
 }
 
-// src/worktree.ts
+// src/owned.ts
+var import_node_crypto2 = require("node:crypto");
 var import_node_fs5 = require("node:fs");
+var import_node_path5 = require("node:path");
+function isRealDir(p) {
+  try {
+    return (0, import_node_fs5.lstatSync)(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function shelveOrRemove(path, workspace, shelf, keep) {
+  process.chdir("/");
+  let shelved = false;
+  if (shelf && keep > 0 && isRealDir(path)) {
+    privateDir(shelf, "RUNNER_FLEET_CACHE_DIR");
+    if ((0, import_node_fs5.readdirSync)(shelf).length < keep) {
+      removeTree((0, import_node_path5.join)(path, ".git"));
+      try {
+        (0, import_node_fs5.renameSync)(path, (0, import_node_path5.join)(shelf, `${Date.now().toString().padStart(15, "0")}-${(0, import_node_crypto2.randomUUID)()}`));
+        shelved = true;
+      } catch (e) {
+        info(`not shelving the tree: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+  if (!shelved && exists(path)) {
+    if (path === workspace && isRealDir(path)) emptyDir(path);
+    else removeTree(path);
+  }
+  if (path === workspace) (0, import_node_fs5.mkdirSync)(path, { recursive: true });
+  return shelved ? `shelved the tree from ${path} for the next job on this slot` : `removed the checkout at ${path}`;
+}
+
+// src/worktree.ts
+var import_node_fs6 = require("node:fs");
 async function removeWorktree(mirrorDir, path, workspace) {
   if (exists(mirrorDir)) await git(["-C", mirrorDir, "worktree", "remove", "--force", path]);
   if (exists(path)) {
     if (path === workspace) emptyDir(path);
     else removeTree(path);
   }
-  if (path === workspace) (0, import_node_fs5.mkdirSync)(path, { recursive: true });
+  if (path === workspace) (0, import_node_fs6.mkdirSync)(path, { recursive: true });
   if (exists(mirrorDir)) await gitOk(["-C", mirrorDir, "worktree", "prune"]);
 }
 
 // src/post.ts
 run(async () => {
+  if (state("mode") === "owned") {
+    const path2 = state("path");
+    if (!path2) throw new Error("the main step saved no path: nothing to clean up safely");
+    info(shelveOrRemove(path2, state("workspace"), state("shelf"), Number(state("keep")) || 0));
+    return;
+  }
   if (state("mode") !== "worktree") {
     info("no worktree to remove");
     return;
@@ -359,7 +411,7 @@ run(async () => {
     parked = await withLock(state("lock"), lockTimeout, async () => exists(dir) && parkWorktree(dir, path, keep));
   }
   if (parked) {
-    (0, import_node_fs6.mkdirSync)(workspace, { recursive: true });
+    (0, import_node_fs7.mkdirSync)(workspace, { recursive: true });
     info(`parked the worktree from ${path} for the next job on this cache`);
   } else {
     await removeWorktree(dir, path, workspace);

@@ -14,6 +14,8 @@ export interface GitOptions {
   env?: Record<string, string>;
   /** Print git's stderr (progress, warnings) to the job log, redacted. */
   echo?: boolean;
+  /** Written to git's stdin (update-ref --stdin). */
+  input?: string;
 }
 
 /** The Authorization header for one server, handed to git through its environment only. */
@@ -22,8 +24,30 @@ export interface Auth {
   token: string;
 }
 
-// Variables that would point our git commands at another repository or make them log headers.
-const DROPPED = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|PREFIX|TRACE\w*|CURL_VERBOSE)$/;
+/**
+ * What of the step's environment git may see. Everything else (INPUT_TOKEN above all, ACTIONS_*,
+ * GITHUB_TOKEN, GIT_DIR and friends, GIT_TRACE*) stays out: a filter, hook or helper a hostile
+ * config could name would otherwise run with the job's token in its environment. The job's own
+ * command-line config (GIT_CONFIG_COUNT/KEY/VALUE) is the job's choice and kept.
+ */
+const KEPT = /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_\w+|TZ|TMPDIR|RUNNER_TEMP|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY|all_proxy|ALL_PROXY|SSL_CERT_(FILE|DIR)|GIT_SSL_CAINFO|GIT_SSL_CAPATH|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_LFS_SKIP_SMUDGE)$/;
+
+/**
+ * Set for every git the action runs: no system or global config (files a job could have planted
+ * in HOME, or an image's), no replace objects (refs/replace would swap a commit's contents under
+ * its id), no prompts.
+ */
+const HARDENED: Record<string, string> = {
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_ATTR_NOSYSTEM: "1",
+  GIT_NO_REPLACE_OBJECTS: "1",
+  // A job never answers a prompt; without these a missing credential hangs the job.
+  GIT_TERMINAL_PROMPT: "0",
+  GCM_INTERACTIVE: "never",
+  GIT_ASKPASS: "true",
+  SSH_ASKPASS: "true",
+};
 
 /**
  * The header goes in GIT_CONFIG_COUNT/KEY/VALUE (git ≥ 2.31): git reads it as command-line
@@ -39,12 +63,8 @@ export function authHeader(token: string): string {
 
 export function gitEnv(base: NodeJS.ProcessEnv, opts: Pick<GitOptions, "auth" | "env">): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && !DROPPED.test(k)) env[k] = v;
-  // A job never answers a prompt; without these a missing credential hangs the job.
-  env.GIT_TERMINAL_PROMPT = "0";
-  env.GCM_INTERACTIVE = "never";
-  env.GIT_ASKPASS = "true";
-  env.SSH_ASKPASS = "true";
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && KEPT.test(k)) env[k] = v;
+  Object.assign(env, HARDENED);
   Object.assign(env, opts.env ?? {});
   if (opts.auth && opts.auth.token) {
     const n = /^\d+$/.test(env.GIT_CONFIG_COUNT ?? "") ? Number(env.GIT_CONFIG_COUNT) : 0;
@@ -55,16 +75,20 @@ export function gitEnv(base: NodeJS.ProcessEnv, opts: Pick<GitOptions, "auth" | 
   return env;
 }
 
-/** Options every command of ours carries: no hooks and no fsmonitor from a config a job may have touched. */
-const SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
+/** Options every command of ours carries: no hooks, fsmonitor or replace refs from a config a job may have touched. */
+const SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "core.useReplaceRefs=false", "-c", "transfer.fsckObjects=true"];
 
 export function git(args: string[], opts: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolveP, reject) => {
-    const child = spawn("git", [...SAFE, ...args], { cwd: opts.cwd, env: gitEnv(process.env, opts), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("git", [...SAFE, ...args], { cwd: opts.cwd, env: gitEnv(process.env, opts), stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (opts.input !== undefined) {
+      child.stdin?.on("error", () => undefined);
+      child.stdin?.end(opts.input);
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => {
+    child.stdout?.on("data", (b: Buffer) => out.push(b));
+    child.stderr?.on("data", (b: Buffer) => {
       err.push(b);
       if (opts.echo) process.stdout.write(redact(b.toString("utf8")));
     });

@@ -4,6 +4,7 @@ import { plainCheckout } from "./fallback";
 import { refuseLinkedPath } from "./fsutil";
 import { parseOptions } from "./inputs";
 import { LockUnavailable } from "./lock";
+import { ownedCheckout } from "./owned";
 import { addMask, info, input, run, saveState, setOutput, warning } from "./runner";
 import { warmCheckout } from "./warm";
 
@@ -15,7 +16,12 @@ run(async () => {
 
   let result: { sha: string; ref: string } | undefined;
   let mode = "clone";
-  if (o.cacheDir !== undefined) {
+  const socket = process.env.RUNNER_FLEET_GIT_SOCKET || undefined;
+  if (socket !== undefined) {
+    // The host keeps the mirror (EC2 slots): no mirror the job could write is ever used.
+    result = await ownedCheckout(o, socket);
+    mode = "keeper";
+  } else if (o.cacheDir !== undefined) {
     try {
       result = await warmCheckout({ ...o, cacheDir: o.cacheDir }, randomUUID());
       mode = "worktree";

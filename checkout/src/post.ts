@@ -4,6 +4,7 @@ import { parkWorktree, readyToPark } from "./park";
 import { removeOldMirrors } from "./cleanup";
 import { withLock } from "./lock";
 import { sweepJobRefs, touchLastUse, unpin } from "./mirror";
+import { shelveOrRemove } from "./owned";
 import { info, run, state } from "./runner";
 import { removeWorktree } from "./worktree";
 
@@ -12,6 +13,12 @@ import { removeWorktree } from "./worktree";
  * from the workspace, which the job may have deleted or mangled.
  */
 run(async () => {
+  if (state("mode") === "owned") {
+    const path = state("path");
+    if (!path) throw new Error("the main step saved no path: nothing to clean up safely");
+    info(shelveOrRemove(path, state("workspace"), state("shelf"), Number(state("keep")) || 0));
+    return;
+  }
   if (state("mode") !== "worktree") {
     info("no worktree to remove");
     return;

@@ -7,6 +7,8 @@ import { Broker } from "./broker";
 import { JOB_COMPLETED_HOOK, JOB_STARTED_HOOK } from "./hooks";
 import { Imds } from "./imds";
 import { installRelease, platformOf, procHidesPids, type Installed } from "./install";
+import { denyCronAndAt } from "./forget";
+import { GitKeeper } from "./git-keeper";
 import { killUid, ProcessLauncher, SystemdLauncher, type Launcher } from "./launcher";
 import type { Logger } from "./log";
 import { Slot } from "./slot";
@@ -52,6 +54,8 @@ export class Agent {
   /** Each slot's user and tree, made by prepare(). */
   private seats: { user: SlotUser; fs: SlotFs }[] = [];
   private hooksDir = "";
+  /** Keeps each slot's git mirror as root and fetches into it on the checkout action's request. */
+  keeper: GitKeeper | undefined;
 
   constructor(
     readonly cfg: AgentConfig,
@@ -117,7 +121,9 @@ export class Agent {
     this.seats = [];
     for (let i = 1; i <= this.cfg.slots; i++) {
       const fs = new SlotFs(this.cfg.root, i);
-      this.seats.push({ fs, user: await ensureSlotUser(`${prefix}${i}`, fs.home, this.cfg.docker === "rootless") });
+      const user = await ensureSlotUser(`${prefix}${i}`, fs.home, this.cfg.docker === "rootless");
+      denyCronAndAt(user.name);
+      this.seats.push({ fs, user });
     }
     this.prepared = inst;
     return inst;
@@ -132,7 +138,9 @@ export class Agent {
       lifecycle = (await this.imds.get("meta-data/autoscaling/target-lifecycle-state")) ?? "InService";
       this.release = await this.prepare();
       const launcher = this.deps.launcher ?? (isSystemd() ? new SystemdLauncher() : new ProcessLauncher());
+      this.keeper = new GitKeeper({ servers: this.cfg.gitServers ?? ["https://github.com"], log: (msg, fields) => this.log.info(msg, fields) });
       for (const [n, { user, fs }] of this.seats.entries()) {
+        await this.keeper.serve(fs.gitSocket, user, fs.gitMirror);
         this.slots.push(
           new Slot({
             index: n + 1,
@@ -144,6 +152,7 @@ export class Agent {
             ephemeral: this.cfg.ephemeral,
             docker: this.cfg.docker,
             hooksDir: this.hooksDir,
+            gitSocket: fs.gitSocket,
             release: () => this.release!,
             mayRegister: () => this.mode === "serving",
             stopped: () => this.mode === "stopped",
@@ -345,6 +354,7 @@ export class Agent {
     await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, 5000))]);
     // A slot's uid runs nothing once the agent stops (a wipe or setup in flight included).
     await Promise.all(this.slots.map((s) => killUid(s.d.user.uid).catch(() => undefined)));
+    await this.keeper?.close();
     await this.broker.deregister().then(
       (removed) => this.log.info("deregistered", { removed }),
       (e: unknown) => this.log.error("deregister failed", { error: errText(e) }),

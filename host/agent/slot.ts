@@ -5,6 +5,7 @@ import { BrokerRefusal, type Broker } from "./broker";
 import { dockerEnv, runnerArgv } from "./docker";
 import type { Launcher, Running } from "./launcher";
 import type { Logger } from "./log";
+import { forgetOutsideTree } from "./forget";
 import { SlotFs } from "./slotfs";
 import type { SlotUser } from "./users";
 
@@ -17,6 +18,8 @@ export interface SlotDeps {
   log: Logger;
   ephemeral: boolean;
   hooksDir: string;
+  /** The host's git keeper socket for this slot (RUNNER_FLEET_GIT_SOCKET); none: the action clones. */
+  gitSocket?: string;
   /** The release a slot's next runner uses (changes on rollover; a running job keeps its own). */
   release: () => { version: string; dir: string };
   /** Whether the slot may ask for a runner now (not warming, leaving or stopping). */
@@ -60,14 +63,17 @@ export class Slot {
   private async prepare(version: string, dir: string): Promise<void> {
     const fs = this.d.fs;
     // Ephemeral: a fresh tree for every runner, the first after an agent start included. Persistent:
-    // the slot keeps its tree (HOME, work) until the release changes under it.
+    // the slot keeps its work tree until the release changes under it; HOME, TMPDIR and docker data
+    // are fresh for every job all the same.
     const reset = !fs.hasState() || (this.d.ephemeral && (this.used || this.runningVersion === undefined)) || (this.runningVersion !== undefined && this.runningVersion !== version);
-    if (reset) {
-      await fs.reset(this.d.user, dir);
-      // Before the runner starts: its end kills every process of the slot's uid, a wipe included.
-      // A hostile tree slows only this slot (bounded), never the agent's tick.
-      if (!(await fs.wipe(this.d.user))) this.d.log.warn("wipe incomplete; retried next job", { slot: this.index });
-    }
+    // Whatever the last job left outside the slot's tree (cron, at, lingering) goes before the next.
+    const outside = await forgetOutsideTree(this.d.user);
+    if (outside.length) this.d.log.warn("removed what a job left outside its slot", { slot: this.index, removed: outside });
+    if (reset) await fs.reset(this.d.user, dir);
+    else await fs.forget(this.d.user);
+    // Before the runner starts: its end kills every process of the slot's uid, a wipe included.
+    // A hostile tree slows only this slot (bounded), never the agent's tick.
+    if (!(await fs.wipe(this.d.user))) this.d.log.warn("wipe incomplete; retried next job", { slot: this.index });
     fs.ensureCache(this.d.user);
     this.used = false;
   }
@@ -87,8 +93,9 @@ export class Slot {
       ACTIONS_RUNNER_HOOK_JOB_STARTED: join(this.d.hooksDir, "job-started.sh"),
       ACTIONS_RUNNER_HOOK_JOB_COMPLETED: join(this.d.hooksDir, "job-completed.sh"),
       RUNNER_FLEET_STATE: fs.state,
-      // The checkout action keeps its git mirrors here (README, "Warm checkouts"): one per slot.
+      // The checkout action shelves finished trees here; the mirror is the keeper's (root's), behind the socket.
       RUNNER_FLEET_CACHE_DIR: fs.cache,
+      ...(this.d.gitSocket ? { RUNNER_FLEET_GIT_SOCKET: this.d.gitSocket } : {}),
       ...dockerEnv(this.d.docker, fs.state),
     };
   }

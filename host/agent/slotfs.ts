@@ -18,12 +18,17 @@ export class SlotFs {
   readonly trash: string;
   /** The slot's cache (RUNNER_FLEET_CACHE_DIR: git mirrors of the checkout action), kept across jobs. */
   readonly cache: string;
+  /** The git keeper's socket for this slot (the slot's, 0600, in root's directory) and its mirror (root's, 0750 root:<slot gid>). */
+  readonly gitSocket: string;
+  readonly gitMirror: string;
 
   constructor(root: string, index: number) {
     this.base = join(root, "slots", String(index));
     this.state = join(this.base, "state");
     this.trash = join(this.base, "trash");
     this.cache = join(this.base, "cache");
+    this.gitSocket = join(this.base, "git.sock");
+    this.gitMirror = join(this.base, "git-mirror");
     this.runnerRoot = join(this.state, "runner");
     this.home = join(this.state, "home");
     this.tmp = join(this.state, "tmp");
@@ -102,6 +107,26 @@ for f in ${ROOT_FILES.join(" ")}; do if [ -f "$1/$f" ]; then cp "$1/$f" runner/;
 chmod 0700 runner runner/*.sh`;
     const r = await runAs(user, ["/bin/sh", "-c", script, "sh", release], { cwd: this.state, timeoutMs: 60_000 });
     if (r.code !== 0) throw new Error(`preparing ${this.state} as ${user.name}: exit ${r.code}: ${r.stderr}`);
+  }
+
+  /**
+   * A persistent slot between jobs: everything of the last job but the runner's work directory
+   * goes to the trash (HOME, TMPDIR, the docker daemon's data and runtime dir: a job could tag an
+   * image or leave a volume the next job would use), and HOME and TMPDIR are made anew. Run as the
+   * slot's user, inside its own state; every process of the slot is gone by then.
+   */
+  async forget(user: SlotUser): Promise<void> {
+    if (!existsSync(this.trash)) this.fresh(this.trash, user);
+    const st = lstatSync(this.trash);
+    if (!st.isDirectory() || st.uid !== user.uid) throw new Error(`${this.trash} is not ${user.name}'s directory`);
+    const script = `set -e
+umask 077
+to="$1/f$(date +%s%N)"
+mkdir "$to"
+for d in home tmp docker run; do if [ -e "$d" ] || [ -L "$d" ]; then mv -- "$d" "$to/"; fi; done
+mkdir home tmp`;
+    const r = await runAs(user, ["/bin/sh", "-c", script, "sh", this.trash], { cwd: this.state, timeoutMs: 60_000 });
+    if (r.code !== 0) throw new Error(`clearing ${this.state} as ${user.name}: exit ${r.code}: ${r.stderr}`);
   }
 
   /** A persistent slot's work trees untouched for maxAgeMinutes go, removed as the slot's user. */

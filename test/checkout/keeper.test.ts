@@ -1,0 +1,243 @@
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GitKeeper } from "../../host/agent/git-keeper";
+import { hasCommand } from "../helpers/env";
+import { fixture, type Fixture } from "./fixture";
+import { filesContaining, git, Upstream } from "./repos";
+import { runStep, type Job, type Step } from "./runner";
+
+// The host's git keeper (the agent, root) and the bundled action run as a slot's uid, real git on
+// both sides (git http-backend behind the token-checking server). Hostile jobs run as that same
+// uid and try the four attacks a security review made work against the slot-owned mirror
+// (issue 21): a smudge filter with attributes, fsmonitor and hooks, replace refs, insteadOf. Each
+// is tried on every place the slot can reach: the keeper's mirror (refused: root's), the slot's
+// cache (shelved trees), the slot's HOME, and the keeper's socket. Then upstream pushes a commit
+// the attacker never saw and the next job on the slot checks it out.
+const RUN = hasCommand("git", "git") && hasCommand("flock", "util-linux") && hasCommand("setpriv", "util-linux");
+const ROOT = process.getuid?.() === 0;
+const SLOT = 2011;
+
+function expectOk(step: Step): void {
+  expect(step.code, step.raw).toBe(0);
+  expect(step.errors, step.raw).toEqual([]);
+}
+
+const chown = (p: string, uid: number) => execFileSync("chown", ["-R", `${uid}:${uid}`, p]);
+
+/**
+ * A shell script as the slot's uid, the way a job's `run:` step runs; its exit code and output.
+ * Asynchronous: the git server and the keeper live in this process's event loop.
+ */
+function asSlot(script: string, env: Record<string, string>, cwd = "/"): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn("setpriv", ["--reuid", String(SLOT), "--regid", String(SLOT), "--clear-groups", "--", "/bin/sh", "-c", script], {
+      cwd,
+      env: { PATH: "/usr/local/bin:/usr/bin:/bin", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    p.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    p.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    p.on("close", (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison", () => {
+  let f: Fixture;
+  let up: Upstream;
+  let keeper: GitKeeper;
+  let slotDir: string;
+  let socket: string;
+  let mirrorRoot: string;
+  let cache: string;
+  let marks: string;
+  let evil: string;
+  let n = 0;
+  const mirror = () => join(mirrorRoot, new URL(f.server.url).host.replace(":", "_"), "acme", "widgets.git");
+
+  /** A job on the slot as the agent starts it: its own fresh HOME, the slot's cache and socket, files the slot owns. */
+  const job = (over: Partial<Pick<Job, "with" | "github">> = {}): Job => {
+    n++;
+    const home = join(f.tmp, "homes", String(n));
+    mkdirSync(home, { recursive: true });
+    const j = f.job({ uid: SLOT, ...over, env: { RUNNER_FLEET_GIT_SOCKET: socket, RUNNER_FLEET_CACHE_DIR: cache, HOME: home } });
+    chown(join(f.tmp, "runners"), SLOT);
+    chown(home, SLOT);
+    return j;
+  };
+
+  beforeAll(async () => {
+    f = await fixture("keeper");
+    up = new Upstream(f.root, "acme", "widgets");
+    const files: Record<string, string> = { "README.md": "upstream\n", ".gitattributes": "*.txt text\n" };
+    for (let i = 0; i < 50; i++) files[`src/${i}.txt`] = `file ${i}\n`;
+    up.commit("c0", files);
+    up.push("main");
+    slotDir = join(f.tmp, "slots", "1");
+    mkdirSync(slotDir, { recursive: true, mode: 0o755 });
+    socket = join(slotDir, "git.sock");
+    mirrorRoot = join(slotDir, "git-mirror");
+    cache = join(slotDir, "cache");
+    mkdirSync(cache, { mode: 0o700 });
+    chown(cache, SLOT);
+    keeper = new GitKeeper({ servers: [f.server.url] });
+    await keeper.serve(socket, { uid: SLOT, gid: SLOT }, mirrorRoot);
+    // What the attacker's code does when anything runs it: leaves a mark, and its environment.
+    marks = join(f.tmp, "marks");
+    mkdirSync(marks, { mode: 0o1777 });
+    chmodSync(marks, 0o1777);
+    evil = join(f.tmp, "evil.sh");
+    writeFileSync(evil, `#!/bin/sh\nname=$(basename "$0")-$1\nenv > "${marks}/$name.$$"\ncat\n`, { mode: 0o755 });
+  }, 120_000);
+  afterAll(async () => {
+    await keeper?.close();
+    await f?.close();
+  });
+
+  it("checks out through the keeper as the slot's uid: its own repository borrowing the root-owned mirror's objects", async () => {
+    const j = job();
+    const m = await runStep("main", j);
+    expectOk(m);
+    const tip = up.sha("main");
+    expect(m.outputs).toMatchObject({ commit: tip, ref: "refs/heads/main", mode: "keeper" });
+    expect(git(["rev-parse", "HEAD"], j.workspace)).toBe(tip);
+    expect(readFileSync(join(j.workspace, ".git/objects/info/alternates"), "utf8")).toBe(`${join(mirror(), "objects")}\n`);
+    expect(git(["rev-parse", "origin/main"], j.workspace)).toBe(tip);
+    // The mirror is root's and only readable by the slot.
+    const st = statSync(mirrorRoot);
+    expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, SLOT, 0o750]);
+    expect(statSync(mirror()).uid).toBe(0);
+    expect((await asSlot(`touch "${mirror()}/x"`, {})).code).not.toBe(0);
+    // Nothing from a template: no hooks directory; config is what the action wrote.
+    expect(existsSync(join(j.workspace, ".git/hooks"))).toBe(false);
+    expectOk(await runStep("post", j, m.state));
+    expect(readdirSync(j.workspace)).toEqual([]);
+    // The token: not on disk anywhere the slot or the keeper wrote.
+    expect(filesContaining([mirrorRoot, cache, join(f.tmp, "runners"), join(f.tmp, "homes")], f.secrets)).toEqual([]);
+  }, 300_000);
+
+  it("the four attacks as the slot's uid: refused at the mirror, undone everywhere the slot can write; the next job gets upstream's exact commit and runs nothing of the attacker's", async () => {
+    const victimBlob = git(["rev-parse", "main:README.md"], up.bare);
+    // The hostile job: a checkout like any other, then the attacks.
+    const a = job();
+    const ma = await runStep("main", a);
+    expectOk(ma);
+    const evilBlob = (await asSlot(`printf 'attacker\\n' | git hash-object -w --stdin`, { HOME: "/nonexistent", GIT_DIR: join(a.workspace, ".git") })).out.trim();
+    expect(evilBlob).toMatch(/^[0-9a-f]{40}$/);
+    const attackerRepo = new Upstream(join(f.tmp, "attacker-srv"), "evil", "widgets");
+    attackerRepo.commit("evil", { "README.md": "attacker's repository\n" });
+    attackerRepo.push("main");
+
+    /** The four attacks on one repository's config, info and refs; prints which writes the system let through. */
+    const attack = (gitDir: string) => `
+d="${gitDir}"
+w() { if "$@" >/dev/null 2>&1; then echo "written: $*"; else echo "refused: $*"; fi; }
+w git config --file "$d/config" filter.x.smudge "${evil} smudge"
+w git config --file "$d/config" filter.x.required true
+w sh -c 'mkdir -p "$0/info" && echo "* filter=x" > "$0/info/attributes"' "$d"
+w git config --file "$d/config" core.fsmonitor "${evil} fsmonitor"
+w sh -c 'mkdir -p "$0/hooks" && for h in post-checkout post-index-change reference-transaction; do cp "${evil}" "$0/hooks/$h"; done' "$d"
+w git config --file "$d/config" core.hooksPath "$d/hooks"
+w sh -c 'git --git-dir="$0" cat-file -e ${evilBlob} 2>/dev/null || cp -r "${join(a.workspace, ".git/objects")}/${evilBlob.slice(0, 2)}" "$0/objects/"; git --git-dir="$0" update-ref refs/replace/${victimBlob} ${evilBlob}' "$d"
+w git config --file "$d/config" url.${attackerRepo.bare}.insteadOf "${f.server.url}/acme/widgets"
+`;
+    // 1. The keeper's mirror: every write refused (root's, 0750).
+    const onMirror = await asSlot(attack(mirror()), { HOME: "/nonexistent" });
+    expect(onMirror.out).not.toMatch(/^written/m);
+    expect(onMirror.out.match(/^refused/gm)).toHaveLength(8);
+    // 2. Its own checkout, and a shelved tree planted in the slot's cache with all four in its .git.
+    const shelf = join(cache, "shelf", new URL(f.server.url).host.replace(":", "_"), "acme", "widgets");
+    const planted = join(shelf, "999999999999999-planted");
+    const own = await asSlot(
+      `${attack(join(a.workspace, ".git"))}
+mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attacker\\n' > "${planted}/README.md" && touch -r "${a.workspace}/README.md" "${planted}/README.md" && mkdir -p "${planted}/src/.git" && cp "${a.workspace}/.git/config" "${planted}/src/.git/config"`,
+      { HOME: "/nonexistent" },
+    );
+    expect(own.out).not.toMatch(/^refused/m); // the slot may write what is its own
+    // 3. The slot's HOME (a persistent slot's job could leave it): a global config with all four.
+    const home = join(f.tmp, "homes", String(n));
+    expect((await asSlot(attack(join(home, ".gitconfig-dir")).replace(/--file "\$d\/config"/g, `--file "${home}/.gitconfig"`), { HOME: home })).code).toBe(0);
+    expect(readFileSync(join(home, ".gitconfig"), "utf8")).toContain("insteadOf");
+    // 4. The keeper's socket: another server, a ref outside heads/tags/pull, a token that is not one.
+    const ask = (req: object) =>
+      new Promise<string>((res) => {
+        const c = connect(socket);
+        let buf = "";
+        c.on("connect", () => c.write(`${JSON.stringify(req)}\n`));
+        c.on("data", (d) => (buf += d.toString()));
+        c.on("close", () => res(buf));
+      });
+    const base = { v: 1, serverUrl: f.server.url, owner: "acme", repo: "widgets", token: f.token };
+    expect(await ask({ ...base, serverUrl: `file://${join(f.tmp, "attacker-srv")}`, owner: "evil" , want: { kind: "default-branch" } })).toMatch(/is not one this host mirrors/);
+    expect(await ask({ ...base, want: { kind: "ref", ref: `refs/replace/${victimBlob}` } })).toMatch(/"ok":false/);
+    expect(await ask({ ...base, token: "ghs_wrong", want: { kind: "default-branch" } })).toMatch(/"ok":false/);
+    expectOk(await runStep("post", a, ma.state));
+    // The attacker's hooks ran in its own job (its own update-ref): those marks are its own, cleared
+    // here so that any mark from now on is the victim's.
+    for (const m of readdirSync(marks)) rmSync(join(marks, m));
+
+    // Upstream moves on: a commit the attacker never saw.
+    const trusted = up.commit("trusted", { "README.md": "trusted\n", "src/new.txt": "new\n" });
+    up.push("main");
+
+    // The next job, in the same HOME the attacker planted a global config in (the action ignores it).
+    const v = f.job({ uid: SLOT, env: { RUNNER_FLEET_GIT_SOCKET: socket, RUNNER_FLEET_CACHE_DIR: cache, HOME: home } });
+    chown(join(f.tmp, "runners"), SLOT);
+    const mv = await runStep("main", v, {});
+    expectOk(mv);
+    expect(mv.outputs).toMatchObject({ commit: trusted, mode: "keeper" });
+    expect(mv.raw).toContain("shelved tree reused and verified"); // the planted tree was the one taken
+    // Upstream's exact content at that commit: every path, every byte, nothing else.
+    expect(git(["rev-parse", "HEAD"], v.workspace)).toBe(trusted);
+    const listed = git(["ls-tree", "-r", "--name-only", trusted], up.bare).split("\n");
+    const onDisk = (await asSlot("find . -path ./.git -prune -o -type f -print | sed 's|^./||' | sort", {}, v.workspace)).out.trim().split("\n");
+    expect(onDisk).toEqual([...listed].sort());
+    for (const p of listed) expect(readFileSync(join(v.workspace, p), "utf8"), p).toBe(git(["cat-file", "blob", `${trusted}:${p}`], up.bare) + "\n");
+    expect(git(["cat-file", "-p", `HEAD:README.md`], v.workspace)).toBe("trusted");
+    expect(git(["for-each-ref", "refs/replace/"], v.workspace)).toBe("");
+    // The job's own git commands afterwards (a fresh HOME, as the agent gives every job): nothing of the attacker's runs.
+    const fresh = join(f.tmp, "homes", "victim-own");
+    mkdirSync(fresh, { recursive: true });
+    chown(fresh, SLOT);
+    const ownGit = await asSlot("git status --porcelain && git diff HEAD~1 --stat && git log -1 --format=%H && git fetch --quiet origin 2>&1; git checkout -q --detach HEAD~1 && git checkout -q --detach -", { HOME: fresh, GIT_TERMINAL_PROMPT: "0" }, v.workspace);
+    expect(ownGit.out).toContain(trusted);
+    expect(git(["config", "--list", "--local"], v.workspace)).not.toMatch(/filter|fsmonitor|hooks|insteadof/i);
+    expectOk(await runStep("post", v, mv.state));
+    // No mark: no filter, hook or fsmonitor of the attacker's ran, so no process of its held the token.
+    expect(readdirSync(marks)).toEqual([]);
+    // The mirror still holds only what upstream sent.
+    expect(git(["for-each-ref", "--format=%(refname)", "refs/replace/"], mirror())).toBe("");
+    expect(git(["config", "--list", "--local"], mirror())).not.toMatch(/filter|fsmonitor|insteadof/i);
+    git(["fsck", "--no-progress", "--no-dangling"], mirror());
+  }, 600_000);
+
+  it("verifies what it hands out: a commit upstream does not have is refused by name", async () => {
+    const j = job({ with: { ref: "0123456789abcdef0123456789abcdef01234567" } });
+    const m = await runStep("main", j);
+    expect(m.code).toBe(1);
+    expect(m.errors).toEqual([expect.stringMatching(/^input ref: commit 0123456789abcdef0123456789abcdef01234567 is not in acme\/widgets/)]);
+    expectOk(await runStep("post", j, m.state));
+  }, 300_000);
+
+  it("a pull request's merge ref and a tag, fetched by the keeper, checked out by ref", async () => {
+    up.g("checkout", "--quiet", "--detach");
+    const merge = up.commit("merge of PR 3", { "pr.txt": "3\n" });
+    up.push("HEAD:refs/pull/3/merge");
+    up.g("checkout", "--quiet", "main");
+    up.g("tag", "-a", "-m", "rel", "v9", "main");
+    up.push("refs/tags/v9");
+    for (const [ref, sha, full] of [
+      ["refs/pull/3/merge", merge, "refs/pull/3/merge"],
+      ["v9", up.sha("main"), "refs/tags/v9"],
+    ] as const) {
+      const j = job({ with: { ref } });
+      const m = await runStep("main", j);
+      expectOk(m);
+      expect(m.outputs).toMatchObject({ commit: sha, ref: full });
+      expectOk(await runStep("post", j, m.state));
+    }
+  }, 300_000);
+});
