@@ -56,7 +56,7 @@ function teamConfig(extra: Record<string, unknown> = {}): Record<string, string>
     team: "payments",
     platform: PLATFORM,
     github: { url: "https://github.com/acme-platform", auth: "platform" },
-    runnerSets: [{ name: "ci", instances: 2, arch: "arm64", labels: ["payments-ci"], runnerGroup: "payments" }],
+    runnerSets: [{ name: "ci", instances: 2, arch: "arm64", labels: ["payments-ci"], runnerGroup: "payments", containerMode: "kubernetes" }],
     ...extra,
   };
   return Object.fromEntries(Object.entries(cfg).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
