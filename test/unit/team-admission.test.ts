@@ -14,6 +14,7 @@ import {
   TEAM_LABEL,
   teamPolicyManifests,
 } from "../../components/arc/team-admission-policy";
+import { grants, TEAM_DEPLOYER_RULES } from "../../components/arc/team-rbac";
 import { parseStackConfig } from "../../config/load";
 import { clusterFacts } from "../../config/cluster-facts";
 import { fleetModel } from "../../config/model";
@@ -171,6 +172,14 @@ describe("team scale sets: the cluster keeps listener templates out of the contr
     const renamed = teamScaleSet();
     (renamed.spec as Obj).runnerScaleSetName = "ledger-ci-1";
     expect(admit({ operation: "CREATE", username: TEAM_ID, object: renamed })).toEqual([expect.stringMatching(/must start with the team's name/)]);
+  });
+
+  it("a team cannot unbind itself: its Role cannot relabel namespaces or touch admission policies, but can mint identities (so the binding is by namespace)", () => {
+    for (const v of ["update", "patch", "create", "delete"]) {
+      expect(grants(TEAM_DEPLOYER_RULES, "", "namespaces", v)).toBe(false);
+      for (const r of ["validatingadmissionpolicies", "validatingadmissionpolicybindings"]) expect(grants(TEAM_DEPLOYER_RULES, "admissionregistration.k8s.io", r, v)).toBe(false);
+    }
+    expect(grants(TEAM_DEPLOYER_RULES, "", "serviceaccounts", "create") && grants(TEAM_DEPLOYER_RULES, "rbac.authorization.k8s.io", "rolebindings", "create")).toBe(true);
   });
 
   it("binds only namespaces that carry a team label (teams cannot label namespaces)", () => {
