@@ -4,7 +4,7 @@ export function syntheticConfig(sets: number): Record<string, string> {
     name: `set-${i}`,
     arch: i % 2 === 0 ? "amd64" : "arm64",
     labels: [`team-${i % 50}`, `set-${i}`],
-    storage: { size: "10Gi" },
+    storage: { size: "10Gi", oneTrustDomain: true },
   }));
   const hostPools = Array.from({ length: Math.max(1, Math.floor(sets / 10)) }, (_, i) => ({
     name: `pool-${i}`,

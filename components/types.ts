@@ -15,6 +15,7 @@ export const COMPONENT_TYPES = {
   ArcController: "runner-fleet:arc:ArcController",
   RunnerNamespace: "runner-fleet:arc:RunnerNamespace",
   TeamAccess: "runner-fleet:arc:TeamAccess",
+  TeamAdmissionPolicy: "runner-fleet:arc:TeamAdmissionPolicy",
   RunnerScaleSet: "runner-fleet:arc:RunnerScaleSet",
   GithubCredentials: "runner-fleet:secrets:GithubCredentials",
   AwsGithubSecret: "runner-fleet:secrets:AwsGithubSecret",

@@ -1,6 +1,6 @@
 import type { Arch } from "./arch";
 import type { KeyIssue } from "./errors";
-import type { ArcConfig, ClusterConfig, RunnerSetConfig } from "./schema";
+import { cacheStorage, type ArcConfig, type ClusterConfig, type RunnerSetConfig } from "./schema";
 import { CONTROLLER_SERVICE_ACCOUNT, PRIVILEGED_TAINT } from "./names";
 
 export interface Toleration {
@@ -36,7 +36,8 @@ export interface ClusterFacts {
 
 /** What makes a set privileged: dind's privileged sidecar, or a hostPath cache (kind without a storage class). */
 export function setNeedsPrivilege(set: Pick<RunnerSetConfig, "containerMode" | "storage">, facts: Pick<ClusterFacts, "storageClass" | "cacheHostPath">): boolean {
-  const hostPath = (set.storage.storageClass ?? facts.storageClass) === undefined && facts.cacheHostPath !== undefined;
+  const storage = cacheStorage(set);
+  const hostPath = storage !== undefined && (storage.storageClass ?? facts.storageClass) === undefined && facts.cacheHostPath !== undefined;
   return set.containerMode === "dind" || hostPath;
 }
 
@@ -88,7 +89,8 @@ export function clusterIssues(sets: readonly RunnerSetConfig[], facts: ClusterFa
         message: `${s.containerMode} runs a privileged pod: ${where} needs an ${s.arch} node group with privileged: true, kept apart from the ARC controller and listeners`,
       });
     }
-    if (facts.type !== "kind" && s.storage.storageClass === undefined && facts.storageClass === undefined) {
+    const storage = cacheStorage(s);
+    if (facts.type !== "kind" && storage !== undefined && storage.storageClass === undefined && facts.storageClass === undefined) {
       issues.push({ path: [...path, "storage", "storageClass"], message: `required: ${where} names no storageClass for per-instance caches` });
     }
     if (s.containerMode === "kubernetes" && facts.type !== "kind" && s.workVolume.storageClass === undefined && facts.storageClass === undefined) {

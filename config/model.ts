@@ -3,21 +3,32 @@ import { clusterFacts, setNeedsPrivilege, type ClusterFacts, type Toleration } f
 import { prefixed } from "./cross-checks";
 import { isScopeError, parseGithubUrl, type GithubScope } from "./github-url";
 import { PRIVILEGED_NODE_LABEL, routingHint, scaleSetBase, scaleSetNames } from "./names";
-import type { ContainerMode, RunnerSetConfig, StackConfig } from "./schema";
+import { cacheStorage, JOB_POD_MODES, type ContainerMode, type RunnerSetConfig, type StackConfig } from "./schema";
 import { ARC_RUNNER_IMAGE } from "./versions";
 
 export type { Toleration } from "./cluster-facts";
 
+/**
+ * Who writes what in an instance's cache. "ref": the runner's hook decides per job, from the job's
+ * github context (kubernetes modes only): trusted default-branch jobs write the repository's shared
+ * part, every other job a part of its own. "instance": every job writes the one cache (the stack
+ * declared storage.oneTrustDomain).
+ */
+export type CacheScope =
+  | { kind: "ref"; defaultBranch: string; writeMountPath: string }
+  | { kind: "instance" };
+
 /** Where an instance keeps its cache between jobs. */
 export type CacheVolume =
-  | { kind: "hostPath"; path: string; mountPath: string }
-  | { kind: "pvc"; claimName: string; storageClass: string; size: string; mountPath: string };
+  | { kind: "hostPath"; path: string; mountPath: string; scope: CacheScope }
+  | { kind: "pvc"; claimName: string; storageClass: string; size: string; mountPath: string; scope: CacheScope };
 
 /** One gha-runner-scale-set install: the unit a job lands on. */
 export interface ScaleSetInstance {
   index: number;
   name: string;
-  cache: CacheVolume;
+  /** None where jobs run in the runner container and the stack did not declare one trust domain. */
+  cache: CacheVolume | undefined;
 }
 
 /** A runner set with everything the components need decided: names, storage, image. */
@@ -55,13 +66,20 @@ function scopeOf(url: string): GithubScope {
   return s;
 }
 
-function cacheFor(facts: ClusterFacts, set: RunnerSetConfig, scaleSetName: string): CacheVolume {
-  const storageClass = set.storage.storageClass ?? facts.storageClass;
+function cacheFor(facts: ClusterFacts, set: RunnerSetConfig, scaleSetName: string): CacheVolume | undefined {
+  const storage = cacheStorage(set);
+  if (storage === undefined) return undefined;
+  // The schema refuses a cache in the runner-container modes unless one trust domain is declared.
+  const scope: CacheScope =
+    JOB_POD_MODES.includes(set.containerMode) && !storage.oneTrustDomain
+      ? { kind: "ref", defaultBranch: storage.defaultBranch, writeMountPath: storage.writeMountPath }
+      : { kind: "instance" };
+  const storageClass = storage.storageClass ?? facts.storageClass;
   if (storageClass === undefined && facts.cacheHostPath !== undefined) {
-    return { kind: "hostPath", path: `${facts.cacheHostPath}/${scaleSetName}`, mountPath: set.storage.mountPath };
+    return { kind: "hostPath", path: `${facts.cacheHostPath}/${scaleSetName}`, mountPath: storage.mountPath, scope };
   }
   // clusterIssues rejects a set with no class on a cluster without one.
-  return { kind: "pvc", claimName: `${scaleSetName}-cache`, storageClass: storageClass ?? "", size: set.storage.size, mountPath: set.storage.mountPath };
+  return { kind: "pvc", claimName: `${scaleSetName}-cache`, storageClass: storageClass ?? "", size: storage.size, mountPath: storage.mountPath, scope };
 }
 
 /** The namespace runner pods live in: the team's own in a team stack. */

@@ -238,6 +238,47 @@ export const arcSchema = z
 
 export const CONTAINER_MODES = ["none", "dind", "kubernetes", "kubernetes-novolume"] as const;
 
+/** The modes whose jobs run in a pod of their own, shaped by the runner's container hooks. */
+export const JOB_POD_MODES: readonly ContainerMode[] = ["kubernetes", "kubernetes-novolume"];
+
+/** A branch name as GitHub shows it: it is written into the cache-scope hook script, so no quotes or spaces. */
+const branchName = z.string().regex(/^[A-Za-z0-9._/-]+$/, "must be a branch name (letters, digits, '.', '_', '/', '-')");
+
+export const storageSchema = z
+  .strictObject({
+    size: quantity.default("10Gi"),
+    /** Unset on kind: a hostPath directory per instance; elsewhere the cluster's class. */
+    storageClass: dnsName.optional(),
+    /** Where jobs read the cache ($RUNNER_FLEET_CACHE_DIR). */
+    mountPath: absolutePath.default("/home/runner/cache"),
+    /** kubernetes modes, scoped: where a job not allowed to write the shared part writes its own ($RUNNER_FLEET_CACHE_WRITE_DIR). */
+    writeMountPath: absolutePath.default("/home/runner/cache-write"),
+    /**
+     * kubernetes modes: push, schedule and workflow_dispatch jobs on this branch write the part
+     * every job of the repository reads (actions/cache's default-branch scope); every other job
+     * (pull requests, other refs, issue and comment triggers) writes a part of its own.
+     */
+    defaultBranch: branchName.default("main"),
+    /**
+     * Every job this set can run (every repository, workflow, ref and trigger its runner group
+     * admits) is trusted with what every later job of the instance reads: one cache, written by
+     * all, with no scoping. Required for a cache where jobs run in the runner container (none,
+     * dind). Say it only for a runner group restricted to selected repositories and workflows.
+     */
+    oneTrustDomain: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    if (s.writeMountPath === s.mountPath) ctx.addIssue({ code: "custom", path: ["writeMountPath"], message: "must differ from mountPath (the shared part is mounted read-only there)" });
+  });
+
+export type StorageConfig = z.output<typeof storageSchema>;
+
+/** The set's cache settings, or undefined when it keeps no cache (see runnerSetSchema's storage). */
+export function cacheStorage(set: { containerMode: ContainerMode; storage?: StorageConfig | undefined }): StorageConfig | undefined {
+  if (set.storage !== undefined) return set.storage;
+  return JOB_POD_MODES.includes(set.containerMode) ? storageSchema.parse({}) : undefined;
+}
+
 export const runnerSetSchema = z
   .strictObject({
     name: dnsName,
@@ -254,14 +295,11 @@ export const runnerSetSchema = z
     publishRouting: z.boolean().default(false),
     containerMode: z.enum(CONTAINER_MODES).default("none"),
     image: z.string().regex(/^[^\s]+$/, "must be an image reference").optional(),
-    storage: z
-      .strictObject({
-        size: quantity.default("10Gi"),
-        /** Unset on kind: a hostPath directory per instance; elsewhere the cluster's class. */
-        storageClass: dnsName.optional(),
-        mountPath: absolutePath.default("/home/runner/cache"),
-      })
-      .prefault({}),
+    /**
+     * The instance's cache. Unset: one scoped by ref in the kubernetes modes, none where jobs run in
+     * the runner container (none, dind), which has no boundary between a job and the cache.
+     */
+    storage: storageSchema.optional(),
     /** The per-job volume of containerMode kubernetes. */
     workVolume: z
       .strictObject({
@@ -273,6 +311,15 @@ export const runnerSetSchema = z
   .superRefine((s, ctx) => {
     if (s.maxRunners < s.minRunners) {
       ctx.addIssue({ code: "custom", path: ["maxRunners"], message: `must be ≥ minRunners (${s.maxRunners} < ${s.minRunners})` });
+    }
+    if (s.storage !== undefined && !s.storage.oneTrustDomain && !JOB_POD_MODES.includes(s.containerMode)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["storage"],
+        message:
+          `containerMode ${s.containerMode} runs each job in the runner container, where it can write the instance's cache and the next job (another pull request, issue or repository) reads it. ` +
+          "Remove storage (no cache), use containerMode kubernetes (the cache scoped by ref), or set storage.oneTrustDomain: true if every job this set can run is trusted alike (a runner group restricted to selected repositories and workflows; docs/security.md)",
+      });
     }
   });
 

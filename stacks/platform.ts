@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { TeamAccess } from "../components/arc/TeamAccess";
+import { TeamAdmissionPolicy } from "../components/arc/TeamAdmissionPolicy";
 import type { GithubCredentialValue } from "../config/credentials";
 import { ConfigError } from "../config/errors";
 import { stackFileName } from "../config/load";
@@ -10,6 +11,7 @@ import { githubCredential } from "../config/credentials";
 import type { ConfigSource } from "../config/load";
 import { fleetModel } from "../config/model";
 import type { StackConfig } from "../config/schema";
+import { CONTROLLER_SERVICE_ACCOUNT } from "../config/names";
 import { clusterFor, sharedAwsContext } from "./cluster";
 import { awsTags, composeGithub, composeHostPools, composeRunnerSets, CREDENTIALS_SECRET_NAME } from "./compose";
 import { teamKubeconfigOutput, type FleetOutputs, type TeamKubeconfigOutputs, type TeamOutput } from "./outputs";
@@ -63,6 +65,10 @@ function composeTeams(
 ): { teams: Record<string, TeamOutput> } & Partial<TeamKubeconfigOutputs> {
   const teams: Record<string, TeamOutput> = {};
   const kubeconfigs: Partial<TeamKubeconfigOutputs> = {};
+  // Teams deploy scale sets with their own kubeconfig: the API server keeps their listener templates out of the controller's namespace.
+  if (cfg.teams.length > 0) {
+    new TeamAdmissionPolicy("runner-fleet-team-scale-sets", { controllerNamespace: cfg.arc.controllerNamespace, controllerServiceAccount: CONTROLLER_SERVICE_ACCOUNT }, { provider });
+  }
   for (const t of cfg.teams) {
     const namespace = teamNamespace(t.name);
     const namespaces = [{ name: namespace, podSecurity: "baseline" as const }, ...(t.privileged ? [{ name: `${namespace}-privileged`, podSecurity: "privileged" as const }] : [])];

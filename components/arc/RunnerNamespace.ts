@@ -9,6 +9,8 @@ export interface RunnerNamespaceArgs {
   podSecurity: PodSecurityLevel;
   /** Some set here runs jobs in pods of their own (kubernetes modes): make their token-less service account. */
   jobServiceAccount: boolean;
+  /** Extra labels (a team's namespaces carry the team, which the admission policy selects them by). */
+  labels?: Record<string, string>;
 }
 
 /** The namespace runner pods live in, with the Pod Security level their sets need and no more. */
@@ -23,7 +25,7 @@ export class RunnerNamespace extends pulumi.ComponentResource {
       {
         metadata: {
           name: args.name,
-          labels: { "app.kubernetes.io/part-of": "runner-fleet", ...podSecurityLabels(args.podSecurity) },
+          labels: { "app.kubernetes.io/part-of": "runner-fleet", ...args.labels, ...podSecurityLabels(args.podSecurity) },
         },
       },
       { parent: this },

@@ -3,9 +3,8 @@ import { component } from "../types";
 import * as k8s from "@pulumi/kubernetes";
 import type { RunnerSetModel } from "../../config/model";
 import { ARC_CHART_VERSION, ARC_SCALE_SET_CHART } from "../../config/versions";
-import { stringify } from "yaml";
-import { HOOK_TEMPLATE_FILE, hookTemplateConfigMapName, usesContainerHooks } from "./hook-template-names";
-import { jobPodTemplate } from "./job-pod-template";
+import { hookConfigMapData } from "./hook-config-map";
+import { hookTemplateConfigMapName, usesContainerHooks } from "./hook-template-names";
 import { instanceLabels, scaleSetValues } from "./scale-set-values";
 
 export interface RunnerScaleSetArgs {
@@ -31,13 +30,14 @@ export class RunnerScaleSet extends pulumi.ComponentResource {
     this.scaleSetNames = set.instances.map((i) => i.name);
     for (const inst of set.instances) {
       const deps: pulumi.Input<pulumi.Resource>[] = [...args.dependsOn];
-      if (inst.cache.kind === "pvc") {
+      const cache = inst.cache;
+      if (cache?.kind === "pvc") {
         deps.push(
           new k8s.core.v1.PersistentVolumeClaim(
-            inst.cache.claimName,
+            cache.claimName,
             {
               metadata: {
-                name: inst.cache.claimName,
+                name: cache.claimName,
                 namespace: set.namespace,
                 labels: instanceLabels(set, inst),
                 // WaitForFirstConsumer classes bind only when the first runner pod arrives, i.e. when
@@ -46,8 +46,8 @@ export class RunnerScaleSet extends pulumi.ComponentResource {
               },
               spec: {
                 accessModes: ["ReadWriteOnce"],
-                storageClassName: inst.cache.storageClass,
-                resources: { requests: { storage: inst.cache.size } },
+                storageClassName: cache.storageClass,
+                resources: { requests: { storage: cache.size } },
               },
             },
             { parent: this },
@@ -60,7 +60,7 @@ export class RunnerScaleSet extends pulumi.ComponentResource {
             hookTemplateConfigMapName(inst),
             {
               metadata: { name: hookTemplateConfigMapName(inst), namespace: set.namespace, labels: instanceLabels(set, inst) },
-              data: { [HOOK_TEMPLATE_FILE]: stringify(jobPodTemplate(set, inst)) },
+              data: hookConfigMapData(set, inst),
             },
             { parent: this },
           ),

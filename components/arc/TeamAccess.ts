@@ -6,6 +6,7 @@ import { GithubCredentials } from "../secrets/GithubCredentials";
 import { component } from "../types";
 import type { PodSecurityLevel } from "./pod-security";
 import { RunnerNamespace } from "./RunnerNamespace";
+import { TEAM_LABEL } from "./team-admission-policy";
 import { TEAM_DEPLOYER_RULES } from "./team-rbac";
 
 export const TEAM_IDENTITY = "runner-fleet-team";
@@ -37,7 +38,7 @@ export class TeamAccess extends pulumi.ComponentResource {
     super(type, name, {}, options);
     const child = { parent: this };
     const labels = { "app.kubernetes.io/part-of": "runner-fleet", "runner-fleet/team": args.team };
-    const namespaces = args.namespaces.map((n) => new RunnerNamespace(n.name, { name: n.name, podSecurity: n.podSecurity, jobServiceAccount: true }, child));
+    const namespaces = args.namespaces.map((n) => new RunnerNamespace(n.name, { name: n.name, podSecurity: n.podSecurity, jobServiceAccount: true, labels: { [TEAM_LABEL]: args.team } }, child));
     this.namespaces = namespaces.map((n) => n.name);
     const home = namespaces[0]!.name;
 

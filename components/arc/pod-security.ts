@@ -8,7 +8,7 @@ export type PodSecurityLevel = "baseline" | "privileged";
  * what is configured, never by default.
  */
 export function podSecurityLevel(sets: readonly RunnerSetModel[]): PodSecurityLevel {
-  const needsPrivileged = sets.some((s) => s.containerMode === "dind" || s.instances.some((i) => i.cache.kind === "hostPath"));
+  const needsPrivileged = sets.some((s) => s.containerMode === "dind" || s.instances.some((i) => i.cache?.kind === "hostPath"));
   return needsPrivileged ? "privileged" : "baseline";
 }
 

@@ -1,13 +1,26 @@
 import type { RunnerSetModel, ScaleSetInstance } from "../../config/model";
-import { HOOK_TEMPLATE_DIR, HOOK_TEMPLATE_ENV, HOOK_TEMPLATE_FILE, HOOK_TEMPLATE_VOLUME, hookTemplateConfigMapName, usesContainerHooks } from "./hook-template-names";
+import { CACHE_DIR_ENV, CACHE_VOLUME, cacheVolume } from "./cache-volume";
+import {
+  CACHE_ROOT_IN_RUNNER,
+  CACHE_SCOPE_HOOK_FILE,
+  HOOK_TEMPLATE_DIR,
+  HOOK_TEMPLATE_ENV,
+  HOOK_TEMPLATE_FILE,
+  HOOK_TEMPLATE_VOLUME,
+  HOOKS_ENV,
+  hookTemplateConfigMapName,
+  scopedByRef,
+  usesContainerHooks,
+} from "./hook-template-names";
+import { instanceLabels } from "./instance-labels";
 import { awayFromPrivileged, type NodeAffinity } from "./placement";
+
+export { CACHE_DIR_ENV, CACHE_VOLUME } from "./cache-volume";
+export { instanceLabels } from "./instance-labels";
 
 /** uid of `runner` and gid of `docker` in ghcr.io/actions/actions-runner; runner is in that group. */
 export const RUNNER_UID = 1001;
 export const RUNNER_GID = 123;
-export const CACHE_VOLUME = "cache";
-/** Workflows find the instance's cache here, whatever mountPath the stack chose. */
-export const CACHE_DIR_ENV = "RUNNER_FLEET_CACHE_DIR";
 
 export interface ScaleSetContext {
   credentialsSecretName: string;
@@ -34,45 +47,47 @@ export interface ScaleSetValues {
   template: PodTemplate;
 }
 
-export function instanceLabels(set: RunnerSetModel, inst: ScaleSetInstance): Record<string, string> {
-  return {
-    "app.kubernetes.io/part-of": "runner-fleet",
-    "runner-fleet/runner-set": set.name,
-    "runner-fleet/instance": String(inst.index),
-  };
-}
-
-/** The runner pod: right architecture, the instance's own cache mounted, nothing privileged added. */
+/**
+ * The runner pod: right architecture, the instance's cache mounted where the trusted side needs it,
+ * nothing privileged added. Where jobs run in the runner container the cache is mounted there (the
+ * schema allows that only for one declared trust domain); in the kubernetes modes the job pod gets
+ * it through the hook template, and with ref scoping the runner container holds the whole volume
+ * only for the hook that makes each job's directories.
+ */
 export function runnerPodTemplate(set: RunnerSetModel, inst: ScaleSetInstance): PodTemplate {
   const cache = inst.cache;
-  const volume: Json =
-    cache.kind === "hostPath"
-      ? { name: CACHE_VOLUME, hostPath: { path: cache.path, type: "DirectoryOrCreate" } }
-      : { name: CACHE_VOLUME, persistentVolumeClaim: { claimName: cache.claimName } };
+  const env: Json[] = [];
+  const mounts: Json[] = [];
+  const volumes: Json[] = [];
+  if (cache !== undefined) {
+    volumes.push(cacheVolume(cache));
+    if (scopedByRef(inst)) mounts.push({ name: CACHE_VOLUME, mountPath: CACHE_ROOT_IN_RUNNER });
+    else {
+      env.push({ name: CACHE_DIR_ENV, value: cache.mountPath });
+      mounts.push({ name: CACHE_VOLUME, mountPath: cache.mountPath });
+    }
+  }
   const spec: { [k: string]: Json } = {
     nodeSelector: { "kubernetes.io/os": "linux", "kubernetes.io/arch": set.arch, ...set.nodeSelector },
     // fsGroup makes a fresh PVC writable by the runner user through its docker group.
     securityContext: { fsGroup: RUNNER_GID },
-    containers: [
-      {
-        name: "runner",
-        image: set.image,
-        command: ["/home/runner/run.sh"],
-        env: [{ name: CACHE_DIR_ENV, value: cache.mountPath }],
-        volumeMounts: [{ name: CACHE_VOLUME, mountPath: cache.mountPath }],
-      },
-    ],
-    volumes: [volume],
+    containers: [{ name: "runner", image: set.image, command: ["/home/runner/run.sh"], env, volumeMounts: mounts }],
+    volumes,
   };
   if (set.tolerations.length > 0) spec.tolerations = set.tolerations.map((t) => ({ ...t }));
   if (usesContainerHooks(set)) {
-    // The job runs in a pod of its own: the hook template (a ConfigMap per instance) gives it the cache.
-    const runner = (spec.containers as { [k: string]: Json }[])[0]!;
-    (runner.env as Json[]).push({ name: HOOK_TEMPLATE_ENV, value: `${HOOK_TEMPLATE_DIR}/${HOOK_TEMPLATE_FILE}` });
-    (runner.volumeMounts as Json[]).push({ name: HOOK_TEMPLATE_VOLUME, mountPath: HOOK_TEMPLATE_DIR, readOnly: true });
-    (spec.volumes as Json[]).push({ name: HOOK_TEMPLATE_VOLUME, configMap: { name: hookTemplateConfigMapName(inst) } });
+    // The job runs in a pod of its own, shaped by the hook template (a ConfigMap per instance). With
+    // ref scoping our hook picks the template per job, then runs the chart's hook (it would set
+    // ACTIONS_RUNNER_CONTAINER_HOOKS itself only if we did not: _helpers.tpl).
+    env.push(
+      scopedByRef(inst)
+        ? { name: HOOKS_ENV, value: `${HOOK_TEMPLATE_DIR}/${CACHE_SCOPE_HOOK_FILE}` }
+        : { name: HOOK_TEMPLATE_ENV, value: `${HOOK_TEMPLATE_DIR}/${HOOK_TEMPLATE_FILE}` },
+    );
+    mounts.push({ name: HOOK_TEMPLATE_VOLUME, mountPath: HOOK_TEMPLATE_DIR, readOnly: true });
+    volumes.push({ name: HOOK_TEMPLATE_VOLUME, configMap: { name: hookTemplateConfigMapName(inst) } });
   }
-  if (cache.kind === "hostPath") {
+  if (cache?.kind === "hostPath") {
     // kubelet creates a missing hostPath directory as root 0755, and fsGroup does not apply to
     // hostPath; hand it to the runner user once, before the (non-root) runner starts.
     spec.initContainers = [

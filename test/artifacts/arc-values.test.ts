@@ -15,7 +15,8 @@ const CTX = { credentialsSecretName: "runner-fleet-github", controllerNamespace:
 function sets(): RunnerSetModel[] {
   const kind = baseConfig();
   kind.runnerSets = [
-    { name: "plain", instances: 2 },
+    // Jobs in the runner container: a cache only for a declared trust domain.
+    { name: "plain", instances: 2, storage: { oneTrustDomain: true } },
     { name: "docker", containerMode: "dind", labels: ["docker"] },
   ];
   const existing = {
@@ -35,7 +36,7 @@ function sets(): RunnerSetModel[] {
         { name: "g", arch: "arm64", instanceTypes: ["c7g.large"], taints: [{ key: "runner-fleet/arch", value: "arm64", effect: "NoSchedule" }] },
       ],
     },
-    runnerSets: [{ name: "graviton", arch: "arm64", instances: 2, labels: ["graviton"] }],
+    runnerSets: [{ name: "graviton", arch: "arm64", instances: 2, labels: ["graviton"], storage: { oneTrustDomain: true } }],
   };
   const sources = [sourceFrom(kind, { secrets: TOKEN }), sourceFrom(existing, { secrets: TOKEN }), sourceFrom(eks, { secrets: TOKEN, foreign: { "aws:region": "eu-west-1" } })];
   return sources.flatMap((src) => fleetModel(parseStackConfig(src)).runnerSets);

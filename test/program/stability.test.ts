@@ -47,7 +47,7 @@ describe("blast radius of config changes (prod)", () => {
 
   it("adding a runner set adds only its own resources", async () => {
     const head = await prod((c) => {
-      (c.runnerSets as Obj[]).push({ name: "extra", instances: 2, arch: "amd64", labels: ["extra"], storage: { size: "5Gi" } });
+      (c.runnerSets as Obj[]).push({ name: "extra", instances: 2, arch: "amd64", labels: ["extra"], storage: { size: "5Gi", oneTrustDomain: true } });
     });
     const d = diffRenders(base, head);
     expect(d.removed).toEqual([]);

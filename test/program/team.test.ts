@@ -56,7 +56,7 @@ function teamConfig(extra: Record<string, unknown> = {}): Record<string, string>
     team: "payments",
     platform: PLATFORM,
     github: { url: "https://github.com/acme-platform", auth: "platform" },
-    runnerSets: [{ name: "ci", instances: 2, arch: "arm64", labels: ["payments-ci"], runnerGroup: "payments" }],
+    runnerSets: [{ name: "ci", instances: 2, arch: "arm64", labels: ["payments-ci"], runnerGroup: "payments", containerMode: "kubernetes" }],
     ...extra,
   };
   return Object.fromEntries(Object.entries(cfg).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
@@ -241,6 +241,12 @@ describe("team canary: the real prod platform, then its team against the platfor
       ["payments-runners", "baseline"],
       ["payments-eu-runners", "baseline"],
     ]);
+    // ...and carries its team, which the admission policy for teams' scale sets binds by (test/unit/team-admission.test.ts).
+    expect(ns.map((n) => (n.inputs.metadata as { labels: Record<string, string> }).labels["runner-fleet/team"])).toEqual(["payments", "payments-eu"]);
+    const vap = ofType(platform, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+    const vapb = ofType(platform, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");
+    expect(vap.map((p) => (p.inputs.metadata as { name: string }).name)).toEqual(["runner-fleet-team-scale-sets"]);
+    expect((vapb[0]!.inputs.spec as { policyName: string; validationActions: string[] })).toMatchObject({ policyName: "runner-fleet-team-scale-sets", validationActions: ["Deny"] });
   });
 
   it("the platform makes the team's runner group (the team has no credential to make it)", () => {

@@ -66,7 +66,11 @@ const BAD: BadCase[] = [
   { name: "runner sets without a cluster", mutate: (c) => delete c.cluster, key: "cluster", message: /required when runnerSets/ },
   { name: "unknown cluster type", mutate: (c) => (c.cluster = { type: "minikube" }), key: "cluster.type", message: /"kind", "eks" or "existing"/ },
   { name: "arm64 set on an amd64 kind cluster", mutate: (c) => (set0(c).arch = "arm64"), key: "runnerSets[0].arch", message: /no arm64 nodes/ },
-  { name: "cache without a storage class on an existing cluster", mutate: (c) => (c.cluster = { type: "existing" }), key: "runnerSets[0].storage.storageClass", message: /names no storageClass/ },
+  { name: "cache without a storage class on an existing cluster", mutate: (c) => ((c.cluster = { type: "existing" }), (set0(c).containerMode = "kubernetes")), key: "runnerSets[0].storage.storageClass", message: /names no storageClass/ },
+  { name: "a cache where jobs run in the runner container", mutate: (c) => (set0(c).storage = { size: "10Gi" }), key: "runnerSets[0].storage", message: /containerMode none runs each job in the runner container.*oneTrustDomain: true/ },
+  { name: "a dind cache", mutate: (c) => Object.assign(set0(c), { containerMode: "dind", storage: {} }), key: "runnerSets[0].storage", message: /containerMode dind .*containerMode kubernetes \(the cache scoped by ref\)/ },
+  { name: "write path on the read path", mutate: (c) => Object.assign(set0(c), { containerMode: "kubernetes", storage: { writeMountPath: "/home/runner/cache" } }), key: "runnerSets[0].storage.writeMountPath", message: /must differ from mountPath/ },
+  { name: "default branch with a quote", mutate: (c) => Object.assign(set0(c), { containerMode: "kubernetes", storage: { defaultBranch: "main'; rm -rf /" } }), key: "runnerSets[0].storage.defaultBranch", message: /must be a branch name/ },
   {
     name: "kubernetes mode without a work volume class",
     mutate: (c) => {
@@ -162,14 +166,20 @@ describe("stack config", () => {
 
 describe("fleet model", () => {
   it("gives each instance its own cache: a hostPath on kind, a claim with a storage class elsewhere", () => {
-    const kind = fleetModel(parseStackConfig(sourceFrom(baseConfig(), { secrets: TOKEN })));
+    // Jobs in the runner container (containerMode none): no cache unless one trust domain is declared.
+    expect(fleetModel(parseStackConfig(sourceFrom(baseConfig(), { secrets: TOKEN }))).runnerSets[0]!.instances.map((i) => i.cache)).toEqual([undefined, undefined, undefined]);
+    const trusted = baseConfig();
+    set0(trusted).storage = { oneTrustDomain: true };
+    const kind = fleetModel(parseStackConfig(sourceFrom(trusted, { secrets: TOKEN })));
     expect(kind.runnerSets[0]!.instances.map((i) => i.cache)).toEqual([1, 2, 3].map((n) => ({
       kind: "hostPath",
       path: `/tmp/github-runner-cache/widgets-${n}`,
       mountPath: "/home/runner/cache",
+      scope: { kind: "instance" },
     })));
+    // Jobs in pods of their own: a cache by default, scoped by ref.
     const c = { ...baseConfig(), cluster: { type: "existing", storageClass: "gp3" } };
-    set0(c).storage = { size: "50Gi" };
+    Object.assign(set0(c), { containerMode: "kubernetes", storage: { size: "50Gi" } });
     const eks = fleetModel(parseStackConfig(sourceFrom(c, { secrets: TOKEN })));
     expect(eks.runnerSets[0]!.instances[2]!.cache).toEqual({
       kind: "pvc",
@@ -177,7 +187,10 @@ describe("fleet model", () => {
       storageClass: "gp3",
       size: "50Gi",
       mountPath: "/home/runner/cache",
+      scope: { kind: "ref", defaultBranch: "main", writeMountPath: "/home/runner/cache-write" },
     });
+    delete set0(c).storage;
+    expect(fleetModel(parseStackConfig(sourceFrom(c, { secrets: TOKEN }))).runnerSets[0]!.instances[0]!.cache).toMatchObject({ size: "10Gi", scope: { kind: "ref" } });
   });
 
   it("derives names from the set's name, not its position", () => {
