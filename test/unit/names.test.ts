@@ -72,10 +72,10 @@ describe("GitHub URLs", () => {
     expect(parseGithubUrl("https://github.com/acme/widgets")).toEqual({ kind: "repo", host: "github.com", owner: "acme", repo: "widgets" });
     expect(parseGithubUrl("https://github.com/acme")).toEqual({ kind: "org", host: "github.com", org: "acme" });
     expect(parseGithubUrl("https://github.com/enterprises/megacorp")).toEqual({ kind: "enterprise", host: "github.com", enterprise: "megacorp" });
-    expect(parseGithubUrl("https://ghe.example.com/acme/")).toEqual({ kind: "org", host: "ghe.example.com", org: "acme" });
+    expect(parseGithubUrl("https://ghe.example.com/acme")).toEqual({ kind: "org", host: "ghe.example.com", org: "acme" });
   });
 
-  it.each(["github.com/acme", "http://github.com/acme", "https://github.com", "https://github.com/a/b/c", "https://x:y@github.com/acme", "https://github.com/enterprises", "https://github.com/acme?x=1"])(
+  it.each(["github.com/acme", "http://github.com/acme", "https://github.com", "https://github.com/a/b/c", "https://x:y@github.com/acme", "https://github.com/enterprises", "https://github.com/acme?x=1", "https://github.com/acme/", "https://github.com/acme/widgets.git"])(
     "rejects %s",
     (url) => expect(parseGithubUrl(url)).toHaveProperty("error"),
   );
