@@ -29,7 +29,7 @@ describe("scale-set names", () => {
   });
 
   it("routes issue N to instance N mod count + 1 with the same stem as the scale sets", () => {
-    expect(routingHint("rubionic", 3)).toBe("rubionic-${{ github.event.issue.number % 3 + 1 }}");
+    expect(routingHint("rubionic", 3)).toBe("rubionic-${{ needs.route.outputs.instance }}");
     const long = "b".repeat(60);
     expect(routingHint(long, 4).startsWith(`${scaleSetBase(long)}-\${{`)).toBe(true);
   });
