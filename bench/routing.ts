@@ -61,7 +61,8 @@ function routeStep(keys: string[], k: number): { instances: string[]; msPerRun: 
   const dir = mkdtempSync(join(tmpdir(), "route-bench-"));
   try {
     const out = join(dir, "out");
-    const loop = `while IFS= read -r KEY; do : > "$GITHUB_OUTPUT"; ( ${ROUTE_SCRIPT.replace(/\n/g, "\n")} ); cat "$GITHUB_OUTPUT"; done`;
+    // Builtins only around the script (no subshell, no cat): forks would dominate the timing.
+    const loop = `while IFS= read -r KEY; do : > "$GITHUB_OUTPUT"; ${ROUTE_SCRIPT}\n IFS= read -r line < "$GITHUB_OUTPUT"; echo "$line"; done`;
     const t0 = process.hrtime.bigint();
     const stdout = execFileSync("bash", ["-c", loop], { input: keys.join("\n") + "\n", env: { ...process.env, INSTANCES: String(k), GITHUB_OUTPUT: out }, encoding: "utf8" });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
