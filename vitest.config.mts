@@ -7,6 +7,9 @@ export default defineConfig({
     pool: "forks",
     isolate: true,
     maxWorkers: 2,
+    // @actions/workflow-parser imports its JSON schema without an import attribute, which Node's
+    // loader refuses; inlined, vite transforms it instead (tools bundle it with esbuild).
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.

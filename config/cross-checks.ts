@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { githubArchLabel, type Arch } from "./arch";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { formatKeyPath } from "./errors";
-import { scaleSetNames } from "./names";
+import { scaleSetBase, scaleSetNames } from "./names";
 import { clusterFacts, clusterIssues } from "./cluster-facts";
 import { ENTERPRISE_APP_REFUSED, type StackConfig } from "./schema";
 
@@ -110,7 +110,13 @@ export function crossCheck(cfg: StackConfig, ctx: z.RefinementCtx): void {
   if (cfg.cluster !== undefined) {
     for (const i of clusterIssues(cfg.runnerSets, clusterFacts(cfg.cluster, cfg.arc), "this cluster")) issue([...i.path], i.message);
   }
-  cfg.hostPools.forEach((p, i) => checkTarget(["hostPools", i], p));
+  cfg.hostPools.forEach((p, i) => {
+    checkTarget(["hostPools", i], p);
+    // A pool is a scale set too: GitHub would see two sets of one name (and route to either).
+    const n = scaleSetBase(prefixed(cfg.team, p.name));
+    const set = scaleSetOwner.get(n);
+    if (set !== undefined) issue(["hostPools", i, "name"], `scale set name "${n}" is also a scale set of runnerSets[${set}] (${cfg.runnerSets[set]!.name}); rename one`);
+  });
 
   const targets = [
     ...cfg.runnerSets.map((s, i) => ({ path: ["runnerSets", i] as Path, name: s.name, labels: routingLabels(s, "set") })),

@@ -18,6 +18,9 @@ export function parseGithubUrl(url: string): GithubScope | { error: string } {
   if (parsed.search || parsed.hash || parsed.username || parsed.password) {
     return { error: `must be a plain URL without query, fragment or credentials` };
   }
+  // ARC passes githubConfigUrl on verbatim: a clone URL or a trailing slash is not a runner scope.
+  if (parsed.pathname.length > 1 && parsed.pathname.endsWith("/")) return { error: `must not end with "/": write ${url.replace(/\/+$/, "")}` };
+  if (parsed.pathname.toLowerCase().endsWith(".git")) return { error: `is a clone URL; write the repository's page URL ${url.replace(/\.git$/i, "")}` };
   const parts = parsed.pathname.split("/").filter((p) => p.length > 0);
   const host = parsed.host;
   const bad = parts.find((p) => !SLUG.test(p));
@@ -35,4 +38,9 @@ export function parseGithubUrl(url: string): GithubScope | { error: string } {
 
 export function isScopeError(s: GithubScope | { error: string }): s is { error: string } {
   return "error" in s;
+}
+
+/** github.com, or GitHub Enterprise Cloud with data residency (`<name>.ghe.com`): GitHub's own cloud. */
+export function isGithubCloudHost(host: string): boolean {
+  return host === "github.com" || /^[a-z0-9-]+\.ghe\.com$/.test(host);
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { affinityRunsOn } from "./affinity-routing";
 
 /** Kubernetes object names (RFC 1123 label): lower-case alphanumerics and '-', 63 at most. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -35,11 +36,11 @@ export function scaleSetNames(fullName: string, instances: number): string[] {
 }
 
 /**
- * The `runs-on` expression that pins related jobs to the same instance (and so the same warm cache):
- * the seed routes issue N to instance N mod count + 1.
+ * The `runs-on` that pins related jobs to the same instance (and so the same warm cache): the
+ * instance the workflow's route job picked (config/affinity-routing.ts); one instance needs none.
  */
 export function routingHint(fullName: string, instances: number): string {
-  return `${scaleSetBase(fullName)}-\${{ github.event.issue.number % ${instances} + 1 }}`;
+  return instances === 1 ? `${scaleSetBase(fullName)}-1` : affinityRunsOn(scaleSetBase(fullName));
 }
 
 /**

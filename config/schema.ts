@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { plainScalarProblem } from "./plain-scalar";
-import { ARCHES, instanceTypeArch, type Arch } from "./arch";
-import { isScopeError, parseGithubUrl } from "./github-url";
+import { ARCHES, instanceTypeArch, knownInstanceTypes, type Arch } from "./arch";
+import { didYouMean } from "./suggest";
+import { isGithubCloudHost, isScopeError, parseGithubUrl } from "./github-url";
 import { DNS1123_LABEL, DNS1123_MAX, MAX_INSTANCES } from "./names";
 import { EKS_VERSION } from "./versions";
 
@@ -69,7 +70,7 @@ function checkInstanceArch(types: string[], declared: Arch, ctx: z.RefinementCtx
   types.forEach((t, i) => {
     const actual = instanceTypeArch(t);
     if (actual === undefined) {
-      ctx.addIssue({ code: "custom", path: ["instanceTypes", i], message: `cannot tell the architecture of "${t}"` });
+      ctx.addIssue({ code: "custom", path: ["instanceTypes", i], message: `"${t}" is not an EC2 instance type a Linux runner can boot on (AWS's list, config/ec2-instance-types.json)${didYouMean(t, knownInstanceTypes())}` });
     } else if (actual !== declared) {
       ctx.addIssue({
         code: "custom",
@@ -138,6 +139,23 @@ export const nodeGroupSchema = z
 export const ENTERPRISE_APP_REFUSED =
   "GitHub refuses GitHub App authentication on enterprise runner endpoints: use auth: token with a token that has the manage_runners:enterprise scope";
 
+/**
+ * A GitHub Enterprise Server host. Scale-set labels beyond the name need 3.18+ with
+ * DistributedTask.AllowRunnerScaleSetCustomLabels, on by default from 3.21; without it GitHub drops
+ * them silently (actions/scaleset README), so routing must know.
+ */
+const enterpriseServerSchema = z
+  .strictObject({
+    version: z.string().regex(/^3\.\d+$/, 'must be a GHES feature release such as "3.21"'),
+    /** The custom-labels flag; unset: on from 3.21, off before. */
+    customLabels: z.boolean().optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.customLabels === true && Number(e.version.split(".")[1]) < 18) {
+      ctx.addIssue({ code: "custom", path: ["customLabels"], message: `GHES ${e.version} has no custom scale-set labels (3.18 added DistributedTask.AllowRunnerScaleSetCustomLabels)` });
+    }
+  });
+
 export const githubSchema = z
   .strictObject({
     url: z.string().superRefine(plainScalar),
@@ -145,10 +163,16 @@ export const githubSchema = z
     auth: z.enum(["app", "token", "platform"], { error: 'must be "app" (a GitHub App, recommended), "token" or "platform"' }),
     appId: appId.optional(),
     installationId: githubId.optional(),
+    enterpriseServer: enterpriseServerSchema.optional(),
   })
   .superRefine((g, ctx) => {
     const scope = parseGithubUrl(g.url);
     if (isScopeError(scope)) ctx.addIssue({ code: "custom", path: ["url"], message: scope.error });
+    else if (g.enterpriseServer === undefined && !isGithubCloudHost(scope.host)) {
+      ctx.addIssue({ code: "custom", path: ["url"], message: `${scope.host} is not github.com; for GitHub Enterprise Server declare it: enterpriseServer: { version: "3.21" }` });
+    } else if (g.enterpriseServer !== undefined && isGithubCloudHost(scope.host)) {
+      ctx.addIssue({ code: "custom", path: ["enterpriseServer"], message: `${scope.host} is GitHub's cloud, not an Enterprise Server; remove enterpriseServer` });
+    }
     if (g.auth === "app" && !isScopeError(scope) && scope.kind === "enterprise") ctx.addIssue({ code: "custom", path: ["auth"], message: ENTERPRISE_APP_REFUSED });
     if (g.auth === "app") {
       if (g.appId === undefined) ctx.addIssue({ code: "custom", path: ["appId"], message: "required when auth is app" });
@@ -287,7 +311,7 @@ export const runnerSetSchema = z
     instances: z.number().int().min(1).max(MAX_INSTANCES).default(1),
     minRunners: z.number().int().min(0, "must be ≥ 0").default(0),
     /** 1 per instance by default: one runner owns an instance's cache volume at a time. */
-    maxRunners: z.number().int().min(0, "must be ≥ 0").default(1),
+    maxRunners: z.number().int().min(1, "must be ≥ 1: a set with maxRunners 0 can never run a job (remove the set to stop it)").default(1),
     arch: arch.default("amd64"),
     labels,
     runnerGroup: runnerGroup.optional(),

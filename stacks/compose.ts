@@ -12,7 +12,8 @@ import { PoolBucket } from "../components/aws/PoolBucket";
 import { FleetDashboard } from "../components/control-plane/FleetDashboard";
 import { ControlPlane } from "../components/control-plane/ControlPlane";
 import { githubProviderAuth, githubProviderTarget } from "../components/github/github-provider";
-import { routingExpression } from "../components/github/routing";
+import { routingExpression, routingRouteJob } from "../components/github/routing";
+import { routeJobYaml } from "../config/affinity-routing";
 import { RoutingVariables } from "../components/github/RoutingVariables";
 import { RunnerGroup } from "../components/github/RunnerGroup";
 import { AwsGithubSecret } from "../components/secrets/AwsGithubSecret";
@@ -37,7 +38,11 @@ export function runnerSetOutput(set: RunnerSetModel): RunnerSetOutput {
     runsOn: scaleSets.length === 1 ? scaleSets[0]! : set.routingHint,
     routingHint: set.routingHint,
   };
-  if (set.publishRouting) out.routingExpression = routingExpression(set);
+  if (scaleSets.length > 1) out.routeJob = routeJobYaml(scaleSets.length);
+  if (set.publishRouting) {
+    out.routingExpression = routingExpression(set);
+    if (scaleSets.length > 1) out.routeJob = routingRouteJob(set);
+  }
   return out;
 }
 

@@ -69,10 +69,15 @@ export interface RunnerSetOutput {
   labels: string[];
   instances: number;
   scaleSets: string[];
-  /** A `runs-on:` value: the scale set itself, or with several instances the seed's affinity routing. */
+  /**
+   * A `runs-on:` value: the scale set itself, or with several instances the affinity routing, which
+   * reads the instance from the route job (`routeJob`, to paste under `jobs:`; the job `needs: route`).
+   */
   runsOn: string;
   routingHint: string;
-  /** With publishRouting: the same routing, N read from Actions variables. */
+  /** With several instances: the route job that picks the instance (docs/routing.md). */
+  routeJob?: string;
+  /** With publishRouting: the same routing, the stem read from Actions variables (routeJob then reads the count from them too). */
   routingExpression?: string;
 }
 
@@ -81,11 +86,7 @@ export interface HostPoolOutput {
   labels: string[];
   /** The pool's GitHub runner scale set. */
   scaleSetName: string;
-  /**
-   * The `runs-on:` value that selects exactly this pool: the scale set's name. Its labels are
-   * registered on the scale set too, but label routing to scale sets is uncertain on github.com
-   * (actions/actions-runner-controller#4425, #4579).
-   */
+  /** The `runs-on:` value that selects exactly this pool: the scale set's name, its first registered label. */
   runsOn: string;
   runnersPerHost: number;
   capacity: { min: number; desired: number; max: number };

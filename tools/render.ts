@@ -3,7 +3,7 @@ import { ConfigError } from "../config/errors";
 import { parseStackConfig } from "../config/load";
 import { runnerPins } from "../config/runner-pins";
 import { toolNow } from "./clock";
-import { readStackFile, stackFileSource } from "./stack-file";
+import { readStackFile, StackFileSyntaxError, stackFileSource } from "./stack-file";
 import { renderDocument, renderTree } from "./render-format";
 import { renderStackFile } from "./render-stack-file";
 
@@ -42,6 +42,10 @@ main().then(
   (e: unknown) => {
     if (ConfigError.isConfigError(e)) {
       for (const line of e.lines) console.error(line);
+      process.exit(1);
+    }
+    if (e instanceof StackFileSyntaxError) {
+      console.error(e.line);
       process.exit(1);
     }
     console.error(`render failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 import type { ConfigSource } from "../config/load";
 
 export const PROJECT = "runner-fleet";
@@ -21,6 +21,29 @@ export const PLACEHOLDER_PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nplaceho
 export const PLACEHOLDER_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n";
 
 type Yaml = unknown;
+
+/** A stack file that is not YAML: one line `Pulumi.x.yaml:9:1: …`, like a compiler's. */
+export class StackFileSyntaxError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: string,
+  ) {
+    super(line);
+    this.name = "StackFileSyntaxError";
+  }
+}
+
+/** Parses YAML text, naming the file, line and column of a syntax error. */
+export function parseYamlFile(file: string, text: string): Yaml {
+  try {
+    return parse(text);
+  } catch (e) {
+    if (!(e instanceof YAMLParseError)) throw e;
+    const pos = e.linePos?.[0];
+    const what = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    throw new StackFileSyntaxError(file, `${file}${pos ? `:${pos.line}:${pos.col}` : ""}: ${what}`);
+  }
+}
 
 function isSecure(v: Yaml): v is { secure: string } {
   return typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
@@ -66,7 +89,7 @@ export function readStackFile(dir: string, stack: string, project = PROJECT): St
   const file = `Pulumi.${stack}.yaml`;
   const path = join(dir, file);
   if (!existsSync(path)) throw new Error(`${file}: no such stack file in ${dir}`);
-  const doc = parse(readFileSync(path, "utf8")) as { config?: Record<string, Yaml>; environment?: Yaml } | null;
+  const doc = parseYamlFile(file, readFileSync(path, "utf8")) as { config?: Record<string, Yaml>; environment?: Yaml } | null;
   const notes: string[] = [];
   if (doc?.environment !== undefined) {
     notes.push(`${file} imports Pulumi ESC environment(s) ${JSON.stringify(doc.environment)}; they cannot be opened offline, so their values are stood in for`);

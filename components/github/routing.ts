@@ -1,3 +1,4 @@
+import { ROUTE_JOB, routeJobYaml } from "../../config/affinity-routing";
 import type { RunnerSetModel } from "../../config/model";
 
 /** Actions variable names for a set: upper-case, `_` for `-`. */
@@ -15,8 +16,13 @@ export function routingVariables(set: RunnerSetModel): { name: string; value: st
   ];
 }
 
-/** The seed's affinity routing with N read from the variables, so workflows never hard-code it. */
+/** The affinity `runs-on` with the stem read from the variables, so workflows never hard-code it. */
 export function routingExpression(set: RunnerSetModel): string {
   const n = routingVariableNames(set);
-  return `\${{ vars.${n.prefix} }}-\${{ github.event.issue.number % fromJSON(vars.${n.instances}) + 1 }}`;
+  return `\${{ vars.${n.prefix} }}-\${{ needs.${ROUTE_JOB}.outputs.instance }}`;
+}
+
+/** The route job that goes with it, the instance count read from the variable too. */
+export function routingRouteJob(set: RunnerSetModel): string {
+  return routeJobYaml(`\${{ vars.${routingVariableNames(set).instances} }}`);
 }

@@ -103,8 +103,9 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
           instances: 3,
           labels: [],
           scaleSets: ["rubionic-1", "rubionic-2", "rubionic-3"],
-          runsOn: "rubionic-${{ github.event.issue.number % 3 + 1 }}",
-          routingHint: "rubionic-${{ github.event.issue.number % 3 + 1 }}",
+          runsOn: "rubionic-${{ needs.route.outputs.instance }}",
+          routingHint: "rubionic-${{ needs.route.outputs.instance }}",
+          routeJob: expect.stringContaining('INSTANCES: "3"'),
         },
       },
     });

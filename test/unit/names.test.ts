@@ -29,7 +29,7 @@ describe("scale-set names", () => {
   });
 
   it("routes issue N to instance N mod count + 1 with the same stem as the scale sets", () => {
-    expect(routingHint("rubionic", 3)).toBe("rubionic-${{ github.event.issue.number % 3 + 1 }}");
+    expect(routingHint("rubionic", 3)).toBe("rubionic-${{ needs.route.outputs.instance }}");
     const long = "b".repeat(60);
     expect(routingHint(long, 4).startsWith(`${scaleSetBase(long)}-\${{`)).toBe(true);
   });
@@ -72,10 +72,10 @@ describe("GitHub URLs", () => {
     expect(parseGithubUrl("https://github.com/acme/widgets")).toEqual({ kind: "repo", host: "github.com", owner: "acme", repo: "widgets" });
     expect(parseGithubUrl("https://github.com/acme")).toEqual({ kind: "org", host: "github.com", org: "acme" });
     expect(parseGithubUrl("https://github.com/enterprises/megacorp")).toEqual({ kind: "enterprise", host: "github.com", enterprise: "megacorp" });
-    expect(parseGithubUrl("https://ghe.example.com/acme/")).toEqual({ kind: "org", host: "ghe.example.com", org: "acme" });
+    expect(parseGithubUrl("https://ghe.example.com/acme")).toEqual({ kind: "org", host: "ghe.example.com", org: "acme" });
   });
 
-  it.each(["github.com/acme", "http://github.com/acme", "https://github.com", "https://github.com/a/b/c", "https://x:y@github.com/acme", "https://github.com/enterprises", "https://github.com/acme?x=1"])(
+  it.each(["github.com/acme", "http://github.com/acme", "https://github.com", "https://github.com/a/b/c", "https://x:y@github.com/acme", "https://github.com/enterprises", "https://github.com/acme?x=1", "https://github.com/acme/", "https://github.com/acme/widgets.git"])(
     "rejects %s",
     (url) => expect(parseGithubUrl(url)).toHaveProperty("error"),
   );
