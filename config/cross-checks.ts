@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { githubArchLabel, type Arch } from "./arch";
+import type { Arch } from "./arch";
+import { selfHostedDefaults } from "./scale-set-labels";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { formatKeyPath } from "./errors";
 import { scaleSetNames } from "./names";
@@ -13,10 +14,12 @@ export function prefixed(team: string | undefined, name: string): string {
   return team === undefined ? name : `${team}-${name}`;
 }
 
-/** The labels a job names to reach a target; a runner set without labels is reached by name only. */
-export function routingLabels(target: { labels: string[]; arch?: Arch }, kind: "set" | "pool"): string[] {
-  const implicit = kind === "pool" && target.arch ? ["self-hosted", "linux", githubArchLabel(target.arch)] : [];
-  return [...new Set([...implicit, ...target.labels].map((l) => l.toLowerCase()))];
+/**
+ * The labels, besides its name, a job can name to reach a target (lower-cased): its own and,
+ * unless switched off, the self-hosted defaults (scaleSetLabels). Without either, only the name reaches it.
+ */
+export function routingLabels(target: { labels: string[]; arch: Arch; selfHostedLabels: boolean }): string[] {
+  return [...new Set([...target.labels, ...(target.selfHostedLabels ? selfHostedDefaults(target.arch) : [])].map((l) => l.toLowerCase()))];
 }
 
 function isSubset(a: string[], b: string[]): boolean {
@@ -113,8 +116,8 @@ export function crossCheck(cfg: StackConfig, ctx: z.RefinementCtx): void {
   cfg.hostPools.forEach((p, i) => checkTarget(["hostPools", i], p));
 
   const targets = [
-    ...cfg.runnerSets.map((s, i) => ({ path: ["runnerSets", i] as Path, name: s.name, labels: routingLabels(s, "set") })),
-    ...cfg.hostPools.map((p, i) => ({ path: ["hostPools", i] as Path, name: p.name, labels: routingLabels(p, "pool") })),
+    ...cfg.runnerSets.map((s, i) => ({ path: ["runnerSets", i] as Path, name: s.name, labels: routingLabels(s) })),
+    ...cfg.hostPools.map((p, i) => ({ path: ["hostPools", i] as Path, name: p.name, labels: routingLabels(p) })),
   ].filter((t) => t.labels.length > 0);
   for (let j = 0; j < targets.length; j++) {
     for (let i = 0; i < j; i++) {

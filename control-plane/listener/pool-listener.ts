@@ -90,7 +90,8 @@ export async function listenPool(deps: PoolListenerDeps, pool: ControlPlanePool,
     while (remaining() > minPoll) {
       try {
         if (!set) {
-          const ensured = await ensureScaleSet(client, pool);
+          // Never take a set from under busy runners: a label change waits for a run that finds it idle.
+          const ensured = await ensureScaleSet(client, pool, "keep");
           set = ensured.set;
           r.scaleSetId = set.id;
           if (ensured.action !== "unchanged") deps.log.warn(`scale set ${ensured.action} by the listener`, { pool: pool.name, scaleSetId: set.id });
