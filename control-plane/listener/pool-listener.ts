@@ -90,7 +90,7 @@ export async function listenPool(deps: PoolListenerDeps, pool: ControlPlanePool,
     while (remaining() > minPoll) {
       try {
         if (!set) {
-          // Never take a set from under busy runners: a label change waits for a run that finds it idle.
+          // Never re-create a set here: only a deploy changes what GitHub routes (registration).
           const ensured = await ensureScaleSet(client, pool, "keep");
           set = ensured.set;
           r.scaleSetId = set.id;

@@ -97,7 +97,7 @@ export async function handleRegistration(event: unknown, deps: RegistrationDeps)
       const before = previous.find((p) => p.name === ref.name && p.scaleSetName === ref.scaleSetName && key(p) !== key(ref));
       if (before) moved.add(key(before));
       const retired = before !== undefined && (await removeScaleSet(await deps.adminFor(before), before, { to: `"${ref.runnerGroup}" in ${ref.githubUrl}` }));
-      const ensured = await ensureScaleSet(await deps.adminFor(ref), pool, "fail");
+      const ensured = await ensureScaleSet(await deps.adminFor(ref), pool, "recreate");
       if (retired && ensured.action === "created") result.recreated.push(pool.name);
       else if (ensured.action === "kept") throw new Error("unreachable: registration never keeps a busy set");
       else result[ensured.action].push(pool.name);
