@@ -12,8 +12,12 @@ import { prerequisite, SHARED } from "../helpers/env";
 import { hasMoto, MOTO_CREDENTIALS, startMoto, type Moto } from "../helpers/moto";
 import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
 import { imdsState, startImds, type Imds } from "../standins/imds";
+import { scaleSetLabels } from "../../config/scale-set-labels";
 import { brokerDouble, buildRelease, RUNNER_UPSTREAM_DIR, startRunnerService, type BrokerDouble, type Release, type RunnerService } from "../standins/runner-listener/service";
 import { startAsg, type AsgStandin } from "../standins/asg";
+
+/** pool-a's scale set as registration labels it: its name and the self-hosted labels (amd64). */
+export const POOL_A_LABELS = scaleSetLabels("pool-a", { labels: [], arch: "amd64", selfHostedLabels: true });
 
 export function canRunAgent(): boolean {
   if (!prerequisite("root (slot users, setpriv, mount namespaces)", process.getuid?.() === 0, "run as root")) return false;
@@ -52,7 +56,7 @@ export class World {
     const moto = await startMoto();
     const imds = await startImds(imdsState({ region: "eu-west-1", role: o.role ?? "rf-host-role" }));
     const service = await startRunnerService();
-    const broker = brokerDouble(service, { pool: "pool-a", role: imds.state.role, slots: o.slots });
+    const broker = brokerDouble(service, { pool: "pool-a", labels: POOL_A_LABELS, role: imds.state.role, slots: o.slots });
     const fu = await startFunctionUrl({ region: "eu-west-1", handler: broker.handler });
     fu.principals.push({ ...imds.state.creds, accountId: imds.state.accountId, role: imds.state.role, session: imds.state.instanceId });
     const asg = await startAsg({ region: "eu-west-1", key: () => imds.state.creds });
