@@ -1,6 +1,4 @@
 import type { z } from "zod";
-import type { Arch } from "./arch";
-import { selfHostedDefaults } from "./scale-set-labels";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { formatKeyPath } from "./errors";
 import { scaleSetNames } from "./names";
@@ -15,11 +13,12 @@ export function prefixed(team: string | undefined, name: string): string {
 }
 
 /**
- * The labels, besides its name, a job can name to reach a target (lower-cased): its own and,
- * unless switched off, the self-hosted defaults (scaleSetLabels). Without either, only the name reaches it.
+ * A target's own labels (lower-cased), the ones the overlap check compares. The self-hosted
+ * defaults are left out: every set of an arch carries them (scaleSetLabels), which is legal; a
+ * workflow that routes by them alone is ambiguous, and that is check-workflows' to report.
  */
-export function routingLabels(target: { labels: string[]; arch: Arch; selfHostedLabels: boolean }): string[] {
-  return [...new Set([...target.labels, ...(target.selfHostedLabels ? selfHostedDefaults(target.arch) : [])].map((l) => l.toLowerCase()))];
+export function routingLabels(target: { labels: string[] }): string[] {
+  return [...new Set(target.labels.map((l) => l.toLowerCase()))];
 }
 
 function isSubset(a: string[], b: string[]): boolean {

@@ -24,5 +24,7 @@ export interface LabelChoice {
  * the name itself) and the stack outputs show: three readers, one function.
  */
 export function scaleSetLabels(scaleSetName: string, c: LabelChoice): string[] {
-  return registeredLabels(scaleSetName, [...c.labels, ...(c.selfHostedLabels ? selfHostedDefaults(c.arch) : [])]);
+  // Sorted: GitHub matches labels as a set, so reordering them in a stack file changes nothing here
+  // (and re-creates nothing).
+  return registeredLabels(scaleSetName, [...[...c.labels].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())), ...(c.selfHostedLabels ? selfHostedDefaults(c.arch) : [])]);
 }
