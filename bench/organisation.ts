@@ -101,7 +101,7 @@ export async function organisation(pools: number, dayTrace: (seed: number) => Si
     // A tenth of the single pool's day per pool, plus this pool's part of the burst.
     const own = dayTrace(100 + p).filter((_, i) => i % 10 === 0);
     const share = Math.floor(BURST_JOBS / pools) + (p < BURST_JOBS % pools ? 1 : 0);
-    const burst = Array.from({ length: share }, (_, i) => ({ arrive: BURST_AT + Math.round(((i * pools + p) / BURST_JOBS) * BURST_MS), duration: 4 * MIN + ((i * 7919 + p) % 8) * MIN }));
+    const burst = Array.from({ length: share }, (_, i) => ({ arrive: BURST_AT + Math.round(((i * pools + p) / BURST_JOBS) * BURST_MS), duration: 4 * MIN + ((i * 7919 + p) % 8) * MIN, runsOn: [base.scaleSetName] }));
     const jobs = [...own, ...burst].sort((a, b) => a.arrive - b.arrive);
     const report = await simulate({
       pool: { ...base, name: `pool-${p}`, asgName: `pool-${p}`, maxHosts: Math.max(40, Math.ceil(share / base.runnersPerHost)) },

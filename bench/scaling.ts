@@ -28,6 +28,9 @@ function rng(seed: number): () => number {
   };
 }
 
+/** The bench pool's jobs ask for it by name (its scale set registers the name first). */
+const RUNS_ON = ["bench"];
+
 function dayTrace(seed: number): SimJob[] {
   const r = rng(seed);
   const jobs: SimJob[] = [];
@@ -41,7 +44,7 @@ function dayTrace(seed: number): SimJob[] {
     for (let t = from; ; ) {
       t += (-Math.log(1 - r()) / perHour) * HOUR;
       if (t >= to) break;
-      jobs.push({ arrive: Math.round(t), duration: Math.round(duration()) });
+      jobs.push({ arrive: Math.round(t), duration: Math.round(duration()), runsOn: RUNS_ON });
     }
   };
   poisson(0, 8 * HOUR, 1);
@@ -50,9 +53,9 @@ function dayTrace(seed: number): SimJob[] {
   poisson(22 * HOUR, 24 * HOUR, 1);
   for (let t = 8 * HOUR + r() * 20 * MIN; t < 18 * HOUR; t += 10 * MIN + r() * 20 * MIN) {
     const n = 4 + Math.floor(r() * 13);
-    for (let i = 0; i < n; i++) jobs.push({ arrive: Math.round(t + r() * MIN), duration: Math.round(duration()) });
+    for (let i = 0; i < n; i++) jobs.push({ arrive: Math.round(t + r() * MIN), duration: Math.round(duration()), runsOn: RUNS_ON });
   }
-  for (let i = 0; i < 24; i++) jobs.push({ arrive: 2 * HOUR + i * 1000, duration: Math.round(duration()) });
+  for (let i = 0; i < 24; i++) jobs.push({ arrive: 2 * HOUR + i * 1000, duration: Math.round(duration()), runsOn: RUNS_ON });
   return jobs.sort((a, b) => a.arrive - b.arrive);
 }
 

@@ -1,5 +1,4 @@
 import type { z } from "zod";
-import { githubArchLabel, type Arch } from "./arch";
 import { isScopeError, parseGithubUrl } from "./github-url";
 import { formatKeyPath } from "./errors";
 import { scaleSetBase, scaleSetNames } from "./names";
@@ -13,10 +12,13 @@ export function prefixed(team: string | undefined, name: string): string {
   return team === undefined ? name : `${team}-${name}`;
 }
 
-/** The labels a job names to reach a target; a runner set without labels is reached by name only. */
-export function routingLabels(target: { labels: string[]; arch?: Arch }, kind: "set" | "pool"): string[] {
-  const implicit = kind === "pool" && target.arch ? ["self-hosted", "linux", githubArchLabel(target.arch)] : [];
-  return [...new Set([...implicit, ...target.labels].map((l) => l.toLowerCase()))];
+/**
+ * A target's own labels (lower-cased), the ones the overlap check compares. The self-hosted
+ * defaults are left out: every set of an arch carries them (scaleSetLabels), which is legal; a
+ * workflow that routes by them alone is ambiguous, and that is check-workflows' to report.
+ */
+export function routingLabels(target: { labels: string[] }): string[] {
+  return [...new Set(target.labels.map((l) => l.toLowerCase()))];
 }
 
 function isSubset(a: string[], b: string[]): boolean {
@@ -119,8 +121,8 @@ export function crossCheck(cfg: StackConfig, ctx: z.RefinementCtx): void {
   });
 
   const targets = [
-    ...cfg.runnerSets.map((s, i) => ({ path: ["runnerSets", i] as Path, name: s.name, labels: routingLabels(s, "set") })),
-    ...cfg.hostPools.map((p, i) => ({ path: ["hostPools", i] as Path, name: p.name, labels: routingLabels(p, "pool") })),
+    ...cfg.runnerSets.map((s, i) => ({ path: ["runnerSets", i] as Path, name: s.name, labels: routingLabels(s) })),
+    ...cfg.hostPools.map((p, i) => ({ path: ["hostPools", i] as Path, name: p.name, labels: routingLabels(p) })),
   ].filter((t) => t.labels.length > 0);
   for (let j = 0; j < targets.length; j++) {
     for (let i = 0; i < j; i++) {

@@ -1,6 +1,7 @@
-import { githubArchLabel, type Arch } from "./arch";
+import type { Arch } from "./arch";
 import { prefixed } from "./cross-checks";
 import { scaleSetBase } from "./names";
+import { scaleSetLabels } from "./scale-set-labels";
 import type { HostPoolConfig, StackConfig } from "./schema";
 
 /** A host pool with its derived names, labels and GitHub endpoints decided. */
@@ -12,7 +13,7 @@ export interface HostPoolModel {
   asgName: string;
   githubUrl: string;
   apiUrl: string;
-  /** What jobs select: GitHub's defaults for a self-hosted Linux runner of this arch, then the pool's own. */
+  /** Exactly what the pool's scale set is registered with (scaleSetLabels): its name, its labels, the self-hosted defaults unless switched off. */
   labels: string[];
   /** The GitHub runner scale set the control plane registers for the pool: what `runs-on:` names. */
   scaleSetName: string;
@@ -34,14 +35,15 @@ export function githubApiUrl(githubUrl: string): string {
   return host === "github.com" ? "https://api.github.com" : `https://${host}/api/v3`;
 }
 
+/** A pool's registered labels besides its scale-set name (what a fleet table lists next to the name). */
 export function hostLabels(pool: HostPoolConfig): string[] {
-  const labels = ["self-hosted", "linux", githubArchLabel(pool.arch)];
-  for (const l of [...pool.labels].sort()) if (!labels.some((x) => x.toLowerCase() === l.toLowerCase())) labels.push(l);
-  return labels;
+  return scaleSetLabels(pool.name, pool).slice(1);
 }
 
 export function hostPoolModel(cfg: StackConfig, pool: HostPoolConfig, project: string, stack: string): HostPoolModel {
   const githubUrl = pool.githubUrl ?? cfg.github.url;
+  // Same length rule and hash-shortening as ARC scale sets, so one name fits both worlds.
+  const scaleSetName = scaleSetBase(prefixed(cfg.team, pool.name));
   return {
     config: pool,
     name: pool.name,
@@ -49,9 +51,8 @@ export function hostPoolModel(cfg: StackConfig, pool: HostPoolConfig, project: s
     asgName: `${project}-${stack}-${pool.name}`,
     githubUrl,
     apiUrl: githubApiUrl(githubUrl),
-    labels: hostLabels(pool),
-    // Same length rule and hash-shortening as ARC scale sets, so one name fits both worlds.
-    scaleSetName: scaleSetBase(prefixed(cfg.team, pool.name)),
+    labels: scaleSetLabels(scaleSetName, pool),
+    scaleSetName,
     ...(pool.warmPool ? { lifecycleHookName: `${project}-${stack}-${pool.name}-${LAUNCH_HOOK.suffix}` } : {}),
     brokerStates: [],
   };

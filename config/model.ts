@@ -3,6 +3,7 @@ import { clusterFacts, setNeedsPrivilege, type ClusterFacts, type Toleration } f
 import { prefixed } from "./cross-checks";
 import { isScopeError, parseGithubUrl, type GithubScope } from "./github-url";
 import { PRIVILEGED_NODE_LABEL, routingHint, scaleSetBase, scaleSetNames } from "./names";
+import { scaleSetLabels } from "./scale-set-labels";
 import { cacheStorage, JOB_POD_MODES, type ContainerMode, type RunnerSetConfig, type StackConfig } from "./schema";
 import { ARC_RUNNER_IMAGE } from "./versions";
 
@@ -27,6 +28,8 @@ export type CacheVolume =
 export interface ScaleSetInstance {
   index: number;
   name: string;
+  /** Exactly what this instance's scale set is registered with, name first (scaleSetLabels). */
+  registeredLabels: string[];
   /** None where jobs run in the runner container and the stack did not declare one trust domain. */
   cache: CacheVolume | undefined;
 }
@@ -46,6 +49,7 @@ export interface RunnerSetModel {
   /** Node labels the runner pod must land on, beyond os and arch. */
   nodeSelector: Record<string, string>;
   labels: string[];
+  selfHostedLabels: boolean;
   runnerGroup: string | undefined;
   minRunners: number;
   maxRunners: number;
@@ -114,6 +118,7 @@ export function runnerSetModel(cfg: StackConfig, facts: ClusterFacts, set: Runne
     nodeSelector: onPrivilegedNodes ? { [PRIVILEGED_NODE_LABEL]: "true" } : {},
     // GitHub matches labels as a set: a sorted list keeps reordering from touching anything.
     labels: [...set.labels].sort(),
+    selfHostedLabels: set.selfHostedLabels,
     runnerGroup: set.runnerGroup,
     minRunners: set.minRunners,
     maxRunners: set.maxRunners,
@@ -121,7 +126,12 @@ export function runnerSetModel(cfg: StackConfig, facts: ClusterFacts, set: Runne
     image: set.image ?? ARC_RUNNER_IMAGE,
     namespace: privileged ? privilegedNamespace(cfg) : runnerNamespace(cfg),
     workVolume: set.containerMode === "kubernetes" ? { size: set.workVolume.size, storageClass: workClass } : undefined,
-    instances: scaleSetNames(name, set.instances).map((n, i) => ({ index: i + 1, name: n, cache: cacheFor(facts, set, n) })),
+    instances: scaleSetNames(name, set.instances).map((n, i) => ({
+      index: i + 1,
+      name: n,
+      registeredLabels: scaleSetLabels(n, { labels: [...set.labels].sort(), arch: set.arch, selfHostedLabels: set.selfHostedLabels }),
+      cache: cacheFor(facts, set, n),
+    })),
     routingHint: routingHint(name, set.instances),
     scaleSetBase: scaleSetBase(name),
     publishRouting: set.publishRouting,

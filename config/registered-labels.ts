@@ -1,21 +1,5 @@
-import { registeredLabels } from "../protocol/labels";
-import { githubArchLabel, type Arch } from "./arch";
 import { isGithubCloudHost, isScopeError, parseGithubUrl } from "./github-url";
 import type { GithubConfig } from "./schema";
-
-/** What a classic self-hosted Linux runner is labelled, so `runs-on: [self-hosted, linux, ARM64]` keeps working. */
-export function classicRunnerLabels(arch: Arch): string[] {
-  return ["self-hosted", "linux", githubArchLabel(arch)];
-}
-
-/**
- * The labels a scale set is registered with: its name first, then its own labels, then (unless
- * the pool or set leaves them off) the classic runner's labels, deduplicated case-insensitively
- * as ARC does. check-workflows matches jobs against exactly this list.
- */
-export function registeredScaleSetLabels(target: { name: string; labels: readonly string[]; arch: Arch; defaultLabels?: boolean }): string[] {
-  return registeredLabels(target.name, [...target.labels, ...(target.defaultLabels === false ? [] : classicRunnerLabels(target.arch))]);
-}
 
 /**
  * Whether GitHub honours scale-set labels beyond the name. GitHub's cloud does; an Enterprise

@@ -54,6 +54,15 @@ const labels = z
   })
   .default([]);
 
+/** Shared by pools and runner sets: the same switch, the same words in both places. */
+const selfHostedLabels = z
+  .boolean()
+  .default(true)
+  .describe(
+    "Also register the labels config.sh gives a classic self-hosted runner (self-hosted, linux, and X64 or ARM64 by arch), so " +
+      "workflows written as `runs-on: [self-hosted, linux, ARM64]` reach this set unchanged. false: the set carries only its name and `labels`.",
+  );
+
 /** A value ARC's chart writes unquoted into the AutoscalingRunnerSet: it must read back as itself. */
 const plainScalar = (s: string, ctx: z.RefinementCtx): void => {
   const problem = plainScalarProblem(s);
@@ -314,6 +323,7 @@ export const runnerSetSchema = z
     maxRunners: z.number().int().min(1, "must be ≥ 1: a set with maxRunners 0 can never run a job (remove the set to stop it)").default(1),
     arch: arch.default("amd64"),
     labels,
+    selfHostedLabels,
     runnerGroup: runnerGroup.optional(),
     /** Publish the instance count and name stem as Actions variables, for `runs-on` routing without hard-coded N. */
     publishRouting: z.boolean().default(false),
@@ -379,6 +389,7 @@ export const hostPoolSchema = z
     instanceTypes,
     runnersPerHost: z.number().int().min(1).max(64).default(1),
     labels,
+    selfHostedLabels,
     githubUrl: z.string().optional(),
     runnerGroup: runnerGroup.optional(),
     capacity: range({ min: 0, desired: 1, max: 1 }),

@@ -33,6 +33,7 @@ export function runnerSetOutput(set: RunnerSetModel): RunnerSetOutput {
     githubUrl: set.githubUrl,
     arch: set.arch,
     labels: set.labels,
+    registeredLabels: Object.fromEntries(set.instances.map((i) => [i.name, i.registeredLabels])),
     instances: scaleSets.length,
     scaleSets,
     runsOn: scaleSets.length === 1 ? scaleSets[0]! : set.routingHint,

@@ -66,7 +66,10 @@ export type TeamKubeconfigOutputs = Record<`teamKubeconfig-${string}`, pulumi.Ou
 export interface RunnerSetOutput {
   githubUrl: string;
   arch: string;
+  /** The stack's own labels for the set. */
   labels: string[];
+  /** Per scale set, exactly what it is registered with (name first): what runs-on is matched against. */
+  registeredLabels: Record<string, string[]>;
   instances: number;
   scaleSets: string[];
   /**
@@ -83,10 +86,11 @@ export interface RunnerSetOutput {
 
 export interface HostPoolOutput {
   arch: string;
+  /** Exactly what the pool's scale set is registered with, name first: a job is routed here when all its runs-on labels are among these. */
   labels: string[];
   /** The pool's GitHub runner scale set. */
   scaleSetName: string;
-  /** The `runs-on:` value that selects exactly this pool: the scale set's name, its first registered label. */
+  /** The `runs-on:` value that selects exactly this pool: the scale set's name, registered as its first label. */
   runsOn: string;
   runnersPerHost: number;
   capacity: { min: number; desired: number; max: number };

@@ -1,6 +1,7 @@
 import { prefixed } from "../config/cross-checks";
 import { scaleSetBase, scaleSetNames } from "../config/names";
-import { effectiveScaleSetLabels, extraLabelsHonoured, registeredScaleSetLabels } from "../config/registered-labels";
+import { effectiveScaleSetLabels, extraLabelsHonoured } from "../config/registered-labels";
+import { scaleSetLabels } from "../config/scale-set-labels";
 import type { StackConfig } from "../config/schema";
 import { labelsMatch } from "../protocol/labels";
 import { evaluate, WILDCARD } from "./expression-eval";
@@ -28,13 +29,13 @@ export function targetsOf(stack: string, cfg: StackConfig): Target[] {
       kind: "scale set" as const,
       name,
       owner: s.name,
-      labels: effectiveScaleSetLabels(registeredScaleSetLabels({ ...s, name }), honoured),
+      labels: effectiveScaleSetLabels(scaleSetLabels(name, s), honoured),
       runnerGroup: s.runnerGroup,
     })),
   );
   const pools = cfg.hostPools.map((p) => {
     const name = scaleSetBase(prefixed(cfg.team, p.name));
-    return { stack, kind: "host pool" as const, name, owner: p.name, labels: effectiveScaleSetLabels(registeredScaleSetLabels({ ...p, name }), honoured), runnerGroup: p.runnerGroup };
+    return { stack, kind: "host pool" as const, name, owner: p.name, labels: effectiveScaleSetLabels(scaleSetLabels(name, p), honoured), runnerGroup: p.runnerGroup };
   });
   return [...sets, ...pools];
 }

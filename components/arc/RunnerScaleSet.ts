@@ -5,7 +5,7 @@ import type { RunnerSetModel } from "../../config/model";
 import { ARC_CHART_VERSION, ARC_SCALE_SET_CHART } from "../../config/versions";
 import { hookConfigMapData } from "./hook-config-map";
 import { hookTemplateConfigMapName, usesContainerHooks } from "./hook-template-names";
-import { instanceLabels, scaleSetValues } from "./scale-set-values";
+import { instanceLabels, registrationKey, scaleSetValues } from "./scale-set-values";
 
 export interface RunnerScaleSetArgs {
   set: RunnerSetModel;
@@ -81,7 +81,15 @@ export class RunnerScaleSet extends pulumi.ComponentResource {
           maxHistory: 10,
           atomic: true,
         },
-        { parent: this, dependsOn: deps },
+        {
+          parent: this,
+          dependsOn: deps,
+          // Labels and runner group are fixed when ARC creates the set: a change replaces the
+          // release, old one first (its finalizer deletes the GitHub set; a new one of the same
+          // name created first would find and reuse the old set, old labels and all).
+          replacementTrigger: registrationKey(set, inst),
+          deleteBeforeReplace: true,
+        },
       );
     }
     this.registerOutputs({ scaleSetNames: this.scaleSetNames });

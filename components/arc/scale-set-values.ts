@@ -103,6 +103,16 @@ export function runnerPodTemplate(set: RunnerSetModel, inst: ScaleSetInstance): 
   return { metadata: { labels: instanceLabels(set, inst) }, spec };
 }
 
+/**
+ * What GitHub fixes when ARC creates the scale set: its labels and runner group. ARC 0.14.2 creates
+ * a set only when its AutoscalingRunnerSet has no `runner-scale-set-id` annotation; a label edit
+ * only changes the resource's hash and never reaches GitHub (ARC #4424). So a change here must
+ * delete the release (ARC's finalizer deletes the set) and install it again.
+ */
+export function registrationKey(set: RunnerSetModel, inst: ScaleSetInstance): string {
+  return JSON.stringify({ labels: inst.registeredLabels, runnerGroup: set.runnerGroup ?? null });
+}
+
 /** Values for one gha-runner-scale-set release; the credential is only ever named, never inlined. */
 export function scaleSetValues(set: RunnerSetModel, inst: ScaleSetInstance, ctx: ScaleSetContext): ScaleSetValues {
   const values: ScaleSetValues = {
@@ -117,7 +127,9 @@ export function scaleSetValues(set: RunnerSetModel, inst: ScaleSetInstance, ctx:
     listenerTemplate: { spec: { containers: [{ name: "listener" }], affinity: awayFromPrivileged() } },
     template: runnerPodTemplate(set, inst),
   };
-  if (set.labels.length > 0) values.scaleSetLabels = set.labels;
+  // ARC registers the name first itself (autoscalingrunnerset_controller.go, createRunnerScaleSet).
+  const extra = inst.registeredLabels.slice(1);
+  if (extra.length > 0) values.scaleSetLabels = extra;
   if (set.runnerGroup !== undefined) values.runnerGroup = set.runnerGroup;
   if (set.containerMode !== "none") {
     values.containerMode = { type: set.containerMode };

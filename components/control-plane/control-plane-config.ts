@@ -15,8 +15,9 @@ export function controlPlanePool(pool: HostPoolModel, hostRoleArn: string): Cont
   return {
     name: pool.name,
     scaleSetName: pool.scaleSetName,
-    // GitHub adds self-hosted, linux and the arch itself; the scale set carries the pool's own.
-    labels: [...c.labels].sort(),
+    // Exactly what the outputs list: scale-set runners get no default labels, so the model's list
+    // (name, labels, self-hosted defaults) is what GitHub matches runs-on against.
+    labels: pool.labels,
     runnerGroup: c.runnerGroup ?? "default",
     githubUrl: pool.githubUrl,
     asgName: pool.asgName,

@@ -101,7 +101,8 @@ export async function listenPool(deps: PoolListenerDeps, pool: ControlPlanePool,
     while (remaining() > minPoll) {
       try {
         if (!set) {
-          const ensured = await ensureScaleSet(client, pool);
+          // Never re-create a set here: only a deploy changes what GitHub routes (registration).
+          const ensured = await ensureScaleSet(client, pool, "keep");
           set = ensured.set;
           r.scaleSetId = set.id;
           if (ensured.action !== "unchanged") deps.log.warn(`scale set ${ensured.action} by the listener`, { pool: pool.name, scaleSetId: set.id });

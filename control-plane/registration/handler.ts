@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ControlPlaneConfig, ControlPlanePool } from "../../protocol/control-plane-config";
 import { ScaleSetError, type ScaleSetAdmin } from "../scaleset/api";
-import { ensureScaleSet } from "./scale-set";
+import { busyWork, ensureScaleSet, ScaleSetBusyError } from "./scale-set";
 
 /**
  * Registration at `pulumi up`: an aws.lambda.Invocation with lifecycleScope "CRUD" sends its input
@@ -25,6 +25,8 @@ export interface RegistrationResult {
   action: "create" | "update" | "delete";
   created: string[];
   updated: string[];
+  /** Deleted and created again: their labels or runner group changed (fixed by GitHub at creation). */
+  recreated: string[];
   unchanged: string[];
   deleted: string[];
 }
@@ -52,7 +54,7 @@ function said(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function removeScaleSet(admin: ScaleSetAdmin, ref: RegistrationPoolRef): Promise<boolean> {
+async function removeScaleSet(admin: ScaleSetAdmin, ref: RegistrationPoolRef, refuseBusy?: { to: string }): Promise<boolean> {
   const group = await admin.getRunnerGroupByName(ref.runnerGroup).catch((e: unknown) => {
     if (e instanceof ScaleSetError && e.kind === "not-found") return undefined;
     throw e;
@@ -60,6 +62,10 @@ async function removeScaleSet(admin: ScaleSetAdmin, ref: RegistrationPoolRef): P
   if (!group) return false;
   const set = await admin.getRunnerScaleSet(group.id, ref.scaleSetName);
   if (!set) return false;
+  if (refuseBusy) {
+    const busy = busyWork((await admin.getRunnerScaleSetById(set.id))?.statistics);
+    if (busy > 0) throw new ScaleSetBusyError(ref.scaleSetName, busy, `runner group or GitHub URL change: "${ref.runnerGroup}" in ${ref.githubUrl} -> ${refuseBusy.to}`);
+  }
   await admin.deleteRunnerScaleSet(set.id);
   return true;
 }
@@ -70,7 +76,7 @@ export async function handleRegistration(event: unknown, deps: RegistrationDeps)
     throw new RegistrationError(`registration: not an aws.lambda.Invocation CRUD event ({action:"register", pools:[…], tf:{action, prev_input}}): ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
   }
   const ev = parsed.data;
-  const result: RegistrationResult = { action: ev.tf.action, created: [], updated: [], unchanged: [], deleted: [] };
+  const result: RegistrationResult = { action: ev.tf.action, created: [], updated: [], recreated: [], unchanged: [], deleted: [] };
   const failures: string[] = [];
   const byName = new Map(deps.config.pools.map((p) => [p.name, p]));
   const key = (r: RegistrationPoolRef) => `${r.githubUrl}#${r.runnerGroup}#${r.scaleSetName}`;
@@ -78,6 +84,7 @@ export async function handleRegistration(event: unknown, deps: RegistrationDeps)
   const wanted = ev.tf.action === "delete" ? [] : ev.pools;
   const previous = ev.tf.action === "delete" ? [...ev.pools, ...(ev.tf.prev_input?.pools ?? [])] : (ev.tf.prev_input?.pools ?? []);
   const keep = new Set(wanted.map(key));
+  const moved = new Set<string>();
 
   for (const ref of wanted) {
     const pool = byName.get(ref.name);
@@ -86,8 +93,14 @@ export async function handleRegistration(event: unknown, deps: RegistrationDeps)
       continue;
     }
     try {
-      const ensured = await ensureScaleSet(await deps.adminFor(ref), pool);
-      result[ensured.action === "created" ? "created" : ensured.action === "updated" ? "updated" : "unchanged"].push(pool.name);
+      // Same set name, another runner group or URL: the old set goes first (same busy rule as a label change).
+      const before = previous.find((p) => p.name === ref.name && p.scaleSetName === ref.scaleSetName && key(p) !== key(ref));
+      if (before) moved.add(key(before));
+      const retired = before !== undefined && (await removeScaleSet(await deps.adminFor(before), before, { to: `"${ref.runnerGroup}" in ${ref.githubUrl}` }));
+      const ensured = await ensureScaleSet(await deps.adminFor(ref), pool, "recreate");
+      if (retired && ensured.action === "created") result.recreated.push(pool.name);
+      else if (ensured.action === "kept") throw new Error("unreachable: registration never keeps a busy set");
+      else result[ensured.action].push(pool.name);
     } catch (e) {
       failures.push(`pool ${pool.name} (scale set "${pool.scaleSetName}" in ${pool.githubUrl}, runner group "${pool.runnerGroup}"): ${said(e)}`);
     }
@@ -95,7 +108,7 @@ export async function handleRegistration(event: unknown, deps: RegistrationDeps)
   const seen = new Set<string>();
   for (const ref of previous) {
     const k = key(ref);
-    if (keep.has(k) || seen.has(k)) continue;
+    if (keep.has(k) || seen.has(k) || moved.has(k)) continue;
     seen.add(k);
     try {
       if (await removeScaleSet(await deps.adminFor(ref), ref)) result.deleted.push(ref.name);

@@ -74,7 +74,8 @@ describe("scale-set values", () => {
       kubernetesModeWorkVolumeClaim: { accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "5Gi" } } },
     });
     expect(k8s.runnerGroup).toBe("builders");
-    expect(k8s.scaleSetLabels).toEqual(["k8s"]);
+    // ARC puts the name first itself; then the set's labels and the self-hosted labels of its arch.
+    expect(k8s.scaleSetLabels).toEqual(["k8s", "self-hosted", "linux", "ARM64"]);
     const plain = allValues().filter((v) => v.set.name === "plain").map((v) => v.values.template.spec.volumes);
     expect(plain).toEqual([
       [{ name: "cache", hostPath: { path: "/tmp/github-runner-cache/plain-1", type: "DirectoryOrCreate" } }],

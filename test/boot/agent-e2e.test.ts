@@ -32,7 +32,7 @@ describe.runIf(canBootHosts())("the agent on a host booted from the program's us
 
   beforeAll(async () => {
     lab = await Lab.start({ asgName: "rf-e2e-pool", bucket: "rf-e2e-pool", tag: "e" });
-    stack = await startBrokerStack(lab, { pool: pool.name, slots: 2 });
+    stack = await startBrokerStack(lab, { pool: pool.name, labels: pool.labels, slots: 2 });
     ({ service, broker, fu } = stack);
     const rel = buildRelease(SHARED, lab.dir, "2.336.0");
     first = await lab.putRelease("2.336.0", rel);
@@ -66,13 +66,13 @@ describe.runIf(canBootHosts())("the agent on a host booted from the program's us
   }, 180_000);
 
   it("runs two concurrent jobs under two uids in transient units; one cannot see the other's argv, environment, HOME or workspace", async () => {
-    service.queue.push({ id: "a", repo: "a", steps: ['setsid sleep 600 < /dev/null > /dev/null 2>&1 & echo $$ > /var/tmp/rf-e2e-a; id -u; cat /proc/self/cgroup; for i in $(seq 1 600); do [ -e "$RUNNER_TEMP/go" ] && break; sleep 0.1; done'] });
+    service.queue.push({ runsOn: [pool.scaleSetName], id: "a", repo: "a", steps: ['setsid sleep 600 < /dev/null > /dev/null 2>&1 & echo $$ > /var/tmp/rf-e2e-a; id -u; cat /proc/self/cgroup; for i in $(seq 1 600); do [ -e "$RUNNER_TEMP/go" ] && break; sleep 0.1; done'] });
     await until("job a running", () => host.has("var/tmp/rf-e2e-a") && host.read("var/tmp/rf-e2e-a").trim() !== "");
     const pid = host.read("var/tmp/rf-e2e-a").trim();
     // Job b tries job a's argv and environment, and the other slot's HOME, workspace and temp.
     const probe = `id -u; cat /proc/${pid}/cmdline > /dev/null 2>&1 && echo SEEN || echo hidden; cat /proc/${pid}/environ > /dev/null 2>&1 && echo SEEN || echo hidden
 for d in /var/lib/runner-fleet/slots/*/state; do [ "$d" = "$RUNNER_FLEET_STATE" ] && continue; for x in home runner/_work runner/_work/_temp; do ls "$d/$x" > /dev/null 2>&1 && echo "READ $x" || echo denied; done; done`;
-    service.queue.push({ id: "b", repo: "b", steps: [probe] });
+    service.queue.push({ runsOn: [pool.scaleSetName], id: "b", repo: "b", steps: [probe] });
     const b = await service.done("b", 120_000);
     const out = b.outputs.join("").split("\n");
     expect(out.slice(1)).toEqual(["hidden", "hidden", "denied", "denied", "denied", ""]);
@@ -93,6 +93,7 @@ for d in /var/lib/runner-fleet/slots/*/state; do [ "$d" = "$RUNNER_FLEET_STATE" 
 
   it("gives each slot its own rootless docker: builds, containers and a service network work, no slot reaches another's daemon, and what containers wrote goes with the job", async () => {
     service.queue.push({
+      runsOn: [pool.scaleSetName],
       id: "d1",
       repo: "d",
       steps: [
@@ -113,6 +114,7 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     });
     await until("d1 waiting with its containers up", () => host.has("var/tmp/rf-e2e-d1"), 300_000);
     service.queue.push({
+      runsOn: [pool.scaleSetName],
       id: "d2",
       repo: "d",
       steps: ['docker ps -q > /dev/null && echo own-daemon; docker --host "$(cat /var/tmp/rf-e2e-dh)" ps > /dev/null 2>&1 && echo REACHED || echo refused; docker image inspect rf/busybox > /dev/null 2>&1 && echo SHARED || echo own-images'],
@@ -139,6 +141,7 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     const before = (await host.exec(["sh", "-c", snapshot])).stdout;
     expect(before).toMatch(/^[0-9a-f]{64} {2}-\n0:\d+ 6[04]0\n/);
     service.queue.push({
+      runsOn: [pool.scaleSetName],
       id: "hostile",
       repo: "h",
       steps: [
@@ -152,7 +155,7 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     const issued = service.runners.length;
     expect((await host.exec(["systemctl", "restart", "runner-fleet-agent.service"])).code).toBe(0);
     await until("both slots registered after the restart", () => new Set(service.runners.slice(issued).map((r) => r.slot)).size >= 2, 180_000);
-    service.queue.push({ id: "after-hostile", repo: "h", steps: ["cat /etc/shadow > /dev/null 2>&1 && echo READ || echo denied; ls -A \"$HOME\""] });
+    service.queue.push({ runsOn: [pool.scaleSetName], id: "after-hostile", repo: "h", steps: ["cat /etc/shadow > /dev/null 2>&1 && echo READ || echo denied; ls -A \"$HOME\""] });
     expect((await service.done("after-hostile", 120_000)).outputs.join("")).toBe("denied\n");
     expect((await host.exec(["sh", "-c", snapshot])).stdout).toBe(before);
     // Wiped as each slot's user before its next runner: nothing in the trash, no deep tree anywhere.
@@ -162,7 +165,7 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
   }, 420_000);
 
   it("rolls over to a release that appears in the mirror: the idle slot moves at once, the busy slot after its job, the old release goes", async () => {
-    service.queue.push({ id: "long", repo: "r", steps: [`${WAIT_GO}; cat "$GITHUB_WORKSPACE/../../../bin/runner-version"`] });
+    service.queue.push({ runsOn: [pool.scaleSetName], id: "long", repo: "r", steps: [`${WAIT_GO}; cat "$GITHUB_WORKSPACE/../../../bin/runner-version"`] });
     await until("the long job running", () => service.runners.some((r) => r.busy && !r.deleted));
     const before = jits().length;
     const next = buildRelease(SHARED, lab.dir, "2.337.0");
@@ -175,7 +178,7 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     expect((await service.done("long", 120_000)).outputs.join("")).toBe("2.336.0\n");
     await until("both slots on 2.337.0", () => new Set(jits().slice(before).filter((j) => j.runnerVersion === "2.337.0").map((j) => j.slot)).size === 2, 120_000);
     await until("2.336.0 removed once no slot runs it", () => !host.has("var/lib/runner-fleet/runners/2.336.0"), 60_000);
-    service.queue.push({ id: "on-new", repo: "r", steps: ['cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
+    service.queue.push({ runsOn: [pool.scaleSetName], id: "on-new", repo: "r", steps: ['cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
     expect((await service.done("on-new", 120_000)).outputs.join("")).toBe("2.337.0\n");
     const st = await host.exec(["stat", "-c", "%u:%g %a", "/var/lib/runner-fleet/runners/2.337.0"]);
     expect(st.stdout.trim()).toBe("0:0 555");

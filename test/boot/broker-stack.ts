@@ -26,9 +26,10 @@ export interface BrokerStack {
  * is its only principal) in front of the broker double, which issues JIT configs for the stand-in
  * runner service; both bridged into the lab's network.
  */
-export async function startBrokerStack(lab: Lab, o: { pool: string; slots: number }): Promise<BrokerStack> {
+/** `labels`: what the pool's scale set registers (HostPoolModel.labels); jobs reach its runners by runs-on. */
+export async function startBrokerStack(lab: Lab, o: { pool: string; labels: string[]; slots: number }): Promise<BrokerStack> {
   const service = await startRunnerService();
-  const broker = brokerDouble(service, { pool: o.pool, role: lab.world.hostRole, slots: o.slots, serverUrl: `http://${lab.net.hostAddr}:${SERVICE_PORT}/` });
+  const broker = brokerDouble(service, { pool: o.pool, labels: o.labels, role: lab.world.hostRole, slots: o.slots, serverUrl: `http://${lab.net.hostAddr}:${SERVICE_PORT}/` });
   const iam = await standinIam({ account: MOTO_ACCOUNT, region: REGION, role: lab.world.hostRole, asgName: lab.world.asgName, bucket: lab.world.bucket });
   const fu = await startFunctionUrl({ region: REGION, handler: broker.handler, iam });
   fu.principals.push({ ...lab.world.hostCreds, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });

@@ -36,7 +36,7 @@ describe.runIf(canBootHosts())("a one-VM-per-job host (rootful docker, recycleAf
     lab = await Lab.start({ asgName: pool.asgName, bucket: "rf-recycle-pool", tag: "r" });
     // At its floor: leaving with decrement is refused, so the host leaves without it and is replaced.
     lab.asg.groups[0]!.min = 1;
-    stack = await startBrokerStack(lab, { pool: pool.name, slots: 1 });
+    stack = await startBrokerStack(lab, { pool: pool.name, labels: pool.labels, slots: 1 });
     await lab.putRelease("2.336.0", buildRelease(SHARED, lab.dir, "2.336.0"));
     const agent = await lab.putAgent(agentBundle().code);
     host = lab.instance("rf-recycle", pool, lab.wiring(agent, { brokerUrl: stack.brokerUrl, agentTuning: { tickSeconds: 1, idleTimeoutSeconds: 0 } }));
@@ -52,7 +52,7 @@ describe.runIf(canBootHosts())("a one-VM-per-job host (rootful docker, recycleAf
   it("gives the one job the host's root daemon (a container and a build) whose containers cannot reach IMDS", async () => {
     await until("the slot registered", () => jits().length === 1);
     expect((await host.exec(["systemctl", "is-active", "docker.service"])).stdout.trim()).toBe("active");
-    stack.service.queue.push({ id: "rootful", repo: "r", steps: ["id -nG", rootfulJob(lab.net.hostAddr)] });
+    stack.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "rootful", repo: "r", steps: ["id -nG", rootfulJob(lab.net.hostAddr)] });
     const out = (await stack.service.done("rootful", 300_000)).outputs.join("");
     expect(out.split("\n")[0]!.split(" ")).toContain("docker");
     expect(out).toContain("built-in-a-build\n");

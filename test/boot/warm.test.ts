@@ -36,7 +36,7 @@ describe.runIf(canBootHosts())("a warm pool's instance on a booted host", () => 
   beforeAll(async () => {
     // The group is the pool's: the agent completes the hook of the group its config names.
     lab = await Lab.start({ asgName: pool.asgName, bucket: "rf-warm-pool", tag: "w", withHook: true });
-    stack = await startBrokerStack(lab, { pool: pool.name, slots: 2 });
+    stack = await startBrokerStack(lab, { pool: pool.name, labels: pool.labels, slots: 2 });
     const rel = buildRelease(SHARED, lab.dir, "2.336.0");
     await lab.putRelease("2.336.0", rel);
     const agent = await lab.putAgent(agentBundle().code);
@@ -61,7 +61,7 @@ describe.runIf(canBootHosts())("a warm pool's instance on a booted host", () => 
     lab.imds.state.lifecycle = "InService";
     await until("both slots registered", () => new Set(jits().map((j) => j.slot)).size === 2);
     expect((await host.exec(["systemctl", "show", "-p", "ExecMainStartTimestampMonotonic", "runner-fleet-agent.service"])).stdout).toBe(started);
-    stack.service.queue.push({ id: "w1", repo: "r", steps: ["echo served"] });
+    stack.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "w1", repo: "r", steps: ["echo served"] });
     expect((await stack.service.done("w1", 120_000)).outputs.join("")).toBe("served\n");
   }, 180_000);
 

@@ -83,7 +83,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     expect(first.pools[0]).toMatchObject({ sessions: 1, errors: [] });
     const id = await setId(p!.scaleSetName);
     expect(standin.sessions()).toHaveLength(0);
-    for (let i = 0; i < 3; i++) standin.enqueueJob(id);
+    for (let i = 0; i < 3; i++) standin.submitJob({ runsOn: p!.scaleSetName });
     const second = await runListener(deps(), { deadline: Date.now() + 900 });
     expect(second.pools[0]).toMatchObject({ acquired: 3, errors: [] });
     expect(await groupDesired(p!.asgName)).toBe(2);
@@ -106,7 +106,8 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     expect(await groupDesired(lo!.asgName)).toBe(1);
     expect(await groupDesired(hi!.asgName)).toBe(0);
     const hiId = await setId(hi!.scaleSetName);
-    for (let i = 0; i < 10; i++) standin.enqueueJob(hiId);
+    for (let i = 0; i < 10; i++) standin.submitJob({ runsOn: hi!.scaleSetName });
+    expect(standin.jobs(hiId)).toHaveLength(10);
     await fleet.clients.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: lo!.asgName, DesiredCapacity: 2 }));
     await runListener(deps(), { deadline: Date.now() + 800 });
     expect(await groupDesired(hi!.asgName)).toBe(3);
@@ -126,7 +127,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     const c = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT });
     const orphan = await c.openSession(id, "test/killed");
     await fleet.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "listener/killed.json", Body: JSON.stringify({ v: 1, scaleSetId: id, sessionId: orphan.session.sessionId, lastMessageId: 0, at: new Date().toISOString() }) }));
-    standin.enqueueJob(id);
+    standin.submitJob({ runsOn: p!.scaleSetName });
     const res = await runListener(deps(), { deadline: Date.now() + 700 });
     expect(res.pools[0]).toMatchObject({ sessions: 1, acquired: 1 });
     expect(res.pools[0]!.gaveUp).toBeUndefined();
@@ -140,7 +141,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     const id = await setId(p!.scaleSetName);
     const c = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT });
     const other = await c.openSession(id, "someone-else");
-    standin.enqueueJob(id);
+    standin.submitJob({ runsOn: p!.scaleSetName });
     const res = await runListener(deps({ conflictTries: 3 }), { deadline: Date.now() + 2000 });
     expect(res.pools[0]!.gaveUp).toMatch(/session conflict after 3 tries/);
     expect(standin.requests.filter((r) => r.path.endsWith("/sessions") && r.status === 409)).toHaveLength(3);
@@ -157,13 +158,13 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     const id = await setId(p!.scaleSetName);
     const timers = [
       setTimeout(() => standin.expireQueueToken(id), 250),
-      setTimeout(() => standin.enqueueJob(id), 300),
+      setTimeout(() => standin.submitJob({ runsOn: p!.scaleSetName }), 300),
       setTimeout(() => standin.expireSession(id), 600),
       setTimeout(() => {
         standin.failNext(/\/queue\//, 503, 1);
-        standin.enqueueJob(id);
+        standin.submitJob({ runsOn: p!.scaleSetName });
       }, 800),
-      setTimeout(() => standin.enqueueJob(id), 1100),
+      setTimeout(() => standin.submitJob({ runsOn: p!.scaleSetName }), 1100),
     ];
     const res = await runListener(deps(), { deadline: Date.now() + 3000 });
     timers.forEach(clearTimeout);
@@ -176,8 +177,8 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     const [p] = await setUp([pool("throttled", { runnersPerHost: 1 })]);
     await runListener(deps(), { deadline: Date.now() + 400 });
     const id = await setId(p!.scaleSetName);
-    standin.enqueueJob(id);
-    standin.enqueueJob(id);
+    standin.submitJob({ runsOn: p!.scaleSetName });
+    standin.submitJob({ runsOn: p!.scaleSetName });
     let throttled = 0;
     fleet.clients.autoscaling.middlewareStack.add(
       (next, context) => async (args) => {

@@ -30,11 +30,11 @@ const crud = (pools: ControlPlanePool[], action: "create" | "update" | "delete",
 });
 
 describe("registration", () => {
-  it("creates each pool's scale set (User labels, updates off), idempotently", async () => {
-    const { deps, pools } = setUp([pool("a", { labels: ["linux", "x64"] }), pool("b", { runnerGroup: "gpu-team" })]);
+  it("creates each pool's scale set as ARC does (name first, System labels, deduplicated; updates off), idempotently", async () => {
+    const { deps, pools } = setUp([pool("a", { labels: ["linux", "x64", "LINUX"] }), pool("b", { runnerGroup: "gpu-team" })]);
     expect(await handleRegistration(crud(pools, "create", null), deps)).toMatchObject({ created: ["a", "b"], deleted: [] });
     const sets = standin.scaleSets();
-    expect(sets.find((s) => s.name === "a-set")).toMatchObject({ runnerGroupId: 1, labels: [{ type: "User", name: "linux" }, { type: "User", name: "x64" }], RunnerSetting: { disableUpdate: true } });
+    expect(sets.find((s) => s.name === "a-set")).toMatchObject({ runnerGroupId: 1, labels: [{ type: "System", name: "a-set" }, { type: "System", name: "linux" }, { type: "System", name: "x64" }], RunnerSetting: { disableUpdate: true } });
     expect(sets.find((s) => s.name === "b-set")).toMatchObject({ runnerGroupId: 3, labels: [{ type: "System", name: "b-set" }] });
     const writes = () => standin.requests.filter((r) => r.method !== "GET" && r.path.includes("runnerscalesets")).length;
     const before = writes();
@@ -44,14 +44,60 @@ describe("registration", () => {
     expect(writes()).toBe(before);
   });
 
-  it("updates changed labels, deletes removed pools' scale sets, and a rename replaces the set", async () => {
+  it("re-creates a set whose labels changed (never a PATCH: GitHub fixes labels at creation), deletes removed pools' sets, and a rename replaces the set", async () => {
     const first = setUp([pool("a"), pool("b"), pool("c")]);
     await handleRegistration(crud(first.pools, "create", null), first.deps);
+    const oldId = standin.scaleSets().find((s) => s.name === "a-set")!.id;
     const next = setUp([pool("a", { labels: ["big"] }), pool("c", { scaleSetName: "c-renamed" })]);
     const res = await handleRegistration(crud(next.pools, "update", first.pools), next.deps);
-    expect(res).toMatchObject({ updated: ["a"], created: ["c"], deleted: ["b", "c"] });
+    expect(res).toMatchObject({ recreated: ["a"], updated: [], created: ["c"], deleted: ["b", "c"] });
     expect(standin.scaleSets().map((s) => s.name).sort()).toEqual(["a-set", "c-renamed"]);
-    expect(standin.scaleSets().find((s) => s.name === "a-set")!.labels).toEqual([{ type: "User", name: "big" }]);
+    const a = standin.scaleSets().find((s) => s.name === "a-set")!;
+    expect(a.id).not.toBe(oldId);
+    expect(a.labels).toEqual([{ type: "System", name: "a-set" }, { type: "System", name: "big" }]);
+    expect(standin.requests.some((r) => r.method === "PATCH" && r.path.includes("runnerscalesets"))).toBe(false);
+    // The new labels route: a job asking for them reaches the new set.
+    expect(standin.submitJob({ runsOn: ["big", "A-SET"] }).scaleSetId).toBe(a.id);
+  });
+
+  it("a label change while a runner is busy fails the deploy saying what to do, and deletes nothing", async () => {
+    const first = setUp([pool("a", { labels: ["linux"] })]);
+    await handleRegistration(crud(first.pools, "create", null), first.deps);
+    const set = standin.scaleSets()[0]!;
+    const client = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT });
+    const job = standin.submitJob({ runsOn: "linux" });
+    const session = await client.openSession(set.id, "listener");
+    await session.acquireJobs([job.requestId]);
+    await client.generateJitRunnerConfig(set.id, { name: "r1", workFolder: "_work" });
+    standin.startJob(job.requestId, "r1");
+    const next = setUp([pool("a", { labels: ["linux", "big"] })]);
+    const e = await handleRegistration(crud(next.pools, "update", first.pools), next.deps).catch((x: Error) => x);
+    expect(e).toBeInstanceOf(Error);
+    expect((e as Error).message).toMatch(/pool a \(scale set "a-set".*labels change: \[a-set, linux\] -> \[a-set, linux, big\].*1 runner\(s\) of it are busy.*Nothing was deleted.*run `pulumi up` again/s);
+    expect(standin.scaleSets().map((s) => [s.id, s.labels.length])).toEqual([[set.id, 2]]);
+    // Once the job is done the same deploy goes through.
+    standin.completeJob(job.requestId);
+    await session.close();
+    expect(await handleRegistration(crud(next.pools, "update", first.pools), next.deps)).toMatchObject({ recreated: ["a"] });
+  });
+
+  it("a runner-group change deletes the set in the old group, then creates it in the new one", async () => {
+    const first = setUp([pool("a")]);
+    await handleRegistration(crud(first.pools, "create", null), first.deps);
+    const next = setUp([pool("a", { runnerGroup: "gpu-team" })]);
+    expect(await handleRegistration(crud(next.pools, "update", first.pools), next.deps)).toMatchObject({ recreated: ["a"], created: [], deleted: [] });
+    expect(standin.scaleSets().map((s) => [s.name, s.runnerGroupId])).toEqual([["a-set", 3]]);
+  });
+
+  it("fails the deploy when GitHub drops the extra labels (GHES 3.20 without the flag), naming them and the fix", async () => {
+    await standin.close();
+    standin = await startScaleSetStandin({ githubTokens: [PAT], ghes: { version: "3.20" } });
+    const { deps, pools } = setUp([pool("a", { labels: ["self-hosted", "linux", "ARM64"] })]);
+    await expect(handleRegistration(crud(pools, "create", null), deps)).rejects.toThrow(/without the labels \[self-hosted, linux, ARM64\].*AllowRunnerScaleSetCustomLabels/s);
+    await standin.close();
+    standin = await startScaleSetStandin({ githubTokens: [PAT], ghes: { version: "3.20", customLabelsFlag: true } });
+    const again = setUp([pool("a", { labels: ["self-hosted", "linux", "ARM64"] })]);
+    expect(await handleRegistration(crud(again.pools, "create", null), again.deps)).toMatchObject({ created: ["a"] });
   });
 
   it("delete removes every scale set, and a second delete finds nothing to do", async () => {

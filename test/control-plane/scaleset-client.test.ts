@@ -186,7 +186,8 @@ describe("message sessions", () => {
     const session = await c.openSession(set.id, "fleet/pool");
     expect(await session.getMessage(0, 6)).toBeUndefined();
     expect(s.requests.at(-1)).toMatchObject({ status: 202, maxCapacity: "6", auth: "Bearer" });
-    const job = s.enqueueJob(set.id);
+    const job = s.submitJob({ runsOn: set.name });
+    expect(job.scaleSetId).toBe(set.id);
     const m1 = await session.getMessage(0, 6);
     expect(m1?.jobAvailable.map((j) => j.runnerRequestId)).toEqual([job.requestId]);
     expect(m1?.statistics).toMatchObject({ totalAvailableJobs: 1, totalAssignedJobs: 0 });
@@ -206,7 +207,7 @@ describe("message sessions", () => {
     const session = await c.openSession(set.id, "fleet/pool");
     const before = session.session.messageQueueAccessToken;
     s.expireQueueToken(set.id);
-    s.enqueueJob(set.id);
+    s.submitJob({ runsOn: set.name });
     const m = await session.getMessage(0, 2);
     expect(m?.jobAvailable).toHaveLength(1);
     expect(session.session.messageQueueAccessToken).not.toBe(before);

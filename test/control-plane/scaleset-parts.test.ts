@@ -38,7 +38,8 @@ describe.runIf(run)("scale-set parts in the Lambda services", () => {
     const reg = await services.register({ ...registrationInput(config.pools), tf: { action: "create", prev_input: null } });
     expect(reg).toMatchObject({ created: ["wired"] });
     const set = standin.scaleSets().find((x) => x.name === p.scaleSetName)!;
-    for (let i = 0; i < 3; i++) standin.enqueueJob(set.id);
+    for (let i = 0; i < 3; i++) standin.submitJob({ runsOn: p.scaleSetName });
+    expect(standin.jobs(set.id)).toHaveLength(3);
     await services.listen(Date.now() + 1500);
     const g = await fleet.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [p.asgName] }));
     expect(g.AutoScalingGroups![0]!.DesiredCapacity).toBe(2);

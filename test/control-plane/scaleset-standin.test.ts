@@ -67,8 +67,8 @@ describe("scale-set stand-in strictness", () => {
     s = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 50 });
     const c = createScaleSetClient(s.orgUrl("acme"), `${s.url}/api/v3`, { kind: "token", token: PAT });
     const set = await c.createRunnerScaleSet({ name: "p", runnerGroupId: 1, labels: [{ type: "User", name: "p" }] });
-    const a = s.enqueueJob(set.id);
-    const b = s.enqueueJob(set.id);
+    const a = s.submitJob({ runsOn: "p" });
+    const b = s.submitJob({ runsOn: ["P"] });
     expect(s.statistics(set.id)).toMatchObject({ totalAvailableJobs: 2, totalAssignedJobs: 0 });
     const session = await c.openSession(set.id, "o");
     await session.acquireJobs([a.requestId, b.requestId]);

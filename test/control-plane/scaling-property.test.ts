@@ -25,7 +25,18 @@ const trace = fc.record({
   extraMax: fc.integer({ min: 1, max: 6 }),
   warmIdleRunners: fc.integer({ min: 0, max: 3 }),
   bootMs: fc.constantFrom(20_000, 90_000),
-  jobs: fc.array(fc.record({ arrive: fc.integer({ min: 0, max: 30 * MIN }), duration: fc.integer({ min: 10_000, max: 15 * MIN }) }), { minLength: 1, maxLength: 40 }),
+  jobs: fc.array(
+    fc.record({
+      arrive: fc.integer({ min: 0, max: 30 * MIN }),
+      duration: fc.integer({ min: 10_000, max: 15 * MIN }),
+      // As workflows write it: any non-empty part of what the set registers, in any case, or a label it lacks.
+      runsOn: fc.oneof(
+        { weight: 9, arbitrary: fc.subarray(["sim-set", "self-hosted", "linux", "X64", "kvm"], { minLength: 1 }).map((l) => l.map((x, i) => (i % 2 ? x.toUpperCase() : x))) },
+        { weight: 1, arbitrary: fc.constant<string[]>(["self-hosted", "ARM64"]) },
+      ),
+    }),
+    { minLength: 1, maxLength: 40 },
+  ),
   spotLosses: fc.array(fc.integer({ min: 0, max: 40 * MIN }), { maxLength: 4 }),
   sessionLosses: fc.array(fc.integer({ min: 0, max: 40 * MIN }), { maxLength: 4 }),
   throttleCalls: fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 3 }),
@@ -35,7 +46,7 @@ describe("listener over random traces", () => {
   it("stays within [min, max], never lowers desired, covers each message's demand before acking it, and loses no job", async () => {
     await fc.assert(
       fc.asyncProperty(trace, async (t) => {
-        const p = pool("sim", { runnersPerHost: t.runnersPerHost, minHosts: t.minHosts, maxHosts: t.minHosts + t.extraMax, warmIdleRunners: t.warmIdleRunners });
+        const p = pool("sim", { labels: ["sim-set", "kvm", "self-hosted", "linux", "X64"], runnersPerHost: t.runnersPerHost, minHosts: t.minHosts, maxHosts: t.minHosts + t.extraMax, warmIdleRunners: t.warmIdleRunners });
         const lastArrival = Math.max(...t.jobs.map((j) => j.arrive));
         const report = await simulate({
           pool: p,
@@ -51,13 +62,16 @@ describe("listener over random traces", () => {
         expect(report.violations).toEqual([]);
         expect(report.maxDesired).toBeLessThanOrEqual(p.maxHosts);
         expect(report.minDesiredSeen).toBeGreaterThanOrEqual(p.minHosts);
-        // No job lost: each one ran to the end, or failed only with the spot host it ran on.
-        const stuck = report.jobs.filter((j) => j.state !== "done" && j.state !== "failed");
+        // A job for labels the set lacks is never offered: it stays queued and asks for no capacity.
+        const foreign = report.jobs.filter((j) => j.runsOn.includes("ARM64"));
+        expect(foreign.every((j) => j.state === "queued" && j.covered === undefined)).toBe(true);
+        // No job of the set lost: each one ran to the end, or failed only with the spot host it ran on.
+        const stuck = report.jobs.filter((j) => !foreign.includes(j) && j.state !== "done" && j.state !== "failed");
         expect(stuck).toEqual([]);
         const failed = report.jobs.filter((j) => j.state === "failed").length;
         expect(failed).toBeLessThanOrEqual(t.spotLosses.length * p.runnersPerHost);
-        // Every job's capacity was requested (its offering message acked after acting).
-        expect(report.jobs.every((j) => j.covered !== undefined)).toBe(true);
+        // Every matching job's capacity was requested (its offering message acked after acting).
+        expect(report.jobs.every((j) => foreign.includes(j) || j.covered !== undefined)).toBe(true);
       }),
       { numRuns: 60, seed: 20261123 },
     );
@@ -65,7 +79,7 @@ describe("listener over random traces", () => {
 
   it("a job offered while a run listens gets capacity requested within that poll (no wait for the next run)", async () => {
     const p = pool("react", { runnersPerHost: 2, minHosts: 0, maxHosts: 10 });
-    const report = await simulate({ pool: p, jobs: [{ arrive: 10_000, duration: 60_000 }, { arrive: 10_000, duration: 60_000 }, { arrive: 10_000, duration: 60_000 }], bootMs: 20_000, idleLeaveMs: 5 * MIN, endMs: 10 * MIN });
+    const report = await simulate({ pool: p, jobs: [0, 1, 2].map(() => ({ arrive: 10_000, duration: 60_000, runsOn: [p.scaleSetName] })), bootMs: 20_000, idleLeaveMs: 5 * MIN, endMs: 10 * MIN });
     expect(report.violations).toEqual([]);
     expect(report.jobs.map((j) => j.covered! - j.arrive)).toEqual([0, 0, 0]);
     expect(report.maxDesired).toBe(2);

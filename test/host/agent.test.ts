@@ -89,6 +89,7 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
   it("keeps two concurrent jobs apart: environ, HOME and workspace of the other slot are unreadable, and leftovers die with the job", async () => {
     const [s1, s2] = w.agents[0]!.slots as [(typeof w.agents)[0]["slots"][0], (typeof w.agents)[0]["slots"][0]];
     const secretJob = {
+      runsOn: ["self-hosted", "linux", "X64"],
       id: "secret",
       repo: "a",
       env: { ACTIONS_RUNTIME_TOKEN: "tok-of-job-a-1234567890" },
@@ -112,6 +113,7 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
     });
     const victimPid = readFileSync(join(holder.d.fs.home, "pid"), "utf8").trim();
     const spy = {
+      runsOn: ["self-hosted", "linux", "X64"],
       id: "spy",
       repo: "b",
       steps: [
@@ -142,7 +144,7 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
 
   it("gives each slot its own cache (RUNNER_FLEET_CACHE_DIR) that outlives its jobs and no other slot can reach", async () => {
     const [s1, s2] = w.agents[0]!.slots as [(typeof w.agents)[0]["slots"][0], (typeof w.agents)[0]["slots"][0]];
-    w.service.queue.push({ id: "cache-write", repo: "c", steps: ['echo "$RUNNER_FLEET_CACHE_DIR"; echo kept > "$RUNNER_FLEET_CACHE_DIR/mirror-mark"'] });
+    w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "cache-write", repo: "c", steps: ['echo "$RUNNER_FLEET_CACHE_DIR"; echo kept > "$RUNNER_FLEET_CACHE_DIR/mirror-mark"'] });
     const wrote = await w.service.done("cache-write");
     expect(wrote.result).toBe("succeeded");
     const owner = wrote.uid === s1.d.user.uid ? s1 : s2;
@@ -155,6 +157,7 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
     expect([st.uid, st.mode & 0o777]).toEqual([owner.d.user.uid, 0o700]);
     // Whichever slot takes the probe: its own cache works, the other's is out of reach.
     w.service.queue.push({
+      runsOn: ["self-hosted", "linux", "X64"],
       id: "cache-probe",
       repo: "c",
       steps: [`for d in ${s1.d.fs.cache} ${s2.d.fs.cache}; do if touch "$d/probe-$(id -u)" 2>/dev/null && ls "$d" >/dev/null 2>&1; then echo "$d:yes"; else echo "$d:no"; fi; done`],
@@ -170,6 +173,7 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
     const inst = join(w.root, "runners/2.336.0");
     const before = tree(inst);
     w.service.queue.push({
+      runsOn: ["self-hosted", "linux", "X64"],
       id: "hostile",
       repo: "h",
       steps: [
@@ -183,6 +187,7 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
     // The next job's runner root (three up from its workspace, as the hostile job reached it): each
     // file the hostile job wrote to is there, and none carries its line.
     w.service.queue.push({
+      runsOn: ["self-hosted", "linux", "X64"],
       id: "after",
       repo: "h",
       steps: ['R="$GITHUB_WORKSPACE/../../.."; for f in run-helper.sh.template run-helper.sh bin/Runner.Listener; do if [ -e "$R/$f" ]; then echo "$f:$(grep -c pwned "$R/$f")"; else echo "$f:absent"; fi; done; echo "home:$(ls -A "$HOME" | tr "\\n" " ")"'],

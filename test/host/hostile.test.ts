@@ -26,6 +26,7 @@ describe.runIf(canRunAgent())("a slot after hostile jobs, and a broker that refu
     await a.start();
     const slot = a.slots[0]!;
     w.service.queue.push({
+      runsOn: ["self-hosted", "linux", "X64"],
       id: "deep",
       repo: "d",
       steps: [
@@ -61,6 +62,7 @@ describe.runIf(canRunAgent())("a slot after hostile jobs, and a broker that refu
       await a.start();
       const fs = a.slots[0]!.d.fs;
       w.service.queue.push({
+        runsOn: ["self-hosted", "linux", "X64"],
         id: `plant-${ephemeral}`,
         repo: "p",
         steps: [
@@ -74,7 +76,7 @@ describe.runIf(canRunAgent())("a slot after hostile jobs, and a broker that refu
       const b = w.agent({ ephemeral });
       await b.start();
       await w.until("the restarted slot listening", () => b.slots[0]!.phase === "listening");
-      w.service.queue.push({ id: `after-${ephemeral}`, repo: "p", steps: [`cat ${victim} 2>/dev/null && echo READ || echo denied`] });
+      w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: `after-${ephemeral}`, repo: "p", steps: [`cat ${victim} 2>/dev/null && echo READ || echo denied`] });
       expect((await w.service.done(`after-${ephemeral}`)).outputs.join("")).toBe("denied\n");
       await b.shutdown("next case");
       expect(looks()).toEqual(before);
@@ -118,7 +120,7 @@ describe.runIf(canRunAgent())("a slot after hostile jobs, and a broker that refu
     const a = w.agent();
     await a.start();
     await w.until("the slot listening", () => a.slots[0]!.phase === "listening");
-    w.service.queue.push({ id: "retry", repo: "r", steps: ["echo ran"], listenerExit: 2 });
+    w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "retry", repo: "r", steps: ["echo ran"], listenerExit: 2 });
     expect((await w.service.done("retry")).result).toBe("succeeded");
     await w.until("the next runner", () => a.slots[0]!.jobs >= 1 && a.slots[0]!.phase === "listening", 30_000);
     const out = w.lines("runner output").map((l) => String(l.line));

@@ -81,7 +81,7 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     group().desired = 1;
     const exits = w.exits.length;
     const a = await serving({ recycleAfterJob: true, idleTimeoutSeconds: 0 });
-    w.service.queue.push({ id: "one", repo: "r", steps: ["echo one"] });
+    w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "one", repo: "r", steps: ["echo one"] });
     await w.service.done("one");
     await w.until("the host to leave", () => w.exits.length > exits, 20_000);
     expect(terminations().slice(-2)).toMatchObject([{ ShouldDecrementDesiredCapacity: "true" }, { ShouldDecrementDesiredCapacity: "false" }]);
@@ -116,7 +116,7 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
 
   it("keeps a persistent slot's work trees between jobs, and sweeps those untouched past workMaxAgeHours", async () => {
     const a = await serving({ ephemeral: false, idleTimeoutSeconds: 0, workMaxAgeHours: 1 });
-    w.service.queue.push({ id: "work", repo: "kept", steps: ['cd ..; mkdir -p ../old/old; touch -d "3 hours ago" ../old/old ../old; echo here > "$GITHUB_WORKSPACE/f"'] });
+    w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "work", repo: "kept", steps: ['cd ..; mkdir -p ../old/old; touch -d "3 hours ago" ../old/old ../old; echo here > "$GITHUB_WORKSPACE/f"'] });
     await w.service.done("work");
     await w.until("the next runner", () => a.slots[0]!.phase === "listening" && a.slots[0]!.jobs >= 1);
     const work = `${a.slots[0]!.d.fs.runnerRoot}/_work`;
@@ -132,7 +132,7 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     const next = await w.publish("2.337.0", undefined, false);
     await w.setManifest(w.releases.get("2.336.0")!);
     const a = await serving({ idleTimeoutSeconds: 0 });
-    w.service.queue.push({ id: "long", repo: "r", steps: ['for i in $(seq 1 1200); do [ -e "$RUNNER_TEMP/go" ] && break; sleep 0.1; done; cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
+    w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "long", repo: "r", steps: ['for i in $(seq 1 1200); do [ -e "$RUNNER_TEMP/go" ] && break; sleep 0.1; done; cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
     await w.until("the job running", () => a.slots[0]!.busy());
     await w.setManifest(next);
     a.forceManifestCheck = true;
@@ -145,7 +145,7 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     await w.until("the next runner", () => a.slots[0]!.phase === "listening" && a.slots[0]!.runningVersion === "2.337.0");
     const last = w.broker.calls.filter((c) => c.body.action === "jit").at(-1)!.body as JitRequest;
     expect(last.runnerVersion).toBe("2.337.0");
-    w.service.queue.push({ id: "new", repo: "r", steps: ['cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
+    w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "new", repo: "r", steps: ['cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
     expect((await w.service.done("new")).outputs.join("")).toBe("2.337.0\n");
     // The old release stayed while its job ran; no slot uses it now, so it goes.
     const { existsSync } = await import("node:fs");
@@ -168,7 +168,7 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     expect(deregistered).toContainEqual([old]);
     expect(w.service.runners.find((r) => r.id === old)?.deleted).toBe(true);
     expect(a.slots[0]!.jobs).toBe(0);
-    w.service.queue.push({ id: "after-retire", repo: "r", steps: ['cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
+    w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "after-retire", repo: "r", steps: ['cat "$GITHUB_WORKSPACE/../../../bin/runner-version"'] });
     expect((await w.service.done("after-retire")).outputs.join("")).toBe("2.338.0\n");
     await a.shutdown("end");
   }, 60_000);

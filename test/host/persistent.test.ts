@@ -35,6 +35,7 @@ describe.runIf(canRunAgent())("a persistent slot forgets its last job", () => {
     expect(readFileSync("/etc/at.deny", "utf8").split("\n")).toContain(user.name);
 
     w.service.queue.push({
+      runsOn: ["self-hosted", "linux", "X64"],
       id: "leave",
       repo: "p",
       steps: [
@@ -64,7 +65,7 @@ describe.runIf(canRunAgent())("a persistent slot forgets its last job", () => {
     });
     expect(sleepers).toEqual([]);
 
-    w.service.queue.push({ id: "look", repo: "p", steps: ['ls -A "$HOME" "$TMPDIR"; cat "$GITHUB_WORKSPACE/kept.txt"'] });
+    w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "look", repo: "p", steps: ['ls -A "$HOME" "$TMPDIR"; cat "$GITHUB_WORKSPACE/kept.txt"'] });
     const seen = (await w.service.done("look")).outputs.join("");
     expect(seen).not.toMatch(/leftover|\.config/);
     expect(seen).toContain("kept");

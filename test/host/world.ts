@@ -12,9 +12,13 @@ import { prerequisite, SHARED } from "../helpers/env";
 import { hasMoto, MOTO_CREDENTIALS, startMoto, type Moto } from "../helpers/moto";
 import { startFunctionUrl, type FunctionUrl } from "../standins/function-url";
 import { imdsState, startImds, type Imds } from "../standins/imds";
+import { scaleSetLabels } from "../../config/scale-set-labels";
 import { brokerDouble, buildRelease, RUNNER_UPSTREAM_DIR, startRunnerService, type BrokerDouble, type Release, type RunnerService } from "../standins/runner-listener/service";
 import { startAsg, type AsgStandin } from "../standins/asg";
 import { standinIam } from "../helpers/standin-iam";
+
+/** pool-a's scale set as registration labels it: its name and the self-hosted labels (amd64). */
+export const POOL_A_LABELS = scaleSetLabels("pool-a", { labels: [], arch: "amd64", selfHostedLabels: true });
 
 export function canRunAgent(): boolean {
   if (!prerequisite("root (slot users, setpriv, mount namespaces)", process.getuid?.() === 0, "run as root")) return false;
@@ -53,7 +57,7 @@ export class World {
     const moto = await startMoto();
     const imds = await startImds(imdsState({ region: "eu-west-1", role: o.role ?? "rf-host-role" }));
     const service = await startRunnerService();
-    const broker = brokerDouble(service, { pool: "pool-a", role: imds.state.role, slots: o.slots });
+    const broker = brokerDouble(service, { pool: "pool-a", labels: POOL_A_LABELS, role: imds.state.role, slots: o.slots });
     // The function URL and Auto Scaling authorise with the host policy and broker Permission the program renders.
     const iam = await standinIam({ account: imds.state.accountId, region: "eu-west-1", role: imds.state.role, asgName: "rf-pool-a", bucket: "rf-mirror" });
     const fu = await startFunctionUrl({ region: "eu-west-1", handler: broker.handler, iam });

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { GitHubRateLimits } from "./rate-limits";
 import type { AddressInfo } from "node:net";
 import type { RunnerScaleSet, RunnerScaleSetStatistic } from "../../control-plane/scaleset/api";
+import { labelsMatch } from "../../protocol/labels";
 
 /**
  * The runner scale set service on 127.0.0.1, after actions/scaleset 0.4.0's client and its
@@ -13,12 +14,26 @@ import type { RunnerScaleSet, RunnerScaleSetStatistic } from "../../control-plan
  * GitHub calls, 200 / 204 on the service, 202 when the long-poll finds no message, 409 for a second
  * session, 401 for an expired queue token, 404 for unknown scale sets, sessions and runners. Errors
  * carry `{typeName, message}` as the service's exceptions do. Messages stay until deleted (acked).
+ *
+ * Jobs are submitted as a workflow writes them, by `runs-on`, never by set id, and routed as GitHub
+ * routes (DESIGN.md §4): a job is offered to a set only when every label it asks for is among the
+ * labels the set was created with (protocol/labels.ts labelsMatch), and only within what the set's
+ * runner group allows (visibility, selected repositories, public repositories, selected workflows:
+ * GitHub's REST runner-group fields). Labels are fixed at creation: a PATCH shows new labels but
+ * matches as before (ARC #4424). A GHES without custom scale-set labels (before 3.18, or 3.18-3.20
+ * without DistributedTask.AllowRunnerScaleSetCustomLabels) keeps only the name, silently
+ * (actions/scaleset README). A job nothing matches stays queued, and is offered when a matching set
+ * is created, as GitHub holds it; with two matching sets, either may get it.
  */
 
-type JobState = "available" | "acquired" | "running" | "completed";
-interface Job {
+type JobState = "queued" | "available" | "acquired" | "running" | "completed";
+export interface Job {
   requestId: number;
-  scaleSetId: number;
+  /** Unset while no set matches the job (state "queued"). */
+  scaleSetId: number | undefined;
+  runsOn: string[];
+  repository: string;
+  workflowRef: string;
   jobId: string;
   state: JobState;
   runnerId?: number;
@@ -50,12 +65,41 @@ interface Failure {
   times: number;
 }
 
+/** A runner group with the access rules of GitHub's REST runner-group API (runner-groups-org). */
+export interface StandinRunnerGroup {
+  id: number;
+  name: string;
+  isDefaultGroup: boolean;
+  /** "all" (default), "selected" (only selectedRepositories) or "private" (private repositories only). */
+  visibility?: "all" | "selected" | "private";
+  /** Full names (owner/repo) for visibility "selected" (the API takes ids; names read better in tests). */
+  selectedRepositories?: string[];
+  /** GitHub's default is false: public repositories' jobs are not run. */
+  allowsPublicRepositories?: boolean;
+  restrictedToWorkflows?: boolean;
+  /** `owner/repo/.github/workflows/file.yml@ref`, compared with the job's workflow ref. */
+  selectedWorkflows?: string[];
+}
+
+/** A job as a workflow run queues it. */
+export interface JobSubmission {
+  /** The job's runs-on: one label or several, all of which the set must carry. */
+  runsOn: string | string[];
+  /** owner/repo; default acme/widgets. */
+  repository?: string;
+  public?: boolean;
+  /** Default `<repository>/.github/workflows/ci.yml@refs/heads/main`. */
+  workflowRef?: string;
+}
+
 export interface ScaleSetStandinOptions {
   /** GitHub tokens accepted for the registration-token call. */
   githubTokens: string[];
   /** The config URLs (org/repo/enterprise) the service knows. */
   configUrls?: string[];
-  runnerGroups?: { id: number; name: string; isDefaultGroup: boolean }[];
+  runnerGroups?: StandinRunnerGroup[];
+  /** A GitHub Enterprise Server of this version; unset: github.com. */
+  ghes?: { version: string; customLabelsFlag?: boolean };
   /** How long a long-poll waits for a message before answering 202. */
   pollMs?: number;
   adminTokenTtlMs?: number;
@@ -85,7 +129,8 @@ export interface ScaleSetStandin {
   orgUrl(org: string): string;
   requests: RequestRecord[];
   scaleSets(): RunnerScaleSet[];
-  enqueueJob(scaleSetId: number): Job;
+  /** Queues a job by its runs-on; routed to a matching set now, or when one is created. */
+  submitJob(job: JobSubmission): Job;
   startJob(requestId: number, runnerName: string): void;
   completeJob(requestId: number): void;
   statistics(scaleSetId: number): RunnerScaleSetStatistic;
@@ -108,6 +153,9 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
   const groups = opts.runnerGroups ?? [{ id: 1, name: "Default", isDefaultGroup: true }];
   const pollMs = opts.pollMs ?? 200;
   const sets = new Map<number, RunnerScaleSet>();
+  /** What each set matches: its labels as created (GHES may have dropped some), never a later PATCH. */
+  const matchLabels = new Map<number, string[]>();
+  const publicRepos = new Set<string>();
   const jobs = new Map<number, Job>();
   const runners = new Map<number, Runner>();
   const sessions = new Map<string, Session>();
@@ -152,17 +200,47 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     messages.push({ id: ++seq.message, scaleSetId, body, statistics: stats(scaleSetId), deleted: false });
     for (const w of waiters) w();
   };
+  /** GHES registers extra labels from 3.18 with the flag, by default from 3.21 (actions/scaleset README). */
+  const customLabels = (): boolean => {
+    if (!opts.ghes) return true;
+    const [major = 0, minor = 0] = opts.ghes.version.split(".").map(Number);
+    const v = major * 1000 + minor;
+    return v >= 3021 || (v >= 3018 && opts.ghes.customLabelsFlag === true);
+  };
+  // selected_workflows takes `…@main` or `…@refs/heads/main`: compare them as one.
+  const workflowKey = (ref: string) => ref.replace(/@refs\/(heads|tags)\//, "@");
+  const groupAllows = (groupId: number, j: Job): boolean => {
+    const g = groups.find((x) => x.id === groupId);
+    if (!g) return false;
+    const isPublic = publicRepos.has(j.repository);
+    if (isPublic && !g.allowsPublicRepositories) return false;
+    const visibility = g.visibility ?? "all";
+    if (visibility === "private" && isPublic) return false;
+    if (visibility === "selected" && !(g.selectedRepositories ?? []).some((r) => r.toLowerCase() === j.repository.toLowerCase())) return false;
+    if (g.restrictedToWorkflows && !(g.selectedWorkflows ?? []).some((w) => workflowKey(w) === workflowKey(j.workflowRef))) return false;
+    return true;
+  };
+  /** Offers a queued job to one set that matches it, if any: either of several may get it. */
+  const route = (j: Job): void => {
+    const fits = [...sets.values()].filter((x) => labelsMatch(j.runsOn, matchLabels.get(x.id) ?? []) && groupAllows(x.runnerGroupId, j));
+    const to = fits[Math.floor(Math.random() * fits.length)];
+    if (!to) return;
+    j.scaleSetId = to.id;
+    j.state = "available";
+    post(to.id, [{ ...jobMessage("JobAvailable", j), acquireJobUrl: `${base}/acquire/${j.requestId}` }]);
+  };
+
   const jobMessage = (type: string, j: Job, extra: Record<string, unknown> = {}) => ({
     messageType: type,
     runnerRequestId: j.requestId,
-    repositoryName: "widgets",
-    ownerName: "acme",
+    repositoryName: j.repository.split("/")[1] ?? "",
+    ownerName: j.repository.split("/")[0] ?? "",
     jobId: j.jobId,
-    jobWorkflowRef: "acme/widgets/.github/workflows/ci.yml@refs/heads/main",
+    jobWorkflowRef: j.workflowRef,
     jobDisplayName: "build",
     workflowRunId: 1,
     eventName: "push",
-    requestLabels: [sets.get(j.scaleSetId)?.name ?? ""],
+    requestLabels: j.runsOn,
     queueTime: new Date().toISOString(),
     scaleSetAssignTime: "0001-01-01T00:00:00Z",
     runnerAssignTime: "0001-01-01T00:00:00Z",
@@ -320,8 +398,12 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
       if (!b?.name || !b.runnerGroupId || !Array.isArray(b.labels) || b.labels.length === 0) return fail(400, "ArgumentException", "name, runnerGroupId and labels are required");
       if ([...sets.values()].some((x) => x.name === b.name && x.runnerGroupId === b.runnerGroupId)) return fail(409, "RunnerScaleSetExistsException", `scale set ${b.name} exists`);
       if (!groups.some((g) => g.id === b.runnerGroupId)) return fail(400, "RunnerGroupNotFoundException", `no runner group ${b.runnerGroupId}`);
-      const created: RunnerScaleSet = { id: ++seq.set, name: b.name, runnerGroupId: b.runnerGroupId, runnerGroupName: groups.find((g) => g.id === b.runnerGroupId)!.name, labels: b.labels, RunnerSetting: b.RunnerSetting ?? {} };
+      // Without custom labels GHES keeps the name as the only label, and says nothing.
+      const labels = customLabels() ? b.labels : [{ type: "System" as const, name: b.name }];
+      const created: RunnerScaleSet = { id: ++seq.set, name: b.name, runnerGroupId: b.runnerGroupId, runnerGroupName: groups.find((g) => g.id === b.runnerGroupId)!.name, labels, RunnerSetting: b.RunnerSetting ?? {} };
       sets.set(created.id, created);
+      matchLabels.set(created.id, labels.map((l) => l.name));
+      for (const j of jobs.values()) if (j.state === "queued") route(j);
       return send(200, { ...created, statistics: stats(created.id) });
     }
     m = /^_apis\/runtime\/runnerscalesets\/(\d+)(\/.*)?$/.exec(rest);
@@ -338,7 +420,15 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
         }
         if (req.method === "DELETE") {
           sets.delete(set.id);
+          matchLabels.delete(set.id);
           for (const [k, s] of sessions) if (s.scaleSetId === set.id) sessions.delete(k);
+          // Jobs offered to it and not yet taken wait for another set that matches.
+          for (const j of jobs.values()) {
+            if (j.scaleSetId !== set.id || j.state !== "available") continue;
+            j.scaleSetId = undefined;
+            j.state = "queued";
+            route(j);
+          }
           return send(204);
         }
         return fail(405, "MethodNotAllowed", "GET, PATCH or DELETE");
@@ -402,10 +492,15 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     orgUrl: (org) => `${base}/${org}`,
     requests,
     scaleSets: () => [...sets.values()],
-    enqueueJob(scaleSetId) {
-      const j: Job = { requestId: ++seq.job, scaleSetId, jobId: randomUUID(), state: "available" };
+    submitJob(sub) {
+      const runsOn = typeof sub.runsOn === "string" ? [sub.runsOn] : [...sub.runsOn];
+      if (runsOn.length === 0 || runsOn.some((l) => l.length === 0)) throw new Error("runs-on needs at least one non-empty label");
+      const repository = sub.repository ?? "acme/widgets";
+      if (sub.public) publicRepos.add(repository);
+      const workflowRef = sub.workflowRef ?? `${repository}/.github/workflows/ci.yml@refs/heads/main`;
+      const j: Job = { requestId: ++seq.job, scaleSetId: undefined, runsOn, repository, workflowRef, jobId: randomUUID(), state: "queued" };
       jobs.set(j.requestId, j);
-      post(scaleSetId, [{ ...jobMessage("JobAvailable", j), acquireJobUrl: `${base}/acquire/${j.requestId}` }]);
+      route(j);
       return j;
     },
     startJob(requestId, runnerName) {
@@ -415,16 +510,16 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
       j.state = "running";
       j.runnerId = r.id;
       r.busy = true;
-      post(j.scaleSetId, [jobMessage("JobStarted", j, { runnerId: r.id, runnerName: r.name })]);
+      post(j.scaleSetId!, [jobMessage("JobStarted", j, { runnerId: r.id, runnerName: r.name })]);
     },
     completeJob(requestId) {
       const j = jobs.get(requestId);
-      if (!j || j.state === "completed") throw new Error(`no running job ${requestId}`);
+      if (!j || j.state === "completed" || j.scaleSetId === undefined) throw new Error(`no running job ${requestId}`);
       const r = j.runnerId === undefined ? undefined : runners.get(j.runnerId);
       j.state = "completed";
       // Ephemeral JIT runners leave after their job.
       if (r) runners.delete(r.id);
-      post(j.scaleSetId, [jobMessage("JobCompleted", j, { result: "succeeded", runnerId: r?.id ?? 0, runnerName: r?.name ?? "" })]);
+      post(j.scaleSetId!, [jobMessage("JobCompleted", j, { result: "succeeded", runnerId: r?.id ?? 0, runnerName: r?.name ?? "" })]);
     },
     statistics: stats,
     runners: (id) => [...runners.values()].filter((r) => id === undefined || r.scaleSetId === id),

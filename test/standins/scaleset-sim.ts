@@ -13,6 +13,7 @@ import {
 import { runListener } from "../../control-plane/listener/listener";
 import type { ListenerState } from "../../control-plane/listener/state";
 import { desiredHosts } from "../../control-plane/scaling/desired";
+import { labelsMatch } from "../../protocol/labels";
 
 /**
  * A discrete-event world on a fake clock for the property test and bench:scaling. The scale-set
@@ -26,6 +27,8 @@ import { desiredHosts } from "../../control-plane/scaling/desired";
 export interface SimJob {
   arrive: number;
   duration: number;
+  /** As the workflow writes it; offered only when every label is among the set's (as created). */
+  runsOn: string[];
 }
 
 export interface SimOptions {
@@ -48,11 +51,12 @@ export interface SimOptions {
   githubLatencyMs?: number;
 }
 
-type JobState = "available" | "acquired" | "running" | "done" | "failed";
+type JobState = "queued" | "available" | "acquired" | "running" | "done" | "failed";
 interface Job {
   id: number;
   arrive: number;
   duration: number;
+  runsOn: string[];
   state: JobState;
   host?: number;
   started?: number;
@@ -159,6 +163,13 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
     messages.push({ id: ++msgSeq, body: ids.map((id) => ({ messageType: type, runnerRequestId: id })), stats: s, deleted: false, hosts: desiredHosts(pool, s.totalAssignedJobs + s.totalAvailableJobs) });
   };
 
+  /** Labels fixed when the set was created; a job waits (queued) until a set matches it. */
+  let setLabels: string[] = [];
+  const offer = (j: Job) => {
+    if (j.state !== "queued" || !scaleSet || !labelsMatch(j.runsOn, setLabels)) return;
+    j.state = "available";
+    post("JobAvailable", [j.id]);
+  };
   const live = () => hosts.filter((h) => h.gone === undefined);
   const reconcile = () => {
     account();
@@ -220,9 +231,9 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
 
   for (const spec of o.jobs) {
     clock.at(spec.arrive, () => {
-      const j: Job = { id: jobs.length, arrive: clock.t, duration: spec.duration, state: "available" };
+      const j: Job = { id: jobs.length, arrive: clock.t, duration: spec.duration, runsOn: spec.runsOn, state: "queued" };
       jobs.push(j);
-      post("JobAvailable", [j.id]);
+      offer(j);
     });
   }
   for (const at of o.spotLosses ?? []) {
@@ -294,8 +305,14 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
     getRunnerGroupByName: async (name) => ({ id: 1, name, isDefaultGroup: true }),
     getRunnerScaleSet: async (_g, name) => (scaleSet?.name === name ? scaleSet : undefined),
     getRunnerScaleSetById: async (id) => (scaleSet?.id === id ? scaleSet : undefined),
-    createRunnerScaleSet: async (spec) => (scaleSet = { ...spec, id: 7 }),
-    updateRunnerScaleSet: async (_id, spec) => (scaleSet = { ...spec, id: 7 }),
+    createRunnerScaleSet: async (spec) => {
+      scaleSet = { ...spec, id: 7 };
+      setLabels = spec.labels.map((l) => l.name);
+      for (const j of jobs) offer(j);
+      return scaleSet;
+    },
+    // GitHub keeps matching the labels the set was created with.
+    updateRunnerScaleSet: async (_id, spec) => (scaleSet = { ...spec, labels: scaleSet?.labels ?? [], id: 7 }),
     deleteRunnerScaleSet: notUsed("deleteRunnerScaleSet") as () => Promise<void>,
     generateJitRunnerConfig: notUsed("generateJitRunnerConfig") as () => Promise<JitRunnerConfig>,
     getRunner: notUsed("getRunner") as () => Promise<RunnerReference | undefined>,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { instanceTypeArch } from "../../config/arch";
-import { extraLabelsHonoured, registeredScaleSetLabels } from "../../config/registered-labels";
+import { extraLabelsHonoured } from "../../config/registered-labels";
+import { scaleSetLabels } from "../../config/scale-set-labels";
 import { baseConfig, configErrorLines, TOKEN, type SourceOptions } from "../helpers/config";
 
 type Obj = Record<string, unknown>;
@@ -59,8 +60,8 @@ describe("instance types come from AWS's list", () => {
 
 describe("registered labels", () => {
   it("are the name, the set's labels, then the classic runner's, deduplicated case-insensitively", () => {
-    expect(registeredScaleSetLabels({ name: "graviton-builders", labels: ["kernel", "ARM64"], arch: "arm64" })).toEqual(["graviton-builders", "kernel", "ARM64", "self-hosted", "linux"]);
-    expect(registeredScaleSetLabels({ name: "kvm-x64", labels: ["kvm"], arch: "amd64", defaultLabels: false })).toEqual(["kvm-x64", "kvm"]);
+    expect(scaleSetLabels("graviton-builders", { labels: ["kernel", "ARM64"], arch: "arm64", selfHostedLabels: true })).toEqual(["graviton-builders", "ARM64", "kernel", "self-hosted", "linux"]);
+    expect(scaleSetLabels("kvm-x64", { labels: ["kvm"], arch: "amd64", selfHostedLabels: false })).toEqual(["kvm-x64", "kvm"]);
   });
 
   it("beyond the name count on GitHub's cloud and on GHES 3.21+ or with the flag", () => {

@@ -119,7 +119,7 @@ const BAD: BadCase[] = [
 describe("stack config", () => {
   it("accepts the base config and applies the defaults in one place", () => {
     const cfg = parseStackConfig(sourceFrom(baseConfig(), { secrets: TOKEN }));
-    expect(cfg.arc).toEqual({ controllerNamespace: "arc-systems", runnerNamespace: "arc-runners", logLevel: "info", logFormat: "json" });
+    expect(cfg.arc).toEqual({ controllerNamespace: "arc-systems", runnerNamespace: "arc-runners", logLevel: "info", logFormat: "json", metrics: true, prometheusOperator: false });
     expect(cfg.runnerSets[0]).toMatchObject({ minRunners: 0, maxRunners: 1, arch: "amd64", containerMode: "none", labels: [] });
     expect(cfg.cluster).toMatchObject({ type: "kind", workers: 1, cacheHostPath: "/tmp/github-runner-cache", storageClass: "standard" });
     expect(cfg.protect).toBe(false);

@@ -73,7 +73,8 @@ describe("the control plane's config (its file in the code archive)", () => {
     expect(c.pools[0]).toEqual({
       name: "alpha",
       scaleSetName: "alpha",
-      labels: ["kernel"],
+      // What is registered: the name, the pool's labels, the self-hosted labels of its arch.
+      labels: ["alpha", "kernel", "self-hosted", "linux", "ARM64"],
       runnerGroup: "kernel",
       githubUrl: "https://github.com/acme",
       asgName: "runner-fleet-test-alpha",
@@ -85,7 +86,7 @@ describe("the control plane's config (its file in the code archive)", () => {
       registrationDeadlineSeconds: 900,
       brokerStates: [],
     });
-    expect(c.pools[1]).toMatchObject({ labels: ["a", "b"], runnerGroup: "default" });
+    expect(c.pools[1]).toMatchObject({ labels: ["zeta", "a", "b", "self-hosted", "linux", "ARM64"], runnerGroup: "default" });
     expect(c.jobWaitAlarmSeconds).toBe(300);
     expect(JSON.stringify(c)).not.toMatch(/ghp_|PRIVATE KEY/);
   });

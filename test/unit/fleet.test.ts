@@ -13,7 +13,7 @@ describe("fleet summary", () => {
     const s = summariseFile(readStackFile(REPO, "prod"), new Date("2026-11-23T00:00:00Z"));
     expect(s.error).toBeUndefined();
     const pool = s.rows.find((r) => r.name === "kvm-x64")!;
-    expect(pool).toMatchObject({ kind: "host pool", arch: "amd64", labels: "self-hosted,linux,X64,kvm", capacity: "0/1/4" });
+    expect(pool).toMatchObject({ kind: "host pool", arch: "amd64", labels: "kvm,self-hosted,linux,X64", capacity: "0/1/4" });
     expect(pool.monthly).toBeCloseTo(ON_DEMAND_USD_PER_HOUR["c6i.metal"]! * 1 * HOURS_PER_MONTH);
     expect(s.rows.find((r) => r.name === "graviton-builders")!.note).toContain("spot, at on-demand price");
     expect(s.rows.filter((r) => r.kind === "node group").map((r) => r.name)).toEqual(["amd64", "graviton", "amd64-privileged"]);

@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { BrokerError, BrokerRequest, JitAnswer } from "../../../protocol/broker";
 import { BROKER_ERROR_STATUS } from "../../../protocol/broker";
+import { labelsMatch } from "../../../protocol/labels";
 import type { FunctionUrlEvent } from "../function-url";
 
 /**
@@ -15,6 +16,8 @@ import type { FunctionUrlEvent } from "../function-url";
  */
 export interface Job {
   id: string;
+  /** As the workflow writes it: a runner takes the job only if its set carries every label (labelsMatch). */
+  runsOn: string[];
   repo: string;
   steps: string[];
   env?: Record<string, string>;
@@ -35,6 +38,8 @@ export interface Runner {
   name: string;
   instanceId: string;
   slot: number;
+  /** The labels of the scale set the runner was issued from. */
+  labels: string[];
   busy: boolean;
   deleted: boolean;
 }
@@ -64,8 +69,10 @@ export async function startRunnerService(): Promise<RunnerService> {
       };
       if (req.url === "/acquire") {
         if (!runner || runner.deleted) return send(404, { message: "runner not found" });
-        const job = s.queue.shift();
-        if (!job) return send(204);
+        // GitHub hands a runner only jobs whose runs-on its set matches; others wait for their own set.
+        const at = s.queue.findIndex((j) => labelsMatch(j.runsOn, runner.labels));
+        if (at < 0) return send(204);
+        const [job] = s.queue.splice(at, 1);
         runner.busy = true;
         return send(200, job);
       }
@@ -113,7 +120,7 @@ export interface BrokerDouble {
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-export function brokerDouble(service: RunnerService, o: { pool: string; role: string; slots: number; serverUrl?: string }): BrokerDouble {
+export function brokerDouble(service: RunnerService, o: { pool: string; labels: string[]; role: string; slots: number; serverUrl?: string }): BrokerDouble {
   let nextId = 100;
   const d: BrokerDouble = {
     calls: [],
@@ -141,7 +148,7 @@ export function brokerDouble(service: RunnerService, o: { pool: string; role: st
       const id = nextId++;
       const base = `${o.pool}-${instanceId}-${body.slot}-${id}`;
       const name = d.nameLength ? base.padEnd(d.nameLength, "x") : base;
-      service.runners.push({ id, name, instanceId, slot: body.slot, busy: false, deleted: false });
+      service.runners.push({ id, name, instanceId, slot: body.slot, labels: o.labels, busy: false, deleted: false });
       const files = {
         ".runner": b64(JSON.stringify({ agentId: id, agentName: name, poolId: 1, poolName: "Default", serverUrl: o.serverUrl ?? service.url, gitHubUrl: "https://github.com/rf-test", workFolder: "_work", ephemeral: true })),
         ".credentials": b64(JSON.stringify({ scheme: "OAuthAccessToken", data: { token: randomBytes(24).toString("hex") } })),
