@@ -25,8 +25,8 @@ const policy = (statements: object[]): string => JSON.stringify({ Version: "2012
 
 /**
  * The AWS side of one host pool in moto, with IAM enforced: the pool bucket, the host role with
- * exactly the rights the host needs (read the mirror and its agent object, leave its group,
- * complete its launch hook), an Auto Scaling group whose instance the booted container plays, and
+ * exactly the rights the host needs (read the mirror and its agent object, complete its launch
+ * hook; no terminate: the broker takes a leaving host out), an Auto Scaling group whose instance the booted container plays, and
  * that instance's role session (session name = instance id, as EC2 names it).
  */
 export async function startWorld(o: { region: string; bucket: string; asgName: string; withHook?: boolean }): Promise<World> {
@@ -69,8 +69,7 @@ export async function startWorld(o: { region: string; bucket: string; asgName: s
       PolicyName: "host",
       PolicyDocument: policy([
         { Effect: "Allow", Action: "s3:GetObject", Resource: [`arn:aws:s3:::${o.bucket}/runner/*`, `arn:aws:s3:::${o.bucket}/agent/*`] },
-        { Effect: "Allow", Action: ["autoscaling:TerminateInstanceInAutoScalingGroup", "autoscaling:CompleteLifecycleAction"], Resource: asgArn },
-        { Effect: "Allow", Action: "autoscaling:DescribeAutoScalingInstances", Resource: "*" },
+        { Effect: "Allow", Action: "autoscaling:CompleteLifecycleAction", Resource: asgArn },
       ]),
     });
     const session = await query(admin, ...STS, "AssumeRole", { RoleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/${hostRole}`, RoleSessionName: instanceId, DurationSeconds: "3600" });

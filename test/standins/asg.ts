@@ -9,7 +9,10 @@ import { verifySigV4, type Key } from "./sigv4-verify";
  * without replacement will violate group's min size constraint. Either set
  * shouldDecrementDesiredCapacity flag to false or lower group's min size." (the text AWS returns,
  * as quoted in aws-cli#47, buildkite/elastic-ci-stack-for-aws#1261, nomad-autoscaler#1290).
- * Requests are SigV4-verified (service autoscaling).
+ * Requests are SigV4-verified (service autoscaling) and held to what each caller's role is
+ * granted in the program (components/aws/host-policies.ts, components/control-plane/policies.ts):
+ * a host completes its launch hook and nothing else; only the control plane (the broker, for a
+ * leaving host) terminates. Anything else is AWS's AccessDenied.
  */
 export interface Group {
   name: string;
@@ -20,16 +23,26 @@ export interface Group {
   pendingHook: Set<string>;
 }
 
+export type AsgCaller = "host" | "control-plane";
+
+/** What each role may call here, as the program's policies grant it. */
+const GRANTS: Record<AsgCaller, readonly string[]> = {
+  host: ["CompleteLifecycleAction"],
+  "control-plane": ["TerminateInstanceInAutoScalingGroup"],
+};
+
 export interface AsgStandin {
   url: string;
   groups: Group[];
+  /** Each call's parameters, with `Caller`: whose key signed it. */
   calls: Record<string, string>[];
   close(): Promise<void>;
 }
 
 const NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
 
-export async function startAsg(o: { region: string; key: () => Key }): Promise<AsgStandin> {
+export async function startAsg(o: { region: string; host: () => Key; controlPlane: Key }): Promise<AsgStandin> {
+  const callerOf = (id: string): AsgCaller | undefined => (id === o.host().accessKeyId ? "host" : id === o.controlPlane.accessKeyId ? "control-plane" : undefined);
   const s: AsgStandin = { url: "", groups: [], calls: [], close: async () => undefined };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -42,10 +55,18 @@ export async function startAsg(o: { region: string; key: () => Key }): Promise<A
       };
       const error = (status: number, code: string, message: string) =>
         xml(status, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
-      const v = verifySigV4({ method: req.method ?? "", url: req.url ?? "/", rawHeaders: req.rawHeaders, body }, { region: o.region, service: "autoscaling", key: (id) => (id === o.key().accessKeyId ? o.key() : undefined) });
-      if (!v.ok) return error(403, "SignatureDoesNotMatch", v.reason);
-      const p = Object.fromEntries(new URLSearchParams(body.toString()));
+      let caller: AsgCaller | undefined;
+      const key = (id: string): Key | undefined => {
+        caller = callerOf(id);
+        return caller === "host" ? o.host() : caller === "control-plane" ? o.controlPlane : undefined;
+      };
+      const v = verifySigV4({ method: req.method ?? "", url: req.url ?? "/", rawHeaders: req.rawHeaders, body }, { region: o.region, service: "autoscaling", key });
+      if (!v.ok || !caller) return error(403, "SignatureDoesNotMatch", v.ok ? "unknown key" : v.reason);
+      const p: Record<string, string> = { ...Object.fromEntries(new URLSearchParams(body.toString())), Caller: caller };
       s.calls.push(p);
+      if (!GRANTS[caller].includes(p.Action ?? "")) {
+        return error(403, "AccessDenied", `User: ${caller} is not authorized to perform: autoscaling:${p.Action} because no identity-based policy allows the autoscaling:${p.Action} action`);
+      }
       const ok = (action: string, result: string) =>
         xml(200, `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`);
       if (p.Action === "TerminateInstanceInAutoScalingGroup") {
