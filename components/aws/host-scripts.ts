@@ -40,7 +40,8 @@ export function rootDevice(os: HostOs): string {
  * and the paths it expects are those of that release (os-release's ID and VERSION_ID).
  */
 function osCheck(os: HostOs): { test: string; name: string } {
-  const release = (id: string, version: string): string => `( . /etc/os-release && [ "$ID" = ${id} ] && [ "\${VERSION_ID:-}" = ${q(version)} ] )`;
+  // Read, not sourced: the file is the image's, and the script runs as root.
+  const release = (id: string, version: string): string => `{ grep -qxE ${q(`ID="?${id}"?`)} /etc/os-release && grep -qxF ${q(`VERSION_ID="${version}"`)} /etc/os-release; }`;
   switch (os) {
     case "debian":
     case "debian-12":
