@@ -86,3 +86,13 @@ export function needsFor(os: HostOs, docker: DockerMode): { required: Need[]; op
 export const DEBIAN_ROOT_NEEDS: Need[] = [...APT.base, ...APT.runner, ...APT.optional, ...APT.docker.rootless, ...APT.docker.rootful].filter(
   (n, i, all) => all.findIndex((m) => m.join() === n.join()) === i,
 );
+
+/**
+ * A note per pool on an OS whose install path the booted-host tests never boot, for the render to
+ * print: such a pool deploys, but nothing here has seen its first boot.
+ */
+export function unbootedOsNotes(pools: readonly { name: string; os: HostOs }[]): string[] {
+  return pools.flatMap((p, i) =>
+    isBootedOs(p.os) ? [] : [`hostPools[${i}].os: ${p.os} (pool ${p.name}) is not booted here; the booted-host tests boot ${BOOTED_OSES.join(" and ")} only (docs/ec2-pools.md)`],
+  );
+}

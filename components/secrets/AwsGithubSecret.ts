@@ -22,7 +22,7 @@ export class AwsGithubSecret extends pulumi.ComponentResource {
       name,
       {
         name: args.secretName,
-        description: "GitHub credential of runner-fleet host pools (read by the host agent as root)",
+        description: "GitHub credential of runner-fleet host pools (read by the control plane's role only; hosts never hold it)",
         recoveryWindowInDays: 7,
         ...(args.kmsKeyArn ? { kmsKeyId: args.kmsKeyArn } : {}),
         tags: args.tags,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { asgArn, hostPolicy, hostTrust } from "../../components/aws/host-policies";
 import { amiParameter, rootDevice } from "../../components/aws/host-scripts";
+import { unbootedOsNotes } from "../../components/aws/host-packages";
 import { githubApiUrl, hostLabels, hostPoolModel, type HostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
 import { sourceFrom, TOKEN } from "../helpers/config";
@@ -30,6 +31,18 @@ describe("host images", () => {
     expect(amiParameter("debian", "amd64")).toBe("/aws/service/debian/release/13/latest/amd64");
     expect(amiParameter("debian-12", "amd64")).toBe("/aws/service/debian/release/12/latest/amd64");
     expect([rootDevice("debian"), rootDevice("debian-12"), rootDevice("al2023"), rootDevice("ubuntu")]).toEqual(["/dev/xvda", "/dev/xvda", "/dev/xvda", "/dev/sda1"]);
+  });
+});
+
+describe("OSes not booted here", () => {
+  it("get a render note per pool, keyed by its position; the booted Debian releases none", () => {
+    expect(unbootedOsNotes(pools().map((p) => p.config))).toEqual([
+      "hostPools[0].os: al2023 (pool al-x64) is not booted here; the booted-host tests boot debian and debian-12 only (docs/ec2-pools.md)",
+      "hostPools[1].os: al2023 (pool al-arm) is not booted here; the booted-host tests boot debian and debian-12 only (docs/ec2-pools.md)",
+      "hostPools[2].os: ubuntu (pool ub-x64) is not booted here; the booted-host tests boot debian and debian-12 only (docs/ec2-pools.md)",
+      "hostPools[3].os: ubuntu (pool ub-arm) is not booted here; the booted-host tests boot debian and debian-12 only (docs/ec2-pools.md)",
+    ]);
+    expect(unbootedOsNotes([{ name: "a", os: "debian" }, { name: "b", os: "debian-12" }])).toEqual([]);
   });
 });
 
