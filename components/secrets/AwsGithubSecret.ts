@@ -11,7 +11,7 @@ export interface AwsGithubSecretArgs {
   tags: Record<string, string>;
 }
 
-/** The GitHub credential in Secrets Manager, once per stack, for every host pool to read by ARN. */
+/** The GitHub credential in Secrets Manager, once per stack: only the control plane's role reads it (hosts ask the broker for JIT configs instead). */
 export class AwsGithubSecret extends pulumi.ComponentResource {
   readonly arn: pulumi.Output<string>;
 
