@@ -9,6 +9,7 @@ import { AgentArtifact } from "../components/aws/AgentArtifact";
 import type { AwsContext } from "../components/aws/aws-context";
 import { HostPool, hostRoleArn } from "../components/aws/HostPool";
 import { PoolBucket } from "../components/aws/PoolBucket";
+import { FleetDashboard } from "../components/control-plane/FleetDashboard";
 import { ControlPlane } from "../components/control-plane/ControlPlane";
 import { githubProviderAuth, githubProviderTarget } from "../components/github/github-provider";
 import { routingExpression } from "../components/github/routing";
@@ -145,6 +146,13 @@ export function composeHostPools(
     aws,
     ...(made ? { dependsOn: [made] } : {}),
   });
+  const dashboard = new FleetDashboard("dashboard", {
+    fleet: `${project}-${stack}`,
+    pools,
+    region: aws.region,
+    listenerFunctionName: controlPlane.listenerFunctionName,
+    brokerFunctionName: controlPlane.brokerFunctionName,
+  });
   const out: Record<string, HostPoolOutput> = {};
   for (const pool of pools) {
     const p = pool.config;
@@ -175,6 +183,7 @@ export function composeHostPools(
       brokerUrl: controlPlane.brokerUrl,
       logGroupName: controlPlane.logGroupName,
       alarmNames: controlPlane.alarmNames,
+      dashboardNames: dashboard.dashboardNames,
       bucket: bucket.bucket,
     },
   };
