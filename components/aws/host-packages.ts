@@ -57,6 +57,16 @@ const APT: OsPackages = {
   rootlessExtras: [],
 };
 
+/**
+ * Debian 13 split the docker CLI out of docker.io into docker-cli, which docker.io only
+ * recommends (and the install takes no recommends): without it a slot has dockerd but no
+ * `docker`. Seen on the booted trixie root (recycle.test: "docker: command not found").
+ */
+const APT_TRIXIE: OsPackages = {
+  ...APT,
+  docker: { rootless: [["docker.io"], ["docker-cli"], ["uidmap"], ["rootlesskit"], ["slirp4netns"]], rootful: [["docker.io"], ["docker-cli"]] },
+};
+
 /** Amazon Linux 2023 (dnf, rpm). */
 const DNF: OsPackages = {
   manager: "dnf",
@@ -72,7 +82,7 @@ const DNF: OsPackages = {
   rootlessExtras: [["rootlesskit"], ["slirp4netns"]],
 };
 
-export const OS_PACKAGES: Record<HostOs, OsPackages> = { debian: APT, "debian-12": APT, ubuntu: APT, al2023: DNF };
+export const OS_PACKAGES: Record<HostOs, OsPackages> = { debian: APT_TRIXIE, "debian-12": APT, ubuntu: APT, al2023: DNF };
 
 /** Every need of an OS for a docker mode, in install order. */
 export function needsFor(os: HostOs, docker: DockerMode): { required: Need[]; optional: Need[] } {
@@ -82,10 +92,11 @@ export function needsFor(os: HostOs, docker: DockerMode): { required: Need[]; op
   return { required: [...p.base, ...p.runner, ...dockerNeeds], optional: [...p.optional, ...extras] };
 }
 
-/** The Debian family's needs with every docker mode: what the offline test roots must already have. */
-export const DEBIAN_ROOT_NEEDS: Need[] = [...APT.base, ...APT.runner, ...APT.optional, ...APT.docker.rootless, ...APT.docker.rootful].filter(
-  (n, i, all) => all.findIndex((m) => m.join() === n.join()) === i,
-);
+/** A Debian release's needs with every docker mode: what its offline test root must already have. */
+export function debianRootNeeds(os: DebianOs): Need[] {
+  const p = OS_PACKAGES[os];
+  return [...p.base, ...p.runner, ...p.optional, ...p.docker.rootless, ...p.docker.rootful].filter((n, i, all) => all.findIndex((m) => m.join() === n.join()) === i);
+}
 
 /**
  * A note per pool on an OS whose install path the booted-host tests never boot, for the render to

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEBIAN_ROOT_NEEDS, DEBIAN_SUITE, type DebianOs } from "../../components/aws/host-packages";
+import { debianRootNeeds, DEBIAN_SUITE, type DebianOs } from "../../components/aws/host-packages";
 
 /**
  * The Debian roots the booted-host tests boot, one per Debian release the program deploys
@@ -85,7 +85,8 @@ const DEBIAN_RELEASES = ["bullseye", "bookworm", "trixie", "forky", "stable", "o
  */
 export function buildScript(suite: Suite): string {
   // Each need is a list of alternatives (libssl3t64 | libssl3 …): the first the suite has is taken.
-  const needs = [...DEBIAN_ROOT_NEEDS, ...TEST_TOOLS.map((t) => [t])].filter((n) => !n.some((p) => BASE.includes(p)));
+  const os = (Object.keys(DEBIAN_SUITE) as DebianOs[]).find((o) => DEBIAN_SUITE[o] === suite)!;
+  const needs = [...debianRootNeeds(os), ...TEST_TOOLS.map((t) => [t])].filter((n) => !n.some((p) => BASE.includes(p)));
   return `#!/bin/bash
 set -euo pipefail
 final="$1" mirror="$2" keyring="\${3:-}"
