@@ -43,7 +43,7 @@ const fmt = (xs: (number | undefined)[]): string => (xs.every((x) => x !== undef
 
 async function main(): Promise<void> {
   const lab = await Lab.start({ asgName: "rf-bench", bucket: "rf-bench", tag: "n" });
-  const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "none" }, { runnersPerHost: SLOTS });
+  const pool = poolOf({ os: "debian", arch: "amd64", docker: "none" }, { runnersPerHost: SLOTS });
   const stack = await startBrokerStack(lab, { pool: pool.name, labels: pool.labels, slots: SLOTS });
   const service = stack.service;
   const cold: Sample[] = [];

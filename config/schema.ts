@@ -359,15 +359,22 @@ export const runnerSetSchema = z
 
 export const WARM_POOL_STATES = ["Stopped", "Running", "Hibernated"] as const;
 export const DOCKER_MODES = ["rootless", "rootful", "none"] as const;
+/** `debian` (Debian 13, trixie) is the default and what the booted-host tests boot, as is `debian-12`; `ubuntu` (24.04) and `al2023` are never booted here. */
+export const HOST_OSES = ["debian", "debian-12", "ubuntu", "al2023"] as const;
 
 /** Docker, recycling and warm pools constrain each other; each issue names the key to change. */
 function checkPoolRuntime(
-  p: { runnersPerHost: number; ephemeral: boolean; recycleAfterJob: boolean; docker: (typeof DOCKER_MODES)[number]; spot: boolean; instanceTypes: string[]; warmIdleRunners: number; capacity: { max: number }; warmPool?: { size: number } | undefined },
+  p: { os: (typeof HOST_OSES)[number]; runnersPerHost: number; ephemeral: boolean; recycleAfterJob: boolean; docker: (typeof DOCKER_MODES)[number]; spot: boolean; instanceTypes: string[]; warmIdleRunners: number; capacity: { max: number }; warmPool?: { size: number } | undefined },
   ctx: z.RefinementCtx,
 ): void {
   const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: "custom", path, message });
   if (p.docker === "rootful" && !(p.runnersPerHost === 1 && p.recycleAfterJob)) {
     issue(["docker"], "rootful docker gives every job root on the host: only with runnersPerHost: 1 and recycleAfterJob: true (or use rootless)");
+  }
+  if (p.os === "al2023" && p.docker === "rootless") {
+    // rootlesskit and slirp4netns are in none of Amazon Linux 2023's package lists we could check:
+    // refused here rather than failing on every host's first boot.
+    issue(["docker"], 'rootless docker needs rootlesskit and slirp4netns, which Amazon Linux 2023\'s repositories do not offer: use os: debian (the default), or docker: "none" on al2023');
   }
   if (p.recycleAfterJob && p.runnersPerHost !== 1) issue(["recycleAfterJob"], `needs runnersPerHost: 1 (got ${p.runnersPerHost}); a recycled host would end its other slots' jobs`);
   if (p.recycleAfterJob && !p.ephemeral) issue(["recycleAfterJob"], "needs ephemeral: true; a persistent runner outlives its job by design");
@@ -412,7 +419,7 @@ export const hostPoolSchema = z
         }),
       )
       .default([]),
-    os: z.enum(["al2023", "ubuntu"]).default("al2023"),
+    os: z.enum(HOST_OSES, { error: 'must be "debian" (Debian 13), "debian-12", "ubuntu" or "al2023"' }).default("debian"),
     rootVolumeGiB: z.number().int().min(20).max(16384).default(100),
     idleTimeoutMinutes: z.number().int().min(0).default(5),
     subnetIds: subnetIds.optional(),

@@ -42,6 +42,33 @@ export interface DeregisterAnswer {
   removed: number[];
 }
 
+/**
+ * Take the calling instance out of its Auto Scaling group: the broker terminates exactly that
+ * instance (hosts hold no terminate permission of their own, since IAM cannot narrow Auto
+ * Scaling's terminate to the caller's own instance). The agent deregisters its runners first.
+ */
+export interface LeaveRequest {
+  v: 1;
+  action: "leave";
+  pool: string;
+  /**
+   * Lower the group's desired capacity with it (idle leave; recycleAfterJob first asks with it),
+   * or let the group replace the host (spot notice; recycleAfterJob at the group's floor).
+   * With decrement at the floor the broker answers the refusal `at-minimum`.
+   */
+  decrement: boolean;
+  reason: LeaveReason;
+}
+
+export type LeaveReason = "idle" | "spot" | "recycle";
+
+export interface LeaveAnswer {
+  v: 1;
+  /** Auto Scaling accepted the termination; the instance is Terminating. */
+  left: true;
+  decremented: boolean;
+}
+
 /** Host lifecycle events the reaper and metrics use (a failed install lets the reaper replace the host). */
 export interface ReportRequest {
   v: 1;
@@ -59,7 +86,7 @@ export interface ReportAnswer {
   accepted: true;
 }
 
-export type BrokerRequest = JitRequest | DeregisterRequest | ReportRequest;
+export type BrokerRequest = JitRequest | DeregisterRequest | ReportRequest | LeaveRequest;
 
 /**
  * Refusals: `retryable` tells the agent whether to back off and ask again (throttled, GitHub down)
@@ -72,6 +99,7 @@ export type BrokerErrorCode =
   | "wrong-pool" // 403: the instance is in another pool's group
   | "not-in-service" // 409: the instance is not InService (or in an allowed warm-pool state)
   | "slot-limit" // 409: the instance already holds runnersPerHost live runners
+  | "at-minimum" // 409: leaving with decrement would take the group below its minimum size (AWS's refusal)
   | "throttled" // 429: GitHub or AWS throttled us; retry after `retryAfterSeconds`
   | "upstream" // 502/503: GitHub or AWS failed; retry
   | "internal"; // 500
@@ -89,6 +117,7 @@ export const BROKER_ERROR_STATUS: Record<BrokerErrorCode, number> = {
   "wrong-pool": 403,
   "not-in-service": 409,
   "slot-limit": 409,
+  "at-minimum": 409,
   throttled: 429,
   upstream: 503,
   internal: 500,

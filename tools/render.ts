@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { ConfigError } from "../config/errors";
 import { parseStackConfig } from "../config/load";
 import { runnerPins } from "../config/runner-pins";
+import { unbootedOsNotes } from "../components/aws/host-packages";
 import { toolNow } from "./clock";
 import { readStackFile, StackFileSyntaxError, stackFileSource } from "./stack-file";
 import { renderDocument, renderTree } from "./render-format";
@@ -28,7 +29,9 @@ function parseArgs(argv: string[]): { stack: string; json?: string } {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const result = await renderStackFile(process.cwd(), args.stack, (n) => console.error(`note: ${n}`));
-  for (const p of runnerPins(parseStackConfig(stackFileSource(readStackFile(process.cwd(), args.stack))), toolNow())) console.error(`${p.warn ? "warning" : "note"}: ${p.message}`);
+  const cfg = parseStackConfig(stackFileSource(readStackFile(process.cwd(), args.stack)));
+  for (const p of runnerPins(cfg, toolNow())) console.error(`${p.warn ? "warning" : "note"}: ${p.message}`);
+  for (const n of unbootedOsNotes(cfg.hostPools)) console.error(`note: ${n}`);
   console.log(renderTree(result));
   if (args.json) {
     writeFileSync(args.json, JSON.stringify(renderDocument(result), null, 2) + "\n");

@@ -83,9 +83,6 @@ export class HostPool extends pulumi.ComponentResource {
           .apply(([agentObjectArn, bucketArn, brokerFunctionArn, p, r, a]) =>
             JSON.stringify(
               hostPolicy({
-                partition: p,
-                region: r,
-                account: a,
                 bucketArn,
                 agentObjectArn,
                 brokerFunctionArn,

@@ -4,9 +4,6 @@ import { serviceTrust, type PolicyDocument, type PolicyStatement } from "./polic
 export const hostTrust = (ec2Principal: string): PolicyDocument => serviceTrust(ec2Principal);
 
 export interface HostPolicyInputs {
-  partition: string;
-  region: string;
-  account: string;
   /** The pool bucket's ARN: hosts read the runner mirror under runner/ and nothing else of it but their agent. */
   bucketArn: string;
   agentObjectArn: string;
@@ -22,16 +19,11 @@ export function asgArn(o: { partition: string; region: string; account: string; 
 }
 
 /**
- * The condition that limits an EC2 action to the calling instance itself: the instance role's
- * credentials carry `ec2:SourceInstanceARN`, and `aws:ARN` is the resource acted on. The same
- * statement terraform-aws-github-runner gives its runners (modules/runners/policies/instance-ec2.json)
- * and cdk-github-runners uses for terminate-self.
- */
-export const ONLY_SELF = { StringEquals: { "aws:ARN": "${ec2:SourceInstanceARN}" } };
-
-/**
- * What a host may do: read the runner mirror and its agent, ask the broker for JIT configs, and
- * take itself out of its own group. No secret: the GitHub credential stays with the control plane.
+ * What a host may do: read the runner mirror and its agent, ask the broker (JIT configs, reports,
+ * leaving its group), and complete its own group's launch hook. No secret: the GitHub credential
+ * stays with the control plane. No terminate of any kind: IAM cannot narrow Auto Scaling's
+ * terminate to the caller's own instance (a host could end its neighbours' jobs), so the broker
+ * terminates a leaving host, the one its verified role session names.
  */
 export function hostPolicy(i: HostPolicyInputs): PolicyDocument {
   const statements: PolicyStatement[] = [
@@ -52,13 +44,9 @@ export function hostPolicy(i: HostPolicyInputs): PolicyDocument {
       Resource: i.brokerFunctionArn,
       Condition: { Bool: { "lambda:InvokedViaFunctionUrl": "true" } },
     },
-    { Sid: "TerminateSelf", Effect: "Allow", Action: "ec2:TerminateInstances", Resource: `arn:${i.partition}:ec2:${i.region}:${i.account}:instance/*`, Condition: ONLY_SELF },
-    // The idle leave must lower desired capacity with the terminate, or the group launches a
-    // replacement. IAM cannot narrow this action to the caller's own instance (Auto Scaling has no
-    // per-instance resource or SourceInstanceARN check), so a host could remove another host of
-    // its own group; never one of another group.
-    { Sid: "LeaveOwnGroup", Effect: "Allow", Action: "autoscaling:TerminateInstanceInAutoScalingGroup", Resource: i.asgArn },
   ];
+  // Auto Scaling cannot narrow this one to the caller's instance either; at worst a host could
+  // abandon another that is still launching (waiting in the hook), which holds no job yet.
   if (i.completesLaunchHook) {
     statements.push({ Sid: "CompleteOwnLaunchHook", Effect: "Allow", Action: "autoscaling:CompleteLifecycleAction", Resource: i.asgArn });
   }

@@ -1,5 +1,5 @@
 import type { Arch } from "../../config/arch";
-import { needsFor, type DockerMode, type HostOs, type Need } from "./host-packages";
+import { DEBIAN_VERSION, needsFor, type DockerMode, type HostOs, type Need } from "./host-packages";
 import { AGENT_CONFIG_PATH } from "../../protocol/agent-config";
 
 export type { DockerMode, HostOs } from "./host-packages";
@@ -17,15 +17,40 @@ export const RUNNER_NODE_PATH = "externals/node24/bin/node";
 /** SHA-256 of an empty payload: S3 wants x-amz-content-sha256 on every SigV4 request. */
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-/** The public SSM parameter that names the current AMI of the OS for the arch. */
+/** The public SSM parameter that names the current AMI of the OS for the arch (Debian publishes its own under /aws/service/debian). */
 export function amiParameter(os: HostOs, arch: Arch): string {
-  return os === "al2023"
-    ? `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch === "arm64" ? "arm64" : "x86_64"}`
-    : `/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
+  switch (os) {
+    case "debian":
+    case "debian-12":
+      return `/aws/service/debian/release/${DEBIAN_VERSION[os]}/latest/${arch}`;
+    case "ubuntu":
+      return `/aws/service/canonical/ubuntu/server/24.04/stable/current/${arch}/hvm/ebs-gp3/ami-id`;
+    case "al2023":
+      return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch === "arm64" ? "arm64" : "x86_64"}`;
+  }
 }
 
+/** The AMI's root device name, so the launch template resizes the root volume instead of adding one (Debian's uploader registers /dev/xvda). */
 export function rootDevice(os: HostOs): string {
-  return os === "al2023" ? "/dev/xvda" : "/dev/sda1";
+  return os === "ubuntu" ? "/dev/sda1" : "/dev/xvda";
+}
+
+/**
+ * The install refuses an image of another OS or release than the pool's: the packages it names
+ * and the paths it expects are those of that release (os-release's ID and VERSION_ID).
+ */
+function osCheck(os: HostOs): { test: string; name: string } {
+  // Read, not sourced: the file is the image's, and the script runs as root.
+  const release = (id: string, version: string): string => `{ grep -qxE ${q(`ID="?${id}"?`)} /etc/os-release && grep -qxF ${q(`VERSION_ID="${version}"`)} /etc/os-release; }`;
+  switch (os) {
+    case "debian":
+    case "debian-12":
+      return { test: release("debian", DEBIAN_VERSION[os]), name: `Debian ${DEBIAN_VERSION[os]}` };
+    case "ubuntu":
+      return { test: release("ubuntu", "24.04"), name: "Ubuntu 24.04" };
+    case "al2023":
+      return { test: "[ -e /etc/amazon-linux-release ]", name: "Amazon Linux 2023" };
+  }
 }
 
 export interface InstallInput {
@@ -113,7 +138,7 @@ fi`;
 
 /**
  * Keys read from the manifest are held to plain characters before use: curl's SigV4 signer (7.88
- * on Debian 12, 8.5 on Ubuntu 24.04) mis-signs some paths (':', '*'; curl issues 7559, 18423).
+ * on Debian 12, 8.14 on Debian 13, 8.5 on Ubuntu 24.04) mis-signs some paths (':', '*'; curl issues 7559, 18423).
  *
  * First boot, as root under cloud-init: OS packages (only missing ones), /proc with hidepid=2, the
  * agent's Node from the mirrored runner tarball and the agent bundle from the pool bucket (both
@@ -124,7 +149,7 @@ fi`;
 export function installScript(o: InstallInput): string {
   const machine = o.arch === "arm64" ? "aarch64" : "x86_64";
   const platform = o.arch === "arm64" ? "linux-arm64" : "linux-x64";
-  const family = o.os === "al2023" ? `[ -e /etc/amazon-linux-release ]` : `[ -e /etc/debian_version ]`;
+  const os = osCheck(o.os);
   return `#!/bin/bash
 # runner-fleet host install: pool ${o.pool}, ${o.os} ${o.arch}, docker ${o.docker}. Safe to re-run.
 set -euo pipefail
@@ -173,7 +198,7 @@ checksum() { echo "$1  $2" | sha256sum -c --quiet - || fail "$3: SHA-256 mismatc
 
 step checks
 [ "$(uname -m)" = ${machine} ] || fail "this machine is $(uname -m), the pool is ${o.arch}"
-${family} || fail "this image is not ${o.os === "al2023" ? "Amazon Linux 2023" : "Debian-family"}"
+${os.test} || fail "this image is not ${os.name}"
 step packages
 ${packagesSection(o.os, o.docker)}
 step hidepid

@@ -11,7 +11,7 @@ export interface AwsGithubSecretArgs {
   tags: Record<string, string>;
 }
 
-/** The GitHub credential in Secrets Manager, once per stack, for every host pool to read by ARN. */
+/** The GitHub credential in Secrets Manager, once per stack: only the control plane's role reads it (hosts ask the broker for JIT configs instead). */
 export class AwsGithubSecret extends pulumi.ComponentResource {
   readonly arn: pulumi.Output<string>;
 
@@ -22,7 +22,7 @@ export class AwsGithubSecret extends pulumi.ComponentResource {
       name,
       {
         name: args.secretName,
-        description: "GitHub credential of runner-fleet host pools (read by the host agent as root)",
+        description: "GitHub credential of runner-fleet host pools (read by the control plane's role only; hosts never hold it)",
         recoveryWindowInDays: 7,
         ...(args.kmsKeyArn ? { kmsKeyId: args.kmsKeyArn } : {}),
         tags: args.tags,

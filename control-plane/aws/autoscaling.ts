@@ -33,5 +33,22 @@ export async function groupMembers(client: AutoScalingClient, asgName: string): 
  * can make the group rebalance (terminate) other, busy, instances across zones.
  */
 export async function replaceInstance(client: AutoScalingClient, instanceId: string): Promise<void> {
-  await client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
+  await terminateMember(client, instanceId, false);
+}
+
+/** Terminates exactly this instance of its group; with `decrement`, the group's desired capacity drops with it. */
+export async function terminateMember(client: AutoScalingClient, instanceId: string, decrement: boolean): Promise<void> {
+  await client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: decrement }));
+}
+
+/**
+ * AWS answers TerminateInstanceInAutoScalingGroup with decrement at the group's floor with this
+ * ValidationError ("Currently, desiredSize equals minSize (1). Terminating instance without
+ * replacement will violate group's min size constraint. …"); every other ValidationError (unknown
+ * instance, an instance already leaving, …) is a different refusal.
+ */
+export function isBelowMinimum(e: unknown): boolean {
+  const err = e as { name?: string; Code?: string; message?: string };
+  const code = err?.name ?? err?.Code;
+  return code === "ValidationError" && typeof err.message === "string" && /violate group's min size constraint|equals minSize/.test(err.message);
 }

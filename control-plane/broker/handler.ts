@@ -1,5 +1,5 @@
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
-import type { BrokerRequest, DeregisterAnswer, HostEvent, JitAnswer, ReportAnswer } from "../../protocol/broker";
+import type { BrokerRequest, DeregisterAnswer, HostEvent, JitAnswer, LeaveAnswer, ReportAnswer } from "../../protocol/broker";
 import type { ControlPlaneConfig, ControlPlanePool } from "../../protocol/control-plane-config";
 import { describeMember } from "../aws/autoscaling";
 import { redactor, type Logger } from "../aws/log";
@@ -7,6 +7,7 @@ import { ScaleSetError, type JitRunnerConfig, type ScaleSetAdmin } from "../scal
 import { identifyCaller, type Caller } from "./caller";
 import type { FunctionUrlEvent, FunctionUrlResult } from "./event";
 import { runnerName } from "./names";
+import { leaveGroup } from "./leave";
 import { RecordStore } from "./records";
 import { asRefusal, errorBody, Refusal, statusOf } from "./refusal";
 import { parseBody } from "./request";
@@ -178,6 +179,17 @@ async function report(v: Verified, deps: BrokerDeps, log: Logger): Promise<Repor
   return { v: 1, accepted: true };
 }
 
+async function leave(v: Verified, deps: BrokerDeps, log: Logger): Promise<LeaveAnswer> {
+  if (v.request.action !== "leave") throw new Error("unreachable");
+  const { decrement, reason } = v.request;
+  // Only a serving host leaves; a warm-pool state the pool admits for JIT configs is not one.
+  if (v.lifecycleState !== "InService") throw new Refusal("not-in-service", `the instance is ${v.lifecycleState}; only an InService host leaves`);
+  const a = await leaveGroup(deps.autoscaling, v.caller.instanceId, v.request);
+  deps.metrics?.hostEvent(v.pool.name, "leaving");
+  log.info("terminated the caller's instance in its group", { reason, decrement, asgName: v.pool.asgName });
+  return a;
+}
+
 export async function handleBroker(event: FunctionUrlEvent, deps: BrokerDeps): Promise<FunctionUrlResult> {
   const now = deps.now?.() ?? Date.now();
   const iam = event.requestContext.authorizer?.iam;
@@ -194,6 +206,8 @@ export async function handleBroker(event: FunctionUrlEvent, deps: BrokerDeps): P
         return answer(200, await deregister(v, deps, log));
       case "report":
         return answer(200, await report(v, deps, log));
+      case "leave":
+        return answer(200, await leave(v, deps, log));
     }
   } catch (e) {
     const r = asRefusal(e);

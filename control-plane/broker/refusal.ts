@@ -42,6 +42,9 @@ export function asRefusal(e: unknown): Refusal {
   }
   const name = (e as { name?: unknown }).name;
   if (typeof name === "string" && AWS_THROTTLE.has(name)) return new Refusal("throttled", "AWS throttled the control plane", 5);
+  // Any other refusal of a request the broker made for the caller (Auto Scaling's "no such
+  // instance", "already terminating"): the host may try again later; AWS's text names no secret.
+  if (name === "ValidationError") return new Refusal("upstream", `AWS refused: ${String((e as { message?: unknown }).message ?? "").slice(0, 300)}`);
   const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (typeof status === "number" && status >= 500) return new Refusal("upstream", `AWS answered ${status}`);
   return new Refusal("internal", "internal error");

@@ -21,7 +21,11 @@ const Report = z
   })
   .strict();
 
-const Request = z.discriminatedUnion("action", [Jit, Deregister, Report]);
+const Leave = z
+  .object({ v: z.literal(1), action: z.literal("leave"), pool: poolName, decrement: z.boolean(), reason: z.enum(["idle", "spot", "recycle"]) })
+  .strict();
+
+const Request = z.discriminatedUnion("action", [Jit, Deregister, Report, Leave]);
 
 export type ParsedBody = { ok: true; request: BrokerRequest } | { ok: false; reason: string };
 

@@ -192,14 +192,15 @@ export class Agent {
     await this.broker.deregister().catch((e: unknown) => this.log.warn("deregister failed", { error: errText(e) }));
     for (;;) {
       try {
-        let r = await this.aws.leave(this.instanceId, true);
-        if (r === "below-minimum") r = await this.aws.leave(this.instanceId, false);
+        // At the floor the group must replace the host: asked again without decrement.
+        let r = await this.broker.leave("recycle", true);
+        if (r === "below-minimum") r = await this.broker.leave("recycle", false);
         this.log.info("left the group", { result: r });
         this.mode = "stopped";
         (this.deps.exit ?? process.exit)(0);
         return;
       } catch (e) {
-        this.log.error("TerminateInstanceInAutoScalingGroup failed; retrying", { error: errText(e) });
+        this.log.error("leaving through the broker failed; retrying", { error: errText(e) });
         await new Promise((r) => setTimeout(r, 5000));
       }
     }
@@ -236,7 +237,9 @@ export class Agent {
     if (notice === undefined) return;
     this.log.warn("spot interruption notice", { notice });
     await this.broker.report("spot-interruption", notice).catch((e: unknown) => this.log.warn("report failed", { error: errText(e) }));
-    await this.shutdown("spot interruption");
+    // EC2 takes the instance within two minutes anyway: leaving now, without decrement, starts
+    // the group's replacement at once instead of after the reclaim.
+    await this.shutdown("spot interruption", () => this.broker.leave("spot", false));
   }
 
   private async checkLifecycle(): Promise<void> {
@@ -279,7 +282,7 @@ export class Agent {
       }
       await this.broker.report("leaving", "idle").catch(() => undefined);
       await Promise.all(this.slots.map((s) => s.stop()));
-      const r = await this.aws.leave(this.instanceId, true);
+      const r = await this.broker.leave("idle", true);
       if (r === "left") {
         this.log.info("left the auto scaling group");
         this.mode = "stopped";
@@ -344,8 +347,8 @@ export class Agent {
   /** Tests: look at the manifest on the next tick instead of in five minutes. */
   forceManifestCheck = false;
 
-  /** SIGTERM or a spot notice: deregister every slot through the broker, stop the runners. */
-  async shutdown(reason: string): Promise<void> {
+  /** SIGTERM or a spot notice: deregister every slot through the broker, stop the runners; then `leave`, if given. */
+  async shutdown(reason: string, leave?: () => Promise<unknown>): Promise<void> {
     if (this.mode === "stopped") return;
     this.mode = "stopped";
     this.log.info("shutting down", { reason });
@@ -359,6 +362,12 @@ export class Agent {
       (removed) => this.log.info("deregistered", { removed }),
       (e: unknown) => this.log.error("deregister failed", { error: errText(e) }),
     );
+    if (leave) {
+      await leave().then(
+        (result) => this.log.info("left the group", { result }),
+        (e: unknown) => this.log.error("leaving through the broker failed", { error: errText(e) }),
+      );
+    }
     (this.deps.exit ?? process.exit)(0);
   }
 }

@@ -1,23 +1,13 @@
-import { AutoScalingClient, CompleteLifecycleActionCommand, TerminateInstanceInAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
+import { AutoScalingClient, CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { AgentConfig } from "../../protocol/agent-config";
 import type { Imds } from "./imds";
 
 /**
- * AWS answers TerminateInstanceInAutoScalingGroup with decrement at the group's floor with this
- * ValidationError ("Currently, desiredSize equals minSize (1). Terminating instance without
- * replacement will violate group's min size constraint. …"); every other ValidationError (unknown
- * instance, an instance already leaving, …) is a different refusal.
+ * The AWS calls the agent makes, as the instance role (SDK v3, endpoints resolved per partition):
+ * the runner mirror and its agent from S3, and its own warm pool's launch hook. Leaving the group
+ * is the broker's (Broker.leave): the instance role holds no terminate.
  */
-export function isBelowMinimum(e: unknown): boolean {
-  const err = e as { name?: string; Code?: string; message?: string };
-  const code = err?.name ?? err?.Code;
-  return code === "ValidationError" && typeof err.message === "string" && /violate group's min size constraint|equals minSize/.test(err.message);
-}
-
-export type LeaveResult = "left" | "below-minimum";
-
-/** The AWS calls the agent makes, as the instance role (SDK v3, endpoints resolved per partition). */
 export class Aws {
   readonly asg: AutoScalingClient;
   readonly s3: S3Client;
@@ -27,17 +17,6 @@ export class Aws {
     const common = { region: cfg.region, credentials, maxAttempts: 4 };
     this.asg = new AutoScalingClient({ ...common, ...(cfg.endpoints.autoscaling ? { endpoint: cfg.endpoints.autoscaling } : {}) });
     this.s3 = new S3Client({ ...common, ...(cfg.endpoints.s3 ? { endpoint: cfg.endpoints.s3, forcePathStyle: true } : {}) });
-  }
-
-  /** Leaves the group lowering its desired capacity; "below-minimum" when AWS says the floor holds it. Other refusals throw. */
-  async leave(instanceId: string, decrement = true): Promise<LeaveResult> {
-    try {
-      await this.asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: decrement }));
-      return "left";
-    } catch (e) {
-      if (isBelowMinimum(e)) return "below-minimum";
-      throw e;
-    }
   }
 
   async completeLaunchHook(hookName: string, asgName: string, instanceId: string): Promise<void> {

@@ -1,9 +1,11 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { BrokerError, BrokerErrorCode, BrokerRequest, DeregisterAnswer, HostEvent, JitAnswer, ReportAnswer } from "../../protocol/broker";
+import type { BrokerError, BrokerErrorCode, BrokerRequest, DeregisterAnswer, HostEvent, JitAnswer, LeaveAnswer, LeaveReason, ReportAnswer } from "../../protocol/broker";
 import { RUNNER_NAME_MAX } from "../../protocol/broker";
 import type { Imds } from "./imds";
+
+export type LeaveResult = "left" | "below-minimum";
 
 /** A refusal from the broker (protocol/broker.ts) or the function URL in front of it. */
 export class BrokerRefusal extends Error {
@@ -82,6 +84,21 @@ export class Broker {
   async deregister(runnerIds?: number[]): Promise<number[]> {
     const a = await this.call<DeregisterAnswer>({ v: 1, action: "deregister", pool: this.pool, ...(runnerIds ? { runnerIds } : {}) });
     return Array.isArray(a.removed) ? a.removed : [];
+  }
+
+  /**
+   * Asks the broker to terminate this instance in its group. "below-minimum" when AWS refused the
+   * decrement at the group's floor (the broker's `at-minimum`); any other refusal throws.
+   */
+  async leave(reason: LeaveReason, decrement: boolean): Promise<LeaveResult> {
+    try {
+      const a = await this.call<LeaveAnswer>({ v: 1, action: "leave", pool: this.pool, decrement, reason });
+      if (a.left !== true) throw new BrokerRefusal("bad-answer", true, "leave answer lacks left: true");
+      return "left";
+    } catch (e) {
+      if (e instanceof BrokerRefusal && e.code === "at-minimum") return "below-minimum";
+      throw e;
+    }
   }
 
   async report(event: HostEvent, detail?: string): Promise<void> {

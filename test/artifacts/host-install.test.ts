@@ -89,6 +89,14 @@ describe("host user-data", () => {
     }
   });
 
+  it("checks the image is the pool's OS release before anything else (os-release ID and VERSION_ID)", () => {
+    const check = (os: Shape["os"]): string => installOf({ os, arch: "amd64", docker: "none" }).split("\n").find((l) => l.includes("this image is not"))!;
+    expect(check("debian")).toBe(`{ grep -qxE 'ID="?debian"?' /etc/os-release && grep -qxF 'VERSION_ID="13"' /etc/os-release; } || fail "this image is not Debian 13"`);
+    expect(check("debian-12")).toBe(`{ grep -qxE 'ID="?debian"?' /etc/os-release && grep -qxF 'VERSION_ID="12"' /etc/os-release; } || fail "this image is not Debian 12"`);
+    expect(check("ubuntu")).toBe(`{ grep -qxE 'ID="?ubuntu"?' /etc/os-release && grep -qxF 'VERSION_ID="24.04"' /etc/os-release; } || fail "this image is not Ubuntu 24.04"`);
+    expect(check("al2023")).toBe(`[ -e /etc/amazon-linux-release ] || fail "this image is not Amazon Linux 2023"`);
+  });
+
   it("installs per docker mode: rootless keeps the root daemon off, rootful runs it, none has no docker", () => {
     const ub = (docker: Shape["docker"]): string => installOf({ os: "ubuntu", arch: "amd64", docker });
     expect(ub("rootless")).toMatch(/systemctl disable --now "\$u"/);
@@ -96,9 +104,15 @@ describe("host user-data", () => {
     expect(ub("rootful")).toContain("systemctl enable --now docker.service");
     expect(ub("rootful")).not.toContain("rootlesskit");
     expect(ub("none")).not.toMatch(/docker\.io|dockerd/);
-    const al = installOf({ os: "al2023", arch: "arm64", docker: "rootless" });
-    expect(al).toContain("optional=('lttng-ust' 'rootlesskit' 'slirp4netns')");
-    expect(al).toMatch(/for c in dockerd dockerd-rootless\.sh rootlesskit newuidmap newgidmap; do/);
+    const deb = installOf({ os: "debian", arch: "arm64", docker: "rootless" });
+    expect(deb).toContain("'docker.io' 'docker-cli' 'uidmap' 'rootlesskit' 'slirp4netns'");
+    expect(installOf({ os: "debian-12", arch: "amd64", docker: "rootful" })).not.toContain("docker-cli");
+    expect(deb).toMatch(/for c in dockerd dockerd-rootless\.sh rootlesskit newuidmap newgidmap; do/);
+    // al2023 offers no rootless docker (the schema refuses it); its rootful docker is Amazon's package.
+    const al = installOf({ os: "al2023", arch: "arm64", docker: "rootful" });
+    expect(al).toContain("optional=('lttng-ust')");
+    expect(al).toContain("required=(");
+    expect(al).toContain("'docker')");
   });
 });
 
@@ -166,7 +180,8 @@ describe.runIf(hasCommand("shellcheck", "shellcheck"))("host scripts under shell
     ...SHAPES.map((s) => [`install ${name(s)}`, installOf(s)] as [string, string]),
     ["firewall", firewallScript()],
   ];
-  it("covers every installer shape the program emits", () => expect(scripts.length).toBe(2 * 2 * 3 + 1));
+  // Four OSes × two arches × three docker modes, less al2023's two rootless ones, and the firewall.
+  it("covers every installer shape the program emits", () => expect(scripts.length).toBe(4 * 2 * 3 - 2 + 1));
   it.each(scripts)("%s is clean", (_n, text) => {
     const file = join(mkdtempSync(join(tmpdir(), "sc-")), "script");
     writeFileSync(file, text);

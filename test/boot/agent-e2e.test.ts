@@ -18,7 +18,7 @@ const SLOT_OF = /\/slots\/(\d+)\/state/;
  * registers every slot through the SigV4-verifying function URL (broker double), and runs jobs of
  * the stand-in service under the slots' own uids in transient units, with /proc hidepid=2, each
  * slot with its own rootless docker daemon. It rolls slots over to a new release, deregisters on a
- * spot notice and leaves its group when idle.
+ * spot notice and leaves its group when idle, both through the broker.
  */
 describe.runIf(canBootHosts())("the agent on a host booted from the program's user-data", () => {
   let lab: Lab;
@@ -28,7 +28,7 @@ describe.runIf(canBootHosts())("the agent on a host booted from the program's us
   let broker: BrokerDouble;
   let stack: BrokerStack;
   let first: MirroredRelease;
-  const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "rootless" }, { runnersPerHost: 2 });
+  const pool = poolOf({ os: "debian", arch: "amd64", docker: "rootless" }, { runnersPerHost: 2 });
 
   beforeAll(async () => {
     lab = await Lab.start({ asgName: "rf-e2e-pool", bucket: "rf-e2e-pool", tag: "e" });
@@ -191,6 +191,17 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     await until("every runner deregistered", () => service.runners.every((r) => r.deleted), 60_000);
     const units = await host.exec(["sh", "-c", "systemctl list-units --all --no-legend 'rf-slot-*' | grep -c running || true"]);
     expect(units.stdout.trim()).toBe("0");
+    // Then it leaves through the broker without decrement, so the group replaces it at once; the
+    // terminate is signed with the control plane's key (the host role has none).
+    const group = lab.asg.groups[0]!;
+    await until("the spot host left its group", () => group.instances.length === 0, 60_000);
+    expect(broker.calls.filter((c) => c.body.action === "leave").map((c) => c.body)).toEqual([{ v: 1, action: "leave", pool: pool.name, decrement: false, reason: "spot" }]);
+    expect(lab.asg.calls.filter((c) => c.Action === "TerminateInstanceInAutoScalingGroup")).toEqual([
+      expect.objectContaining({ InstanceId: lab.world.instanceId, ShouldDecrementDesiredCapacity: "false", Caller: "control-plane" }),
+    ]);
+    expect(group.desired).toBe(1);
+    // The next case plays the same instance back in its group.
+    group.instances = [lab.world.instanceId];
   }, 120_000);
   it("leaves its group when idle: stays while the group is at its floor (AWS's refusal), leaves with decrement once it may", async () => {
     delete lab.imds.state.spotAction;
@@ -201,8 +212,9 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     const issued = service.runners.length;
     expect((await host.exec(["systemctl", "restart", "runner-fleet-agent.service"])).code).toBe(0);
     await until("both slots registered", () => new Set(service.runners.slice(issued).map((r) => r.slot)).size >= 2, 180_000);
-    const terminations = () => lab.asg.calls.filter((c) => c.Action === "TerminateInstanceInAutoScalingGroup");
+    const terminations = () => lab.asg.calls.filter((c) => c.Action === "TerminateInstanceInAutoScalingGroup" && c.ShouldDecrementDesiredCapacity === "true");
     await until("a leave refused at the floor", () => terminations().length >= 1, 60_000);
+    expect(terminations().every((c) => c.Caller === "control-plane")).toBe(true);
     expect(group.instances).toEqual([lab.world.instanceId]);
     expect(group.desired).toBe(1);
     // Staying: the slots register again.
@@ -211,7 +223,8 @@ for i in $(seq 1 20); do out=$(docker run --rm --network rf-net rf/busybox nc sv
     group.min = 0;
     await until("left the group", () => group.instances.length === 0, 60_000);
     expect(group.desired).toBe(0);
-    expect(terminations().at(-1)).toMatchObject({ InstanceId: lab.world.instanceId, ShouldDecrementDesiredCapacity: "true" });
+    expect(terminations().at(-1)).toMatchObject({ InstanceId: lab.world.instanceId, ShouldDecrementDesiredCapacity: "true", Caller: "control-plane" });
+    expect(broker.calls.filter((c) => c.body.action === "leave").at(-1)!.body).toEqual({ v: 1, action: "leave", pool: pool.name, decrement: true, reason: "idle" });
     expect(service.runners.filter((r) => r.instanceId === lab.world.instanceId).every((r) => r.deleted)).toBe(true);
     expect((await host.shellUntil("systemctl is-active runner-fleet-agent.service", (o) => o.trim() === "inactive", 30)).trim()).toBe("inactive");
   }, 300_000);

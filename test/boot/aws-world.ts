@@ -26,7 +26,8 @@ const policy = (statements: object[]): string => JSON.stringify({ Version: "2012
 
 /**
  * The AWS side of one host pool in moto, with IAM enforced: the pool bucket, the host role with the
- * policies the program renders for a host (given by the caller from test/helpers/standin-iam.ts),
+ * policies the program renders for a host (given by the caller from test/helpers/standin-iam.ts; no
+ * terminate: the broker takes a leaving host out),
  * an Auto Scaling group whose instance the booted container plays, and that instance's role
  * session (session name = instance id, as EC2 names it).
  */

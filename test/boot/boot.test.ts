@@ -8,12 +8,14 @@ import { reports } from "./broker-recorder";
 import type { ExecResult, Instance } from "./container";
 import { runnerTarball, type Tarball } from "./fixture";
 import { canBootHosts, installSteps, Lab } from "./harness";
-import { TEST_REPO, TEST_REPO_PACKAGES } from "./rootfs";
+import { BOOTED_OSES, type DebianOs } from "../../components/aws/host-packages";
+import { suiteOf, TEST_REPO, testRepoPackages } from "./rootfs";
 
 /**
- * The program's real user-data booted for real: a Debian 12 root under systemd-nspawn, cloud-init
- * reading it from a NoCloud seed, in a network namespace of the test's own where IMDS and the
- * stand-ins answer. Required in CI; elsewhere it says why it skips.
+ * The program's real user-data booted for real, once per Debian release the program deploys
+ * (`debian`: 13, the default; `debian-12`): a root of that release under systemd-nspawn,
+ * cloud-init reading the user-data from a NoCloud seed, in a network namespace of the test's own
+ * where IMDS and the stand-ins answer. Required in CI; elsewhere it says why it skips.
  */
 
 /**
@@ -43,16 +45,19 @@ docker run --rm rf/busybox sh -c '(printf "PUT /latest/api/token HTTP/1.1\r\nHos
 const sha = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
 const INSTALLED = /runner-fleet-install: (step=finished|FAILED)/;
 
-describe.runIf(canBootHosts())("a host booted from the program's user-data", () => {
+const OSES = BOOTED_OSES as DebianOs[];
+
+describe.runIf(canBootHosts()).each(OSES)("a host booted from the program's user-data (os: %s)", (os) => {
   let lab: Lab;
   let host: Instance;
   let failed: Instance;
   let tarball: Tarball;
   const bundle = agentBundle();
-  const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "rootless" }, { runnersPerHost: 2 });
+  const pool = poolOf({ os, arch: "amd64", docker: "rootless" }, { runnersPerHost: 2 });
+  const missing = testRepoPackages(suiteOf(os));
 
   beforeAll(async () => {
-    lab = await Lab.start({ asgName: "rf-boot-pool", bucket: "rf-boot-pool", tag: "b" });
+    lab = await Lab.start({ asgName: "rf-boot-pool", bucket: "rf-boot-pool", tag: `b${OSES.indexOf(os)}`, os });
     tarball = runnerTarball(lab.dir);
     await lab.putRelease("2.336.0", tarball);
     const agent = await lab.putAgent(bundle.code);
@@ -61,7 +66,7 @@ describe.runIf(canBootHosts())("a host booted from the program's user-data", () 
     // repository offers, and whose agent bundle does not match the pinned checksum: the install
     // must install exactly those two, then fail loudly.
     failed = lab.instance("rf-bad", pool, lab.wiring({ key: agent.key, sha256: "f".repeat(64) }));
-    execFileSync("chroot", [failed.root, "dpkg", "--purge", ...TEST_REPO_PACKAGES], { stdio: "ignore" });
+    execFileSync("chroot", [failed.root, "dpkg", "--purge", ...missing], { stdio: "ignore" });
     writeFileSync(`${failed.root}/etc/apt/sources.list`, `deb [trusted=yes] file:${TEST_REPO} ./\n`);
     failed.boot();
     await failed.waitFor(/Cloud-init v\. .* finished/, 180_000);
@@ -150,10 +155,10 @@ describe.runIf(canBootHosts())("a host booted from the program's user-data", () 
 
   it("installs what an image lacks, and only that, choosing among alternatives in order", () => {
     expect(failed.lines.filter((l) => /runner-fleet-install: installing/.test(l.text)).map((l) => l.text.replace(/^.*runner-fleet-install: /, ""))).toEqual([
-      "installing liblttng-ust1 slirp4netns",
+      `installing ${missing.join(" ")}`,
     ]);
     const status = readFileSync(`${failed.root}/var/lib/dpkg/status`, "utf8");
-    for (const p of TEST_REPO_PACKAGES) expect(status).toMatch(new RegExp(`^Package: ${p}\nStatus: install ok installed$`, "m"));
+    for (const p of missing) expect(status).toMatch(new RegExp(`^Package: ${p}\nStatus: install ok installed$`, "m"));
   });
 
   it("reports a failed install to the broker as the instance role, and cloud-init shows the failure", () => {

@@ -1,3 +1,4 @@
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { join } from "node:path";
 import type { JitRequest } from "../../protocol/broker";
 import { MOTO_ACCOUNT } from "../helpers/moto";
@@ -24,12 +25,14 @@ export interface BrokerStack {
 /**
  * What a booted host registers with: the SigV4-verifying function URL (the instance role's session
  * is its only principal) in front of the broker double, which issues JIT configs for the stand-in
- * runner service; both bridged into the lab's network.
+ * runner service and terminates a leaving host in the lab's Auto Scaling with the control plane's
+ * key (the host's role has no terminate); both bridged into the lab's network.
  */
 /** `labels`: what the pool's scale set registers (HostPoolModel.labels); jobs reach its runners by runs-on. */
 export async function startBrokerStack(lab: Lab, o: { pool: string; labels: string[]; slots: number }): Promise<BrokerStack> {
   const service = await startRunnerService();
-  const broker = brokerDouble(service, { pool: o.pool, labels: o.labels, role: lab.world.hostRole, slots: o.slots, serverUrl: `http://${lab.net.hostAddr}:${SERVICE_PORT}/` });
+  const autoscaling = new AutoScalingClient({ region: REGION, endpoint: lab.asg.url, credentials: lab.controlPlaneKey, maxAttempts: 1 });
+  const broker = brokerDouble(service, { pool: o.pool, labels: o.labels, role: lab.world.hostRole, slots: o.slots, serverUrl: `http://${lab.net.hostAddr}:${SERVICE_PORT}/`, autoscaling });
   const iam = await standinIam({ account: MOTO_ACCOUNT, region: REGION, role: lab.world.hostRole, asgName: lab.world.asgName, bucket: lab.world.bucket });
   const fu = await startFunctionUrl({ region: REGION, handler: broker.handler, iam });
   fu.principals.push({ ...lab.world.hostCreds, accountId: MOTO_ACCOUNT, role: lab.world.hostRole, session: lab.world.instanceId });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { HostPoolModel } from "../../config/host-model";
@@ -13,12 +13,14 @@ import { startBrokerRecorder, type BrokerRecorder } from "./broker-recorder";
 import { Instance } from "./container";
 import type { Release } from "../standins/runner-listener/service";
 import { startAsg, type AsgStandin } from "../standins/asg";
+import type { Key } from "../standins/sigv4-verify";
 import { startImds, type Imds } from "../standins/imds";
 import { createNetPair, IMDS_ADDR, type NetPair } from "./netns";
 import { prerequisite } from "../helpers/env";
 import { hasMoto } from "../helpers/moto";
 import { RUNNER_UPSTREAM } from "./fixture";
-import { bootTools, ensureRootfs } from "./rootfs";
+import { bootTools, ensureRootfs, suiteOf } from "./rootfs";
+import type { DebianOs } from "../../components/aws/host-packages";
 
 export const REGION = "eu-west-1";
 
@@ -35,7 +37,8 @@ const ASG_PORT = 8083;
 
 /**
  * One booted-host lab: moto (IAM enforced) as S3 and Auto Scaling, the IMDS stand-in, the broker,
- * a network namespace pair with the bridge, and instances booted from the cached Debian 12 root.
+ * a network namespace pair with the bridge, and instances booted from the cached Debian root of
+ * the pools' OS (Debian 13, the default, unless told otherwise).
  */
 export class Lab {
   readonly instances: Instance[] = [];
@@ -46,15 +49,20 @@ export class Lab {
     readonly imds: Imds,
     readonly broker: BrokerRecorder,
     readonly net: NetPair,
-    /** Auto Scaling for the agent's calls: moto never checks a group's floor, AWS does (test/standins/asg.ts). */
+    /**
+     * Auto Scaling: the host's launch-hook calls and the broker's terminates (moto never checks a
+     * group's floor, AWS does: test/standins/asg.ts). Each caller signs with its own key.
+     */
     readonly asg: AsgStandin,
     private readonly bridge: Bridge,
     /** The host's rendered policies as moved into this lab; putAgent names the exact agent object. */
     private readonly iam: { names: WorldNames; current: StandinIam },
+    /** The control plane's key: the broker side signs a leaving host's terminate with it. */
+    readonly controlPlaneKey: Key,
   ) {}
 
-  static async start(o: { asgName: string; bucket: string; withHook?: boolean; tag: string }): Promise<Lab> {
-    const rootfs = await ensureRootfs();
+  static async start(o: { asgName: string; bucket: string; withHook?: boolean; tag: string; os?: DebianOs }): Promise<Lab> {
+    const rootfs = await ensureRootfs(suiteOf(o.os ?? "debian"));
     // The host role gets what the program renders for a host, not a role of the lab's own.
     const names: WorldNames = { account: MOTO_ACCOUNT, region: REGION, role: `${o.asgName}-host`, asgName: o.asgName, bucket: o.bucket };
     const iam = { names, current: await standinIam(names) };
@@ -65,7 +73,8 @@ export class Lab {
       cleanup.push(() => imds.close());
       const broker = await startBrokerRecorder({ region: REGION, creds: world.hostCreds, iam: () => iam.current, principal: { accountId: MOTO_ACCOUNT, role: world.hostRole, session: world.instanceId } });
       cleanup.push(() => broker.close());
-      const asg = await startAsg({ region: REGION, key: () => imds.state.creds, iam: iam.current, session: () => `arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${world.hostRole}/${world.instanceId}` });
+      const controlPlaneKey = { accessKeyId: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(20).toString("hex") };
+      const asg = await startAsg({ region: REGION, host: () => imds.state.creds, controlPlane: controlPlaneKey, iam: iam.current, hostSession: () => `arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/${world.hostRole}/${world.instanceId}` });
       cleanup.push(() => asg.close());
       asg.groups.push({ name: o.asgName, min: 0, desired: 1, instances: [world.instanceId], pendingHook: new Set(o.withHook ? [world.instanceId] : []) });
       const net = createNetPair(o.tag);
@@ -82,7 +91,7 @@ export class Lab {
         ],
         join(dir, "bridge"),
       );
-      return new Lab(dir, rootfs, world, imds, broker, net, asg, bridge, iam);
+      return new Lab(dir, rootfs, world, imds, broker, net, asg, bridge, iam, controlPlaneKey);
     } catch (e) {
       for (const c of cleanup.reverse()) await c();
       throw e;

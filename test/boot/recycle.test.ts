@@ -25,7 +25,7 @@ describe.runIf(canBootHosts())("a one-VM-per-job host (rootful docker, recycleAf
   let lab: Lab;
   let host: Instance;
   let stack: BrokerStack;
-  const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "rootful" });
+  const pool = poolOf({ os: "debian", arch: "amd64", docker: "rootful" });
   const jits = () => stack.jits();
   const terminations = () => lab.asg.calls.filter((c) => c.Action === "TerminateInstanceInAutoScalingGroup");
 
@@ -63,9 +63,14 @@ describe.runIf(canBootHosts())("a one-VM-per-job host (rootful docker, recycleAf
 
   it("then leaves its group: deregistered, without decrement at the floor (replaced), no second runner, the agent stopped", async () => {
     await until("the host left", () => lab.asg.groups[0]!.instances.length === 0, 120_000);
-    expect(terminations().map((c) => [c.InstanceId, c.ShouldDecrementDesiredCapacity])).toEqual([
-      [lab.world.instanceId, "true"],
-      [lab.world.instanceId, "false"],
+    // Asked of the broker, which terminates with the control plane's key (the host role has no terminate).
+    expect(terminations().map((c) => [c.InstanceId, c.ShouldDecrementDesiredCapacity, c.Caller])).toEqual([
+      [lab.world.instanceId, "true", "control-plane"],
+      [lab.world.instanceId, "false", "control-plane"],
+    ]);
+    expect(stack.broker.calls.filter((c) => c.body.action === "leave").map((c) => c.body)).toEqual([
+      { v: 1, action: "leave", pool: pool.name, decrement: true, reason: "recycle" },
+      { v: 1, action: "leave", pool: pool.name, decrement: false, reason: "recycle" },
     ]);
     expect(lab.asg.groups[0]!.desired).toBe(1);
     expect(stack.service.runners.every((r) => r.deleted)).toBe(true);

@@ -17,7 +17,7 @@ describe.runIf(canBootHosts())("a warm pool's instance on a booted host", () => 
   let lab: Lab;
   let host: Instance;
   let stack: BrokerStack;
-  const pool = poolOf({ os: "ubuntu", arch: "amd64", docker: "none" }, { runnersPerHost: 2 });
+  const pool = poolOf({ os: "debian", arch: "amd64", docker: "none" }, { runnersPerHost: 2 });
   const hookCalls = () => lab.asg.calls.filter((c) => c.Action === "CompleteLifecycleAction");
   const jits = () => stack.jits();
 

@@ -1,4 +1,8 @@
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { leaveGroup } from "../../control-plane/broker/leave";
+import { asRefusal, errorBody, Refusal, statusOf } from "../../control-plane/broker/refusal";
+import { startAsg } from "../standins/asg";
 import type { BrokerError, JitAnswer } from "../../protocol/broker";
 import { createLogger } from "../../control-plane/aws/log";
 import { handleBroker, type BrokerDeps } from "../../control-plane/broker/handler";
@@ -310,5 +314,68 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     expect(res.statusCode).toBe(500);
     expect(lines.join("\n")).toContain("[redacted]");
     noLeak(res.body);
+  });
+
+  // Last: these terminate instances of the file's one fleet.
+  it("terminates exactly the verified caller's own instance when it leaves, with or without decrement; never another's", async () => {
+    const leaveAs = (userArn: string, body: Record<string, unknown>, over: Parameters<typeof urlEvent>[0] = {}) =>
+      handleBroker(urlEvent({ userArn, body: { v: 1, action: "leave", pool: "alpha", reason: "idle", decrement: true, ...body }, ...over }), deps);
+    const groups = () => groupSnapshot(fleet.clients, ["asg-alpha", "asg-beta"]);
+    const members = async (asg: string) => (JSON.parse(await groups()) as { name: string; desired: number; instances: [string, string][] }[]).find((g) => g.name === asg)!;
+    const before = await groups();
+    // A beta instance with alpha's role, a body naming another pool, a Standby instance: refused, nothing terminated.
+    expect((JSON.parse((await leaveAs(sessionArn("alpha-host", fleet.instances.beta![0]!), {})).body) as BrokerError).error.code).toBe("wrong-pool");
+    expect((JSON.parse((await leaveAs(alphaCaller(2), { pool: "beta" })).body) as BrokerError).error.code).toBe("wrong-pool");
+    expect((await leaveAs(alphaCaller(2), { instanceId: alpha()[0] })).statusCode).toBe(400);
+    await standBy(fleet.clients, "asg-alpha", alpha()[1]!);
+    try {
+      deps.config.pools[0]!.brokerStates.push("Standby");
+      expect((JSON.parse((await leaveAs(alphaCaller(1), {})).body) as BrokerError).error.code).toBe("not-in-service");
+    } finally {
+      deps.config.pools[0]!.brokerStates.pop();
+      await exitStandby(fleet.clients, "asg-alpha", alpha()[1]!);
+    }
+    expect(await groups()).toEqual(before);
+
+    const desired = (await members("asg-alpha")).desired;
+    const res = await leaveAs(alphaCaller(2), { decrement: true });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ v: 1, left: true, decremented: true });
+    const after = await members("asg-alpha");
+    expect(after.desired).toBe(desired - 1);
+    expect(after.instances.filter(([, state]) => state === "InService").map(([id]) => id).sort()).toEqual([alpha()[0]!, alpha()[1]!].sort());
+    expect(await members("asg-beta")).toEqual(JSON.parse(before).find((g: { name: string }) => g.name === "asg-beta"));
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "terminated the caller's instance in its group")).toMatchObject({ instanceId: alpha()[2], reason: "idle", decrement: true });
+
+    const spot = await leaveAs(alphaCaller(1), { decrement: false, reason: "spot" });
+    expect(JSON.parse(spot.body)).toEqual({ v: 1, left: true, decremented: false });
+    expect((await members("asg-alpha")).desired).toBe(desired - 1);
+    expect((await members("asg-alpha")).instances.some(([id, state]) => id === alpha()[1] && state === "InService")).toBe(false);
+  });
+
+});
+
+describe("leaving at Auto Scaling's floor (the stand-in answers AWS's own refusal: test/standins/asg.ts)", () => {
+  it("answers AWS's floor refusal as at-minimum (409, not retryable), any other refusal apart; without decrement it leaves", async () => {
+    const key = { accessKeyId: "AKIACONTROLPLANE0001", secretAccessKey: "control-plane-secret" };
+    const iam = await standinIam({ account: "123456789012", region: REGION, role: "asg-alpha-host", asgName: "asg-alpha", bucket: "rf-mirror" });
+    const asg = await startAsg({ region: REGION, host: () => ({ accessKeyId: "AKIAHOST000000000001", secretAccessKey: "host-secret" }), controlPlane: key, iam, hostSession: () => "arn:aws:sts::123456789012:assumed-role/asg-alpha-host/i-0aaaaaaaaaaaaaaa1" });
+    try {
+      asg.groups.push({ name: "asg-alpha", min: 1, desired: 1, instances: ["i-0aaaaaaaaaaaaaaa1"], pendingHook: new Set() });
+      const client = new AutoScalingClient({ region: REGION, endpoint: asg.url, credentials: key, maxAttempts: 1 });
+      const leave = (instanceId: string, decrement: boolean) => leaveGroup(client, instanceId, { v: 1, action: "leave", pool: "alpha", decrement, reason: "recycle" });
+      const floor = await leave("i-0aaaaaaaaaaaaaaa1", true).catch((e: unknown) => asRefusal(e));
+      expect(floor).toBeInstanceOf(Refusal);
+      expect(errorBody(floor as Refusal)).toMatchObject({ error: { code: "at-minimum", retryable: false } });
+      expect(statusOf(floor as Refusal)).toBe(409);
+      expect(asg.groups[0]!.instances).toEqual(["i-0aaaaaaaaaaaaaaa1"]);
+      const unknown = asRefusal(await leave("i-0bbbbbbbbbbbbbbb2", true).catch((e: unknown) => e));
+      expect([unknown.code, unknown.message]).toEqual(["upstream", expect.stringMatching(/^AWS refused: Instance Id not found/)]);
+      expect(await leave("i-0aaaaaaaaaaaaaaa1", false)).toEqual({ v: 1, left: true, decremented: false });
+      expect(asg.groups[0]).toMatchObject({ desired: 1, instances: [] });
+      expect(asg.calls.map((c) => c.Caller)).toEqual(["control-plane", "control-plane", "control-plane"]);
+    } finally {
+      await asg.close();
+    }
   });
 });

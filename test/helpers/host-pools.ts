@@ -2,6 +2,7 @@ import type { Arch } from "../../config/arch";
 import { hostPoolModel, type HostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
 import type { DockerMode, HostOs } from "../../components/aws/host-packages";
+import { HOST_OSES } from "../../config/schema";
 import type { HostWiring } from "../../components/aws/host-user-data";
 import { sourceFrom, TOKEN } from "./config";
 
@@ -19,10 +20,10 @@ export interface Shape {
   docker: DockerMode;
 }
 
-/** Every OS × arch × docker combination the program can emit. */
-export const SHAPES: Shape[] = (["al2023", "ubuntu"] as const).flatMap((os) =>
+/** Every OS × arch × docker combination the program can emit (the schema refuses rootless docker on al2023). */
+export const SHAPES: Shape[] = HOST_OSES.flatMap((os) =>
   (["amd64", "arm64"] as const).flatMap((arch) => (["rootless", "rootful", "none"] as const).map((docker) => ({ os, arch, docker }))),
-);
+).filter((s) => !(s.os === "al2023" && s.docker === "rootless"));
 
 const INSTANCE: Record<Arch, string> = { amd64: "c6i.large", arm64: "c7g.large" };
 
@@ -41,10 +42,9 @@ export function poolOf(s: Shape, extra: Record<string, unknown> = {}): HostPoolM
     runnersPerHost: rootful ? 1 : 4,
     labels: ["kernel"],
     runnerGroup: "kernel",
+    ...runtimeKeys,
     ...extra,
   };
   const cfg = parseStackConfig(sourceFrom({ github: { url: "https://github.com/acme", auth: "token" }, hostPools: [pool] }, { secrets: TOKEN, foreign: { "aws:region": "eu-west-1" } }));
-  const model = hostPoolModel(cfg, cfg.hostPools[0]!, "runner-fleet", "prod");
-  // docker and recycleAfterJob are schema keys of the ec2-program branch; set here until it lands.
-  return { ...model, config: { ...model.config, ...runtimeKeys } as HostPoolModel["config"] };
+  return hostPoolModel(cfg, cfg.hostPools[0]!, "runner-fleet", "prod");
 }

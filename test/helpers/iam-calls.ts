@@ -52,8 +52,8 @@ export function iamCalls(iam: RenderedIam): IamCall[] {
       // host/agent/broker.ts: a SigV4-signed POST to the function URL; Lambda checks both actions.
       { what: "host calls the broker URL", role, action: "lambda:InvokeFunctionUrl", resource: broker, context: viaUrl, expect: "Allowed", resourcePolicy: broker },
       { what: "host's URL call invokes the broker", role, action: "lambda:InvokeFunction", resource: broker, context: viaUrl, expect: "Allowed", resourcePolicy: broker },
-      // host/agent/aws.ts leave(): idle, spot and recycle leave (issue 22 moves this to the broker).
-      { what: "host leaves its group", role, action: "autoscaling:TerminateInstanceInAutoScalingGroup", resource: groupArnOf(iam, group), expect: "Allowed" },
+      // Idle, spot and recycle leave go through the broker (control-plane/broker/leave.ts): the host may not terminate, even itself.
+      { what: "host terminates in its own group", role, action: "autoscaling:TerminateInstanceInAutoScalingGroup", resource: groupArnOf(iam, group), expect: "Denied" },
       // What the host must not do.
       { what: "host invokes the broker directly", role, action: "lambda:InvokeFunction", resource: broker, context: { "lambda:InvokedViaFunctionUrl": "false" }, expect: "Denied", resourcePolicy: broker },
       { what: "host calls the URL without IAM auth", role, action: "lambda:InvokeFunctionUrl", resource: broker, context: { "lambda:FunctionUrlAuthType": "NONE" }, expect: "Denied", resourcePolicy: broker },

@@ -32,13 +32,19 @@ export interface StandinIam {
   /** The broker's function ARN and resource policy (from the pool's aws.lambda.Permission resources). */
   brokerArn: string;
   brokerPolicy: PolicyDocument;
-  /** Identity policies of a role by name (the host role only; anyone else has none). */
+  /** The control plane's role policies as rendered, moved into the world (role CONTROL_PLANE_ROLE). */
+  controlPlanePolicies: PolicyDocument[];
+  /** The control plane's caller ARN in the world: its role's session as Lambda names it. */
+  controlPlaneSession: string;
+  /** Identity policies of a role by name (the host role and the control plane's; anyone else has none). */
   identity(role: string): PolicyDocument[];
   asgArn(name: string): string;
   authorize(req: IamRequest, resource?: PolicyDocument): Promise<IamDecision>;
 }
 
 const POOL = "kvm-x64";
+/** The control plane's role name in every test world. */
+export const CONTROL_PLANE_ROLE = "runner-fleet-control-plane";
 const PROD_REGION = "eu-west-1";
 
 /** Pulumi.prod.yaml with the kvm-x64 pool on one instance type and a warm pool (AWS allows warm pools only so). */
@@ -85,16 +91,25 @@ export async function standinIam(names: WorldNames): Promise<StandinIam> {
   };
   const brokerPolicy = move({ ...iam.functionPolicies.get(brokerArn)!, Statement: iam.functionPolicies.get(brokerArn)!.Statement.filter((s) => JSON.stringify(s.Principal).includes(role.arn)) });
   const hostPolicies = role.inline.map(move);
+  // The only role allowed to read the credential is the control plane's (test/program/iam-claims.test.ts).
+  const cp = iam.roles.find((r) => r.inline.some((d) => JSON.stringify(d).includes("secretsmanager:GetSecretValue")));
+  if (!cp) throw new Error("the render has no control-plane role");
+  const cpSwap = (doc: PolicyDocument): PolicyDocument => JSON.parse(JSON.stringify(move(doc)).split(cp.name).join(CONTROL_PLANE_ROLE)) as PolicyDocument;
+  const controlPlanePolicies = cp.inline.map(cpSwap);
+  const controlPlaneSession = `arn:aws:sts::${names.account}:assumed-role/${CONTROL_PLANE_ROLE}/control-plane-broker`;
+  const identityOf = (r: string): PolicyDocument[] => (r === names.role ? hostPolicies : r === CONTROL_PLANE_ROLE ? controlPlanePolicies : []);
   return {
     names,
     hostPolicies,
+    controlPlanePolicies,
+    controlPlaneSession,
     brokerArn: brokerArn.split(iam.account).join(names.account).replace(`:${PROD_REGION}:`, `:${names.region}:`),
     brokerPolicy,
-    identity: (r) => (r === names.role ? hostPolicies : []),
+    identity: identityOf,
     asgArn: (name) => `arn:aws:autoscaling:${names.region}:${names.account}:autoScalingGroup:0b5e4f55-1c8e-4ab0-9a4c-000000000000:autoScalingGroupName/${name}`,
     authorize: (req, resource) => {
       const m = /^arn:[^:]+:sts::\d{12}:assumed-role\/([^/]+)\//.exec(req.principal);
-      return authorize(req, { identity: m ? (m[1] === names.role ? hostPolicies : []) : [], ...(resource ? { resource } : {}) });
+      return authorize(req, { identity: m ? identityOf(m[1]!) : [], ...(resource ? { resource } : {}) });
     },
   };
 }

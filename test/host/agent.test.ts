@@ -206,6 +206,16 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
     // Every runner the instance holds, in one call (a slot caught mid-registration removes its own first).
     expect(dereg.at(-1)).toEqual({ v: 1, action: "deregister", pool: "pool-a" });
     expect(w.broker.calls.some((c) => c.body.action === "report" && c.body.event === "spot-interruption")).toBe(true);
+    // Then it leaves through the broker without decrement (the group replaces it now, not after
+    // EC2's reclaim): the terminate is the control plane's call, never the host's.
+    const leave = w.broker.calls.findIndex((c) => c.body.action === "leave");
+    expect(w.broker.calls[leave]!.body).toEqual({ v: 1, action: "leave", pool: "pool-a", decrement: false, reason: "spot" });
+    expect(leave).toBeGreaterThan(w.broker.calls.lastIndexOf(w.broker.calls.filter((c) => c.body.action === "deregister").at(-1)!));
+    expect(w.asg.calls.filter((c) => c.Action === "TerminateInstanceInAutoScalingGroup")).toEqual([
+      expect.objectContaining({ InstanceId: w.imds.state.instanceId, ShouldDecrementDesiredCapacity: "false", Caller: "control-plane" }),
+    ]);
+    expect(w.asg.groups[0]!.instances).toEqual([]);
+    expect(w.asg.groups[0]!.desired).toBe(2);
     expect(w.exits).toEqual([0]);
     expect(w.service.runners.filter((r) => !r.deleted)).toEqual([]);
     const listeners = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {

@@ -1,3 +1,4 @@
+import { AutoScalingClient, TerminateInstanceInAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JitRequest } from "../../protocol/broker";
 import { canRunAgent, World } from "./world";
@@ -5,7 +6,8 @@ import { canRunAgent, World } from "./world";
 /**
  * Leaving and arriving: idle leave with decrement (and staying at the group's floor, told apart
  * from other ValidationErrors), aborting when a runner turns busy, one VM per job, a warm pool's
- * launch hook, and rolling a slot over to a new release between jobs.
+ * launch hook, and rolling a slot over to a new release between jobs. Every leave goes through the
+ * broker, which terminates with the control plane's key; the host's own key may not terminate.
  */
 describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling over", () => {
   let w: World;
@@ -13,6 +15,7 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
   const now = () => Date.now() + offset;
   const group = () => w.asg.groups[0]!;
   const terminations = () => w.asg.calls.filter((c) => c.Action === "TerminateInstanceInAutoScalingGroup");
+  const leaves = () => w.broker.calls.filter((c) => c.body.action === "leave").map((c) => c.body);
 
   beforeAll(async () => {
     w = await World.start({ slots: 1 });
@@ -35,7 +38,8 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     const a = await serving();
     offset = 61_000;
     await a.tick();
-    expect(terminations().at(-1)).toMatchObject({ InstanceId: w.imds.state.instanceId, ShouldDecrementDesiredCapacity: "true" });
+    expect(leaves().at(-1)).toEqual({ v: 1, action: "leave", pool: "pool-a", decrement: true, reason: "idle" });
+    expect(terminations().at(-1)).toMatchObject({ InstanceId: w.imds.state.instanceId, ShouldDecrementDesiredCapacity: "true", Caller: "control-plane" });
     expect(w.lines("the group is at its minimum size; staying")).toHaveLength(1);
     expect(a.mode).toBe("serving");
     await w.until("a new runner after staying", () => a.slots[0]!.phase === "listening");
@@ -84,12 +88,29 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     w.service.queue.push({ runsOn: ["self-hosted", "linux", "X64"], id: "one", repo: "r", steps: ["echo one"] });
     await w.service.done("one");
     await w.until("the host to leave", () => w.exits.length > exits, 20_000);
-    expect(terminations().slice(-2)).toMatchObject([{ ShouldDecrementDesiredCapacity: "true" }, { ShouldDecrementDesiredCapacity: "false" }]);
+    expect(leaves().slice(-2)).toEqual([
+      { v: 1, action: "leave", pool: "pool-a", decrement: true, reason: "recycle" },
+      { v: 1, action: "leave", pool: "pool-a", decrement: false, reason: "recycle" },
+    ]);
+    expect(terminations().slice(-2)).toMatchObject([
+      { ShouldDecrementDesiredCapacity: "true", Caller: "control-plane" },
+      { ShouldDecrementDesiredCapacity: "false", Caller: "control-plane" },
+    ]);
     expect(group().instances).toEqual([]);
     expect(group().desired).toBe(1);
     expect(a.mode).toBe("stopped");
     group().instances = [w.imds.state.instanceId];
   }, 60_000);
+
+  it("the instance role itself cannot terminate (Auto Scaling refuses the host's key), so leaving is the broker's", async () => {
+    const asHost = new AutoScalingClient({ region: "eu-west-1", endpoint: w.asg.url, credentials: w.imds.state.creds, maxAttempts: 1 });
+    const members = [...group().instances];
+    await expect(asHost.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: w.imds.state.instanceId, ShouldDecrementDesiredCapacity: true }))).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+    expect(terminations().at(-1)).toMatchObject({ Caller: "host" });
+    expect(group().instances).toEqual(members);
+  });
 
   it("while Warmed:*, installs and completes the launch hook without registering; registers once InService", async () => {
     w.imds.state.lifecycle = "Warmed:Running";
@@ -99,7 +120,7 @@ describe.runIf(canRunAgent())("an agent leaving, recycling, warming and rolling 
     const a = w.agent({ warmPool: { hookName: "rf-launch" } });
     await a.start();
     expect(a.mode).toBe("warm");
-    expect(w.asg.calls.at(-1)).toMatchObject({ Action: "CompleteLifecycleAction", LifecycleHookName: "rf-launch", AutoScalingGroupName: "rf-pool-a", LifecycleActionResult: "CONTINUE" });
+    expect(w.asg.calls.at(-1)).toMatchObject({ Action: "CompleteLifecycleAction", LifecycleHookName: "rf-launch", AutoScalingGroupName: "rf-pool-a", LifecycleActionResult: "CONTINUE", Caller: "host" });
     expect(group().pendingHook.has(w.imds.state.instanceId)).toBe(false);
     await a.tick();
     await new Promise((r) => setTimeout(r, 300));

@@ -187,10 +187,11 @@ describe("the function URL stand-in authorises with the rendered host policy and
   });
 });
 
-describe("the Auto Scaling stand-in authorises with the rendered host policy and requires AWS's fields", () => {
-  it("lets the host leave and complete the launch hook of its own group only, with every required member", async () => {
+describe("the Auto Scaling stand-in authorises with the rendered host and control-plane policies and requires AWS's fields", () => {
+  it("lets the host complete the launch hook of its own group only and never terminate; the control plane terminates", async () => {
     const session = () => `arn:aws:sts::${imds.state.accountId}:assumed-role/${imds.state.role}/${imds.state.instanceId}`;
-    const asg = await startAsg({ region: "eu-west-1", key: () => imds.state.creds, iam, session });
+    const controlPlane = { accessKeyId: "AKIACONTROLPLANE0001", secretAccessKey: "control-plane-secret" };
+    const asg = await startAsg({ region: "eu-west-1", host: () => imds.state.creds, controlPlane, iam, hostSession: session });
     try {
       const me = imds.state.instanceId;
       asg.groups.push({ name: "rf-pool-a", min: 0, desired: 2, instances: [me], pendingHook: new Set([me]), hookName: "rf-pool-a-launch" });
@@ -205,8 +206,13 @@ describe("the Auto Scaling stand-in authorises with the rendered host policy and
       expect(await code(client.send(new CompleteLifecycleActionCommand({ AutoScalingGroupName: "rf-pool-a", LifecycleHookName: "rf-pool-a-launch", InstanceId: me, LifecycleActionResult: "CONTINUE" })))).toBe("ok");
       expect(await code(client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: "i-0fedcba9876543210", ShouldDecrementDesiredCapacity: true })))).toMatch(/^AccessDenied: .*TerminateInstanceInAutoScalingGroup/);
       expect(asg.groups[1]!.instances).toEqual(["i-0fedcba9876543210"]);
-      expect(await code(client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: me, ShouldDecrementDesiredCapacity: true })))).toBe("ok");
+      // Issue 22: the rendered host policy grants no terminate, not even of its own instance.
+      expect(await code(client.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: me, ShouldDecrementDesiredCapacity: true })))).toMatch(/^AccessDenied: .*TerminateInstanceInAutoScalingGroup/);
+      const cp = new AutoScalingClient({ region: "eu-west-1", endpoint: asg.url, credentials: controlPlane, maxAttempts: 1 });
+      expect(await code(cp.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: me, ShouldDecrementDesiredCapacity: true })))).toBe("ok");
       expect(asg.groups[0]!.desired).toBe(1);
+      // The control plane's rendered policy names the pools' groups only.
+      expect(await code(cp.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: "i-0fedcba9876543210", ShouldDecrementDesiredCapacity: false })))).toMatch(/^AccessDenied/);
     } finally {
       await asg.close();
     }

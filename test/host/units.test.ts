@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isBelowMinimum } from "../../host/agent/aws";
+import { isBelowMinimum } from "../../control-plane/aws/autoscaling";
 import { parseConfig } from "../../host/agent/config";
 import { runnerArgv, dockerEnv } from "../../host/agent/docker";
 import { procHidesPids } from "../../host/agent/install";

@@ -1,3 +1,4 @@
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -57,13 +58,16 @@ export class World {
     const moto = await startMoto();
     const imds = await startImds(imdsState({ region: "eu-west-1", role: o.role ?? "rf-host-role" }));
     const service = await startRunnerService();
-    const broker = brokerDouble(service, { pool: "pool-a", labels: POOL_A_LABELS, role: imds.state.role, slots: o.slots });
-    // The function URL and Auto Scaling authorise with the host policy and broker Permission the program renders.
+    // The function URL and Auto Scaling authorise with the host policy, the control plane's policy and
+    // the broker Permission the program renders; the broker leaves for the host with the control plane's key.
     const iam = await standinIam({ account: imds.state.accountId, region: "eu-west-1", role: imds.state.role, asgName: "rf-pool-a", bucket: "rf-mirror" });
+    const controlPlane = { accessKeyId: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(20).toString("hex") };
+    const session = () => `arn:aws:sts::${imds.state.accountId}:assumed-role/${imds.state.role}/${imds.state.instanceId}`;
+    const asg = await startAsg({ region: "eu-west-1", host: () => imds.state.creds, controlPlane, iam, hostSession: session });
+    const autoscaling = new AutoScalingClient({ region: "eu-west-1", endpoint: asg.url, credentials: controlPlane, maxAttempts: 1 });
+    const broker = brokerDouble(service, { pool: "pool-a", labels: POOL_A_LABELS, role: imds.state.role, slots: o.slots, autoscaling });
     const fu = await startFunctionUrl({ region: "eu-west-1", handler: broker.handler, iam });
     fu.principals.push({ ...imds.state.creds, accountId: imds.state.accountId, role: imds.state.role, session: imds.state.instanceId });
-    const session = () => `arn:aws:sts::${imds.state.accountId}:assumed-role/${imds.state.role}/${imds.state.instanceId}`;
-    const asg = await startAsg({ region: "eu-west-1", key: () => imds.state.creds, iam, session });
     asg.groups.push({ name: "rf-pool-a", min: 0, desired: 2, instances: [imds.state.instanceId], pendingHook: new Set([imds.state.instanceId]) });
     const s3 = new S3Client({ region: "eu-west-1", endpoint: moto.endpoint, forcePathStyle: true, credentials: MOTO_CREDENTIALS });
     const w = new World(dir, moto, imds, fu, service, broker, asg, s3, o.slots);

@@ -174,22 +174,20 @@ describe("the prod control plane", () => {
     expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
   });
 
-  it("takes no wildcard anywhere in a rendered policy but those Describe calls and the caller-bound terminate", () => {
+  it("takes no wildcard anywhere in a rendered policy but those Describe calls and the stack's own prefixes", () => {
     const wild = policyDocs(prod).flatMap(({ at, doc }) =>
       doc.Statement.filter((s) => s.Effect === "Allow" && (list(s.Action).some((a) => a.includes("*")) || list(s.Resource).some((x) => x === "*" || x.endsWith(":*") || x.endsWith("/*"))))
         .map((s) => `${at.name}:${s.Sid ?? "?"}`),
     );
-    // instance/* is bound to the caller by its condition; broker/*, hosts/*, runner/* and the log streams are prefixes
-    // of resources the stack owns. Resource "*" appears only on the Describe calls.
+    // broker/*, hosts/*, runner/* and the log streams are prefixes of resources the stack owns.
+    // Resource "*" appears only on the Describe calls.
     expect(wild.sort()).toEqual(
       [
         "control-plane:DescribeUnscopable",
         "control-plane:BucketObjects",
         "control-plane:WriteLogs",
         "graviton-builders-host:ReadRunnerMirror",
-        "graviton-builders-host:TerminateSelf",
         "kvm-x64-host:ReadRunnerMirror",
-        "kvm-x64-host:TerminateSelf",
         // EKS roles of the prod cluster keep their own, tested in stacks.test.ts.
         ...policyDocs(prod)
           .filter(({ at }) => !["control-plane", "graviton-builders-host", "kvm-x64-host"].includes(at.name))
@@ -206,19 +204,11 @@ describe("the prod control plane", () => {
     expect(starResource.map((s) => s.Sid)).toEqual(["DescribeUnscopable"]);
   });
 
-  it("takes the host roles' GetSecretValue away, and binds terminate-self to the calling instance", () => {
+  it("takes the host roles' GetSecretValue away, and every terminate: hosts leave through the broker", () => {
     for (const pool of ["graviton-builders", "kvm-x64"]) {
       const doc = JSON.parse(inputs(one(prod, "aws:iam/rolePolicy:RolePolicy", `${pool}-host`)).policy as string) as Doc;
       expect(JSON.stringify(doc)).not.toMatch(/secretsmanager|kms:/);
-      const self = doc.Statement.find((s) => s.Sid === "TerminateSelf")!;
-      expect(self).toEqual({
-        Sid: "TerminateSelf",
-        Effect: "Allow",
-        Action: "ec2:TerminateInstances",
-        Resource: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/*`,
-        Condition: { StringEquals: { "aws:ARN": "${ec2:SourceInstanceARN}" } },
-      });
-      expect(doc.Statement.find((s) => s.Sid === "LeaveOwnGroup")!.Resource).toBe(`arn:aws:autoscaling:eu-west-1:${ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/runner-fleet-prod-${pool}`);
+      expect(doc.Statement.flatMap((s) => list(s.Action)).sort()).toEqual(["lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "s3:GetObject"]);
       expect(doc.Statement.some((s) => list(s.Action).includes("autoscaling:CompleteLifecycleAction"))).toBe(false);
     }
   });

@@ -220,10 +220,8 @@ describe.each(["prod"])("IAM claims over the render of %s", (stack) => {
     }
   });
 
-  // Issue 22 moves the host's leave to the broker; until that merges, hosts hold
-  // TerminateInstanceInAutoScalingGroup on their own group (any member of it). The lead flips this
-  // `it.fails` to `it` at merge.
-  it.fails("no host can terminate any instance: not itself through EC2, nor any member of its own group (issue 22)", async () => {
+  // Hosts leave through the broker (issue 22): their roles hold no terminate at all.
+  it("no host can terminate any instance: not itself through EC2, nor any member of its own group (issue 22)", async () => {
     for (const role of hostRoles(iam())) {
       const self = `arn:aws:ec2:${iam().region}:${iam().account}:instance/${INSTANCE}`;
       expect(await decide(iam(), role, "ec2:TerminateInstances", self, { "ec2:SourceInstanceARN": self }), role.name).toBe("ImplicitlyDenied");
@@ -272,18 +270,10 @@ describe.each(["prod"])("IAM claims over the render of %s", (stack) => {
     expect(problems).toEqual([]);
   });
 
-  // Issue 22 drops TerminateSelf: it conditions on aws:ARN, which is neither a global nor an EC2
-  // key, so it grants nothing. The lead flips this `it.fails` to `it` at merge.
-  it.fails("every action, resource and condition key of the host policies is in AWS's reference (issue 22)", async () => {
+  it("every action, resource and condition key of the host policies is in AWS's reference", async () => {
     const problems: string[] = [];
     for (const r of hostRoles(iam())) for (const d of r.inline) problems.push(...(await documentProblems(d, r.name)));
     expect(problems).toEqual([]);
-  });
-
-  it("the host policies' only departures from AWS's reference are TerminateSelf's aws:ARN (issue 22)", async () => {
-    const problems: string[] = [];
-    for (const r of hostRoles(iam())) for (const d of r.inline) problems.push(...(await documentProblems(d, r.name)));
-    expect(problems.map((p) => p.replace(/^\S+ /, ""))).toEqual(hostRoles(iam()).map(() => "TerminateSelf: condition key aws:ARN is neither global nor a key of any service"));
   });
 });
 

@@ -26,13 +26,6 @@ const SAME_ACCOUNT_REDUNDANT = new Set(
   ]),
 );
 
-/**
- * Mutations no call notices because the grant is dead: TerminateSelf conditions on aws:ARN, which
- * AWS never sets, so it allows nothing (issue 22 drops the statement; the lead removes these lines
- * at that merge).
- */
-const DEAD_ISSUE_22 = new Set(["kvm-x64", "graviton-builders"].map((pool) => `runner-fleet-prod-${pool}-host: drop statement TerminateSelf`));
-
 interface Mutation {
   name: string;
   apply(p: Policies): Policies;
@@ -128,7 +121,7 @@ describe("mutations of the policies prod renders", () => {
       if (full.length === 0 && half.length === 0) survivors.push(m.name);
       else if (full.length === 0) onlyByHalves.push(m.name);
     }
-    expect(survivors.sort()).toEqual([...DEAD_ISSUE_22].sort());
+    expect(survivors).toEqual([]);
     expect(onlyByHalves.sort()).toEqual([...SAME_ACCOUNT_REDUNDANT].sort());
   }, 300_000);
 

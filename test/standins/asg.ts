@@ -10,11 +10,13 @@ import type { StandinIam } from "../helpers/standin-iam";
  * without replacement will violate group's min size constraint. Either set
  * shouldDecrementDesiredCapacity flag to false or lower group's min size." (the text AWS returns,
  * as quoted in aws-cli#47, buildkite/elastic-ci-stack-for-aws#1261, nomad-autoscaler#1290).
- * Requests are SigV4-verified (service autoscaling) and authorised on the group's ARN with the host
- * role's policies as the program renders them (test/helpers/standin-iam.ts), answering AWS's 403
- * AccessDenied otherwise. Required parameters are required as in the API reference
- * (CompleteLifecycleAction: LifecycleHookName, AutoScalingGroupName, LifecycleActionResult
- * CONTINUE|ABANDON; TerminateInstanceInAutoScalingGroup: InstanceId, ShouldDecrementDesiredCapacity).
+ * Requests are SigV4-verified (service autoscaling) and authorised on the group's ARN with the
+ * policies the program renders (test/helpers/standin-iam.ts) for whoever signed: the host role's
+ * (a host completes its launch hook and nothing else) or the control plane's (the broker, for a
+ * leaving host, terminates), answering AWS's 403 AccessDenied otherwise. Required parameters are
+ * required as in the API reference (CompleteLifecycleAction: LifecycleHookName,
+ * AutoScalingGroupName, LifecycleActionResult CONTINUE|ABANDON; TerminateInstanceInAutoScalingGroup:
+ * InstanceId, ShouldDecrementDesiredCapacity).
  */
 export interface Group {
   name: string;
@@ -27,9 +29,12 @@ export interface Group {
   hookName?: string;
 }
 
+
 export interface AsgStandin {
   url: string;
   groups: Group[];
+  /** Each call's parameters, with `Caller`: whose key signed it. */
+  /** Each call's parameters, with `Caller`: whose key signed it. */
   calls: Record<string, string>[];
   close(): Promise<void>;
 }
@@ -39,7 +44,17 @@ const NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
 /** AWS's wording for a missing required member (the same form as its shouldDecrementDesiredCapacity refusal). */
 const missing = (member: string): string => `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`;
 
-export async function startAsg(o: { region: string; key: () => Key; iam: StandinIam; /** The caller's role session ARN (the key's owner). */ session: () => string }): Promise<AsgStandin> {
+export type AsgCaller = "host" | "control-plane";
+
+export async function startAsg(o: {
+  region: string;
+  host: () => Key;
+  controlPlane: Key;
+  iam: StandinIam;
+  /** The host's role session ARN (the host key's owner). */
+  hostSession: () => string;
+}): Promise<AsgStandin> {
+  const callerOf = (id: string): AsgCaller | undefined => (id === o.host().accessKeyId ? "host" : id === o.controlPlane.accessKeyId ? "control-plane" : undefined);
   const s: AsgStandin = { url: "", groups: [], calls: [], close: async () => undefined };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -52,16 +67,22 @@ export async function startAsg(o: { region: string; key: () => Key; iam: Standin
       };
       const error = (status: number, code: string, message: string) =>
         xml(status, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
-      const v = verifySigV4({ method: req.method ?? "", url: req.url ?? "/", rawHeaders: req.rawHeaders, body }, { region: o.region, service: "autoscaling", key: (id) => (id === o.key().accessKeyId ? o.key() : undefined) });
-      if (!v.ok) return error(403, "SignatureDoesNotMatch", v.reason);
-      const p = Object.fromEntries(new URLSearchParams(body.toString()));
+      let caller: AsgCaller | undefined;
+      const key = (id: string): Key | undefined => {
+        caller = callerOf(id);
+        return caller === "host" ? o.host() : caller === "control-plane" ? o.controlPlane : undefined;
+      };
+      const v = verifySigV4({ method: req.method ?? "", url: req.url ?? "/", rawHeaders: req.rawHeaders, body }, { region: o.region, service: "autoscaling", key });
+      if (!v.ok || !caller) return error(403, "SignatureDoesNotMatch", v.ok ? "unknown key" : v.reason);
+      const p: Record<string, string> = { ...Object.fromEntries(new URLSearchParams(body.toString())), Caller: caller };
       s.calls.push(p);
+      const principal = caller === "host" ? o.hostSession() : o.iam.controlPlaneSession;
       const ok = (action: string, result: string) =>
         xml(200, `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`);
       const allowed = async (action: string, group: string): Promise<boolean> => {
-        const d = await o.iam.authorize({ principal: o.session(), action: `autoscaling:${action}`, resource: o.iam.asgArn(group) });
+        const d = await o.iam.authorize({ principal, action: `autoscaling:${action}`, resource: o.iam.asgArn(group) });
         if (d.allowed) return true;
-        error(403, "AccessDenied", `User: ${o.session()} is not authorized to perform: autoscaling:${action} on resource: ${o.iam.asgArn(group)} (${d.reason})`);
+        error(403, "AccessDenied", `User: ${principal} is not authorized to perform: autoscaling:${action} on resource: ${o.iam.asgArn(group)} (${d.reason})`);
         return false;
       };
       if (p.Action === "TerminateInstanceInAutoScalingGroup") {

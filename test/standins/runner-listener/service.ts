@@ -6,6 +6,9 @@ import { join } from "node:path";
 import type { BrokerError, BrokerRequest, JitAnswer } from "../../../protocol/broker";
 import { BROKER_ERROR_STATUS } from "../../../protocol/broker";
 import { labelsMatch } from "../../../protocol/labels";
+import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { leaveGroup } from "../../../control-plane/broker/leave";
+import { asRefusal, errorBody, statusOf } from "../../../control-plane/broker/refusal";
 import type { FunctionUrlEvent } from "../function-url";
 
 /**
@@ -120,7 +123,12 @@ export interface BrokerDouble {
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-export function brokerDouble(service: RunnerService, o: { pool: string; labels: string[]; role: string; slots: number; serverUrl?: string }): BrokerDouble {
+/**
+ * The broker's side of the host protocol for host tests: JIT configs for the stand-in service, and
+ * leaving through the control plane's own code (control-plane/broker/leave.ts) with `autoscaling`,
+ * a client signed with the control plane's key, never the host's.
+ */
+export function brokerDouble(service: RunnerService, o: { pool: string; labels: string[]; role: string; slots: number; serverUrl?: string; autoscaling?: AutoScalingClient }): BrokerDouble {
   let nextId = 100;
   const d: BrokerDouble = {
     calls: [],
@@ -135,6 +143,15 @@ export function brokerDouble(service: RunnerService, o: { pool: string; labels: 
       d.calls.push({ instanceId, body });
       if (body.v !== 1 || body.pool !== o.pool) return refuse({ code: "wrong-pool", message: "wrong pool", retryable: false });
       if (body.action === "report") return answer(200, { v: 1, accepted: true });
+      if (body.action === "leave") {
+        if (!o.autoscaling) return refuse({ code: "bad-request", message: "this double was given no Auto Scaling client", retryable: false });
+        try {
+          return answer(200, await leaveGroup(o.autoscaling, instanceId, body));
+        } catch (e) {
+          const r = asRefusal(e);
+          return answer(statusOf(r), errorBody(r));
+        }
+      }
       if (body.action === "deregister") {
         const mine = service.runners.filter((r) => r.instanceId === instanceId && !r.deleted && (!body.runnerIds || body.runnerIds.includes(r.id)));
         // GitHub refuses to delete a runner running a job.
