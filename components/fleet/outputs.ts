@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ClusterFacts } from "../config/cluster-facts";
-import type { GithubCredentialValue } from "../config/credentials";
+import type { ClusterFacts } from "../../config/cluster-facts";
+import type { GithubCredentialValue } from "../../config/credentials";
 
 export interface EksOutputs {
   endpoint: pulumi.Output<string>;
@@ -86,6 +86,27 @@ export interface HostPoolOutput {
    */
   runsOn: string;
   runnersPerHost: number;
-  capacity: { min: number; desired: number; max: number };
+  capacity: CapacityOutput;
   asgName: pulumi.Output<string>;
+}
+
+/** A host pool's Auto Scaling group size. */
+export interface CapacityOutput {
+  min: number;
+  desired: number;
+  max: number;
+}
+
+/** A host pool as the RunnerFleet and Ec2RunnerPools components report it. */
+export interface HostPoolInfo {
+  arch: string;
+  labels: string[];
+  /** The pool's GitHub runner scale set. */
+  scaleSetName: string;
+  /** The `runs-on:` value that selects exactly this pool. */
+  runsOn: string;
+  runnersPerHost: number;
+  capacity: CapacityOutput;
+  /** The pool's Auto Scaling group. */
+  asgName: string;
 }
