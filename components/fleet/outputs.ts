@@ -61,14 +61,21 @@ export function teamKubeconfigOutput(team: string): `teamKubeconfig-${string}` {
 /** Per-team kubeconfig outputs, each its own secret output so a team reads only its own. */
 export type TeamKubeconfigOutputs = Record<`teamKubeconfig-${string}`, pulumi.Output<string>>;
 
+/** A runner set as the fleet reports it. */
 export interface RunnerSetOutput {
+  /** Where its runners register. */
   githubUrl: string;
+  /** The node architecture its runners run on. */
   arch: string;
+  /** Its scale sets' labels. */
   labels: string[];
+  /** How many scale sets of this shape. */
   instances: number;
+  /** The scale sets' names. */
   scaleSets: string[];
   /** A `runs-on:` value: the scale set itself, or with several instances the seed's affinity routing. */
   runsOn: string;
+  /** The `runs-on` expression that pins related jobs to one instance (and its warm cache): issue N goes to instance N mod count + 1. */
   routingHint: string;
   /** With publishRouting: the same routing, N read from Actions variables. */
   routingExpression?: string;
@@ -92,20 +99,27 @@ export interface HostPoolOutput {
 
 /** A host pool's Auto Scaling group size. */
 export interface CapacityOutput {
+  /** Fewest hosts. */
   min: number;
+  /** Hosts at creation. */
   desired: number;
+  /** Most hosts. */
   max: number;
 }
 
 /** A host pool as the RunnerFleet and Ec2RunnerPools components report it. */
 export interface HostPoolInfo {
+  /** The hosts' architecture. */
   arch: string;
+  /** The pool's scale-set labels. */
   labels: string[];
   /** The pool's GitHub runner scale set. */
   scaleSetName: string;
   /** The `runs-on:` value that selects exactly this pool. */
   runsOn: string;
+  /** Runner slots per host. */
   runnersPerHost: number;
+  /** The Auto Scaling group's size. */
   capacity: CapacityOutput;
   /** The pool's Auto Scaling group. */
   asgName: string;
