@@ -11,6 +11,7 @@ export const COMPONENT_TYPES = {
   AgentArtifact: "runner-fleet:aws:AgentArtifact",
   PoolBucket: "runner-fleet:aws:PoolBucket",
   ControlPlane: "runner-fleet:control-plane:ControlPlane",
+  FleetDashboard: "runner-fleet:control-plane:FleetDashboard",
   ArcController: "runner-fleet:arc:ArcController",
   RunnerNamespace: "runner-fleet:arc:RunnerNamespace",
   TeamAccess: "runner-fleet:arc:TeamAccess",

@@ -66,6 +66,8 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   "arc.runnerNamespace": "The namespace of the runner pods (privileged sets get `<runnerNamespace>-privileged`).",
   "arc.logLevel": "The controller's log level.",
   "arc.logFormat": "The controller's log format.",
+  "arc.metrics": "Prometheus metrics from the controller and every listener (the chart's `metrics` values): on unless turned off.",
+  "arc.prometheusOperator": "The cluster runs the Prometheus operator: scrape the controller (Service + ServiceMonitor) and the listeners (PodMonitor).",
   runnerSets: "ARC runner scale sets on the cluster.",
   "runnerSets[].name": "The stable key: every resource name derives from it, never from list order. Scale sets are `<name>` or `<name>-1..N`; a name too long for ARC's 45 characters gets a stable hash.",
   "runnerSets[].githubUrl": "Where this set's runners register; unset: `github.url`. A repository, organisation or enterprise URL on the same host.",

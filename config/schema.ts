@@ -229,6 +229,10 @@ export const arcSchema = z
     runnerNamespace: dnsName.default("arc-runners"),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
     logFormat: z.enum(["text", "json"]).default("json"),
+    /** Prometheus metrics from the controller and every listener (the chart's `metrics` values): on unless turned off. */
+    metrics: z.boolean().default(true),
+    /** The cluster runs the Prometheus operator: scrape the controller (Service + ServiceMonitor) and the listeners (PodMonitor). */
+    prometheusOperator: z.boolean().default(false),
   })
   .prefault({});
 

@@ -16,7 +16,7 @@ import {
   ON_DEMAND_USD_PER_HOUR,
   PRICES_AS_OF,
   SECRET_USD_PER_MONTH,
-} from "./prices";
+} from "../config/prices";
 import type { StackFileConfig } from "./stack-file";
 import { stackFileSource } from "./stack-file";
 
@@ -28,6 +28,8 @@ export interface FleetRow {
   capacity: string;
   /** Monthly USD at desired capacity; undefined where no price is known or nothing is billed per instance. */
   monthly: number | undefined;
+  /** A runner set's part of its node groups' monthly cost: shown in parentheses, never added to the total (the node groups' rows are). */
+  shareOfNodes?: number;
   note: string;
 }
 
@@ -66,10 +68,36 @@ export function hostControlPlaneMonthly(pools: number): number {
   return gbSeconds * LAMBDA_ARM64_USD_PER_GB_SECOND + (runs / 1e6) * LAMBDA_USD_PER_MILLION_REQUESTS + SECRET_USD_PER_MONTH + (pools + 1) * ALARM_USD_PER_MONTH;
 }
 
+/**
+ * A runner set's part of what its nodes cost: sets carry no resource requests, so each EKS node
+ * group of the set's arch is shared out by runner capacity (instances × maxRunners) among the sets
+ * of that arch. Its part of the groups' desired-capacity cost, shown beside (not added to) the node
+ * groups' rows, so the stack total counts each node once. kind runs locally; an existing cluster's
+ * nodes are not this stack's to price.
+ */
+export function runnerSetShares(cfg: StackConfig): (s: StackConfig["runnerSets"][number]) => { shareOfNodes?: number; note: string } {
+  const cluster = cfg.cluster;
+  if (cluster?.type !== "eks") return () => ({ note: cluster?.type === "kind" ? "kind: local, no cloud cost" : "runs on cluster nodes (not priced here)" });
+  const groupsMonthly = (arch: string) =>
+    cluster.nodeGroups
+      .filter((g) => g.arch === arch)
+      .reduce((n, g) => n + (hourly(g.instanceTypes).price ?? 0) * g.scaling.desired * HOURS_PER_MONTH, 0);
+  const capacity = (arch: string) => cfg.runnerSets.filter((x) => x.arch === arch).reduce((n, x) => n + x.instances * x.maxRunners, 0);
+  return (s) => {
+    const total = capacity(s.arch);
+    const groups = groupsMonthly(s.arch);
+    if (total === 0 || groups === 0) return { note: `no priced ${s.arch} node group` };
+    const part = (s.instances * s.maxRunners) / total;
+    return { shareOfNodes: groups * part, note: `${Math.round(part * 100)}% of the ${s.arch} node groups by runner capacity (in the node groups' rows)` };
+  };
+}
+
 export function summarise(cfg: StackConfig, file: StackFileConfig, now: Date): StackSummary {
   const rows: FleetRow[] = [];
+  const share = runnerSetShares(cfg);
   for (const s of cfg.runnerSets) {
     const names = scaleSetNames(prefixed(cfg.team, s.name), s.instances);
+    const cost = share(s);
     rows.push({
       kind: "runner set",
       name: names.length === 1 ? names[0]! : `${names[0]}…${names.at(-1)}`,
@@ -77,7 +105,8 @@ export function summarise(cfg: StackConfig, file: StackFileConfig, now: Date): S
       labels: s.labels.join(",") || "(by name)",
       capacity: `${s.instances} × ${s.minRunners}..${s.maxRunners}`,
       monthly: undefined,
-      note: "runs on cluster nodes",
+      ...(cost.shareOfNodes !== undefined ? { shareOfNodes: cost.shareOfNodes } : {}),
+      note: cost.note,
     });
   }
   for (const p of cfg.hostPools) {
@@ -120,7 +149,7 @@ export function formatSummary(s: StackSummary): string {
   const head = `== ${s.stack} (${s.file})  team: ${s.team}  platform: ${s.platform}`;
   if (s.error) return [head, ...s.error.map((l) => `  INVALID ${l}`)].join("\n");
   const cols = ["KIND", "NAME", "ARCH", "LABELS", "CAPACITY", "EST/MONTH", "NOTE"];
-  const data = s.rows.map((r) => [r.kind, r.name, r.arch, r.labels, r.capacity, money(r.monthly), r.note]);
+  const data = s.rows.map((r) => [r.kind, r.name, r.arch, r.labels, r.capacity, r.shareOfNodes !== undefined ? `(${money(r.shareOfNodes)})` : money(r.monthly), r.note]);
   const widths = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i]!.length)));
   const line = (cells: string[]) => "  " + cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
   const total = s.rows.reduce((n, r) => n + (r.monthly ?? 0), 0);

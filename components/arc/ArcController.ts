@@ -5,6 +5,7 @@ import type { ArcConfig } from "../../config/schema";
 import { ARC_CHART_VERSION, ARC_CONTROLLER_CHART } from "../../config/versions";
 import { CONTROLLER_RELEASE, CONTROLLER_SERVICE_ACCOUNT } from "../../config/names";
 import { controllerValues } from "./controller-values";
+import { monitoringManifests } from "./monitoring";
 import { podSecurityLabels } from "./pod-security";
 
 export interface ArcControllerArgs {
@@ -48,6 +49,14 @@ export class ArcController extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (args.arc.metrics && args.arc.prometheusOperator) {
+      // Scrape targets for the Prometheus operator; its CRDs must already be in the cluster.
+      const m = monitoringManifests(args.arc.controllerNamespace);
+      const after = { parent: this, dependsOn: [this.release] };
+      new k8s.core.v1.Service(`${name}-metrics`, m.controllerService as k8s.core.v1.ServiceArgs, after);
+      new k8s.apiextensions.CustomResource(`${name}-servicemonitor`, m.controllerServiceMonitor as k8s.apiextensions.CustomResourceArgs, after);
+      new k8s.apiextensions.CustomResource(`${name}-listener-podmonitor`, m.listenerPodMonitor as k8s.apiextensions.CustomResourceArgs, after);
+    }
     this.registerOutputs({ namespace: this.namespace, serviceAccount: this.serviceAccount, release: this.release.status.name });
   }
 }

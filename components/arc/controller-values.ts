@@ -7,7 +7,11 @@ export interface ControllerValues {
   flags: { logLevel: string; logFormat: string };
   labels: Record<string, string>;
   affinity: NodeAffinity;
+  metrics?: { controllerManagerAddr: string; listenerAddr: string; listenerEndpoint: string };
 }
+
+/** Where the controller and every listener serve Prometheus metrics (the chart's commented example values). */
+export const ARC_METRICS = { port: 8080, path: "/metrics" } as const;
 
 export function controllerValues(arc: ArcConfig): ControllerValues {
   return {
@@ -15,5 +19,7 @@ export function controllerValues(arc: ArcConfig): ControllerValues {
     flags: { logLevel: arc.logLevel, logFormat: arc.logFormat },
     labels: { "app.kubernetes.io/part-of": "runner-fleet" },
     affinity: awayFromPrivileged(),
+    // Without a metrics object the chart passes empty addresses, which turns metrics off in both.
+    ...(arc.metrics ? { metrics: { controllerManagerAddr: `:${ARC_METRICS.port}`, listenerAddr: `:${ARC_METRICS.port}`, listenerEndpoint: ARC_METRICS.path } } : {}),
   };
 }

@@ -252,6 +252,10 @@ export interface ArcArgs {
   logLevel?: ArcLogLevel;
   /** The controller's log format. Default: `"json"`. */
   logFormat?: ArcLogFormat;
+  /** Prometheus metrics from the controller and every listener (the chart's `metrics` values): on unless turned off. Default: `true`. */
+  metrics?: boolean;
+  /** The cluster runs the Prometheus operator: scrape the controller (Service + ServiceMonitor) and the listeners (PodMonitor). Default: `false`. */
+  prometheusOperator?: boolean;
 }
 
 /** ARC runner scale sets on the cluster. */

@@ -9,6 +9,7 @@ import { AgentArtifact } from "../aws/AgentArtifact";
 import type { AwsContext } from "../aws/aws-context";
 import { HostPool, hostRoleArn } from "../aws/HostPool";
 import { PoolBucket } from "../aws/PoolBucket";
+import { FleetDashboard } from "../control-plane/FleetDashboard";
 import { ControlPlane } from "../control-plane/ControlPlane";
 import { githubProviderAuth, githubProviderTarget } from "../github/github-provider";
 import { routingExpression } from "../github/routing";
@@ -149,6 +150,13 @@ export function composeHostPools(
     aws,
     ...(made ? { dependsOn: [made] } : {}),
   }, opts);
+  const dashboard = new FleetDashboard("dashboard", {
+    fleet: `${project}-${stack}`,
+    pools,
+    region: aws.region,
+    listenerFunctionName: controlPlane.listenerFunctionName,
+    brokerFunctionName: controlPlane.brokerFunctionName,
+  }, opts);
   const out: Record<string, HostPoolOutput> = {};
   for (const pool of pools) {
     const p = pool.config;
@@ -179,6 +187,7 @@ export function composeHostPools(
       brokerUrl: controlPlane.brokerUrl,
       logGroupName: controlPlane.logGroupName,
       alarmNames: controlPlane.alarmNames,
+      dashboardNames: dashboard.dashboardNames,
       bucket: bucket.bucket,
     },
   };

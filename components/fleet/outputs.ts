@@ -38,6 +38,8 @@ export interface ControlPlaneOutput {
   brokerUrl: pulumi.Output<string>;
   logGroupName: pulumi.Output<string>;
   alarmNames: pulumi.Output<string>[];
+  /** CloudWatch dashboards of the pools (docs/operations.md: what each widget answers). */
+  dashboardNames: string[];
   /** The pool bucket: runner mirror under runner/, agent bundles under agent/. */
   bucket: pulumi.Output<string>;
 }

@@ -1,10 +1,10 @@
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { ControlPlanePool } from "../../protocol/control-plane-config";
-import { ScaleSetError, type MessageSession, type RunnerScaleSet, type RunnerScaleSetStatistic, type ScaleSetClient } from "../scaleset/api";
+import { ScaleSetError, type MessageSession, type RunnerScaleSet, type RunnerScaleSetMessage, type RunnerScaleSetStatistic, type ScaleSetClient } from "../scaleset/api";
 import { ensureScaleSet } from "../registration/scale-set";
 import { raiseDesired } from "../scaling/asg";
 import { desiredHosts, maxCapacity } from "../scaling/desired";
-import type { ListenerMetricsSink } from "./metrics-sink";
+import { between, type ListenerMetricsSink } from "./metrics-sink";
 import type { ListenerStateStore } from "./state";
 
 export interface ListenerLog {
@@ -40,6 +40,17 @@ export interface PoolResult {
   /** Set when the run stopped early for this pool (another session holds the scale set). */
   gaveUp?: string;
   errors: string[];
+}
+
+function reportJobs(metrics: ListenerMetricsSink, pool: string, msg: RunnerScaleSetMessage): void {
+  for (const j of msg.jobStarted) {
+    const waitMs = between(j.queueTime, j.runnerAssignTime);
+    if (waitMs !== undefined) metrics.job?.({ pool, repository: `${j.ownerName}/${j.repositoryName}`, workflowRef: j.jobWorkflowRef, waitMs });
+  }
+  for (const j of msg.jobCompleted) {
+    const ms = between(j.runnerAssignTime, j.finishTime);
+    if (ms !== undefined) metrics.job?.({ pool, repository: `${j.ownerName}/${j.repositoryName}`, workflowRef: j.jobWorkflowRef, durationSeconds: ms / 1000 });
+  }
 }
 
 /** Below this much time left a run stops: not worth a session round trip. */
@@ -130,6 +141,7 @@ export async function listenPool(deps: PoolListenerDeps, pool: ControlPlanePool,
         const offered = msg.jobAvailable.map((j) => j.runnerRequestId);
         if (offered.length > 0) r.acquired += (await session.acquireJobs(offered)).length;
         await act(stats, offered.length, receivedAt);
+        reportJobs(deps.metrics, pool.name, msg);
         await session.deleteMessage(msg.messageId);
         lastMessageId = msg.messageId;
         r.messages++;

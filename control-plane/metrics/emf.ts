@@ -1,6 +1,6 @@
 import type { HostEvent } from "../../protocol/broker";
 import type { BrokerMetrics } from "../broker/handler";
-import type { ListenerMetricsSink, ScaleSample } from "../listener/metrics-sink";
+import type { JobSample, ListenerMetricsSink, ScaleSample } from "../listener/metrics-sink";
 
 /**
  * Metrics as CloudWatch embedded-metric-format log lines (one JSON object per line on stdout;
@@ -24,6 +24,10 @@ export const METRICS = {
   InServiceHosts: "Count",
   /** From the message reporting new jobs to the capacity request returning. */
   ReactionTime: "Milliseconds",
+  /** A job's wait for a runner: queued → runner assigned (JobStarted). */
+  JobWait: "Milliseconds",
+  /** Runner time a job held: runner assigned → finished (JobCompleted); by Repository too. */
+  JobDuration: "Seconds",
   BrokerRefusals: "Count",
   JitIssued: "Count",
   HostEvents: "Count",
@@ -52,7 +56,7 @@ export function jobWaitAlarm(jobWaitAlarmSeconds: number) {
 }
 
 /** Every metric carries Fleet and Pool; host events also by Event, refusals also by Code. */
-export const DIMENSIONS = { base: ["Fleet", "Pool"], hostEvent: ["Fleet", "Pool", "Event"], refusal: ["Fleet", "Pool", "Code"] } as const;
+export const DIMENSIONS = { base: ["Fleet", "Pool"], hostEvent: ["Fleet", "Pool", "Event"], refusal: ["Fleet", "Pool", "Code"], repository: ["Fleet", "Pool", "Repository"] } as const;
 
 export type LineWriter = (line: string) => void;
 
@@ -94,6 +98,13 @@ export class EmfMetrics implements BrokerMetrics, ListenerMetricsSink {
 
   reaction(pool: string, ms: number): void {
     this.emit(pool, { ReactionTime: ms });
+  }
+
+  /** The workflow goes in as a property, not a dimension: searchable in Logs Insights without a metric per workflow. */
+  job(j: JobSample): void {
+    if (j.waitMs !== undefined) this.emit(j.pool, { JobWait: j.waitMs }, { Repository: j.repository, Workflow: j.workflowRef });
+    if (j.durationSeconds !== undefined)
+      this.emit(j.pool, { JobDuration: j.durationSeconds }, { Repository: j.repository, Workflow: j.workflowRef }, [DIMENSIONS.base, DIMENSIONS.repository]);
   }
 
   hosts(pool: string, inService: number): void {

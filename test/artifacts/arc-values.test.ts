@@ -115,7 +115,8 @@ describe.runIf(hasUpstream())("against the upstream ARC 0.14.2 chart and CRDs", 
 
   it("every controller value we set is a key the chart documents", () => {
     const documented = documentedValuePaths("gha-runner-scale-set-controller.values.yaml");
-    const values = controllerValues({ controllerNamespace: "arc-systems", runnerNamespace: "arc-runners", logLevel: "info", logFormat: "json" });
+    const values = controllerValues({ controllerNamespace: "arc-systems", runnerNamespace: "arc-runners", logLevel: "info", logFormat: "json", metrics: true, prometheusOperator: false });
+    expect(values.metrics).toEqual({ controllerManagerAddr: ":8080", listenerAddr: ":8080", listenerEndpoint: "/metrics" });
     // affinity is a documented key whose value is a Kubernetes Affinity.
     for (const path of valuePaths(values, ["labels", "affinity"])) expect(documented.has(path), path).toBe(true);
   });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSummary, summariseFile } from "../../tools/fleet-lib";
-import { HOURS_PER_MONTH, ON_DEMAND_USD_PER_HOUR } from "../../tools/prices";
+import { HOURS_PER_MONTH, ON_DEMAND_USD_PER_HOUR } from "../../config/prices";
 import { readStackFile } from "../../tools/stack-file";
 import { REPO } from "../helpers/env";
 

@@ -1,6 +1,6 @@
 /**
- * EC2 on-demand Linux list prices, USD per hour, us-east-1, as of PRICES_AS_OF. Used only for the
- * fleet summary's monthly estimate; spot pools are shown at these prices, an upper bound. Update the
+ * EC2 on-demand Linux list prices, USD per hour, us-east-1, as of PRICES_AS_OF. Used for the
+ * fleet summary's monthly estimate and the dashboard's cost per day; spot pools are shown at these prices, an upper bound. Update the
  * date with the numbers.
  */
 export const PRICES_AS_OF = "2026-11-01";
