@@ -1,5 +1,6 @@
 import type { ControlPlanePool } from "../protocol/control-plane-config";
 import { simulate, type SimJob, type SimReport } from "../test/standins/scaleset-sim";
+import { organisation, organisationTable, type OrgRow } from "./organisation";
 
 /**
  * `npm run bench:scaling`: the real listener and scaling code (control-plane/listener, scaling)
@@ -145,6 +146,16 @@ async function main(): Promise<void> {
     lines.push(`| ${r.model} | ${r.boot} | ${r.reaction ? `${sec(r.reaction[0])} / ${sec(r.reaction[1])}` : "—"} | ${sec(r.wait[0])} / ${sec(r.wait[1])} | ${r.instanceHours.toFixed(1)} | ${r.perJobHour.toFixed(2)} | ${saving} |`);
   }
   process.stdout.write(lines.join("\n") + "\n");
+
+  // The organisation: how reaction, wait, GitHub calls and cost grow with the pools.
+  const org: OrgRow[] = [];
+  for (const n of (process.env.BENCH_ORG_POOLS ?? "1,10,100,300").split(",").map(Number)) {
+    org.push(await organisation(n, dayTrace, base));
+    process.stderr.write(`done: organisation of ${n} pools\n`);
+  }
+  process.stdout.write("\n" + organisationTable(org).join("\n") + "\n");
+  const over = org.filter((r) => r.peakPointsPerMinute > 900);
+  if (over.length > 0) throw new Error(`GitHub's 900 points a minute passed at ${over.map((r) => r.pools).join(", ")} pools`);
 }
 
 main().catch((e: unknown) => {

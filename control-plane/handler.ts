@@ -6,7 +6,7 @@ import { createServices } from "./runtime/services";
 
 /**
  * The control plane's Lambda entry (esbuild bundles this file; the ControlPlane component deploys
- * it with RUNNER_FLEET_CONFIG set). Services are built once per warm container, on first use, so
+ * it with its config file beside the bundle). Services are built once per warm container, on first use, so
  * a bad config fails the invocation with a clear error instead of the init phase.
  */
 const log = createLogger(undefined, { fn: "runner-fleet-control-plane" });

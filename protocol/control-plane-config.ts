@@ -1,7 +1,9 @@
 /**
- * What the Pulumi program tells the control plane Lambda, as JSON in its RUNNER_FLEET_CONFIG
- * environment variable. No secret here: the credential is read from Secrets Manager at run time
- * by the control plane role, the only role allowed to.
+ * What the Pulumi program tells the control plane Lambda, as JSON in a file of the function's own
+ * code archive (CONTROL_PLANE_CONFIG_FILE, beside index.js): written at `up`, versioned with the
+ * code, no size ceiling that matters (Lambda's 4 KB of environment held about nine pools). No
+ * secret here: the credential is read from Secrets Manager at run time by the control plane role,
+ * the only role allowed to.
  */
 export interface ControlPlanePool {
   /** The pool's stable key (config name). */
@@ -46,4 +48,5 @@ export interface ControlPlaneConfig {
   endpoints?: { aws?: string; github?: string };
 }
 
-export const CONTROL_PLANE_CONFIG_ENV = "RUNNER_FLEET_CONFIG";
+/** The config's name in the function's code archive, beside the bundle (index.js). */
+export const CONTROL_PLANE_CONFIG_FILE = "runner-fleet-config.json";

@@ -6,7 +6,7 @@ import { parseStackConfig } from "../config/load";
 import { runnerPins, type PinReport } from "../config/runner-pins";
 import { scaleSetNames } from "../config/names";
 import type { StackConfig } from "../config/schema";
-import { CONTROL_PLANE_SIZING, LISTENER_POLL_SECONDS_ESTIMATE } from "../components/control-plane/sizing";
+import { controlPlaneSizing, LISTENER_POLL_SECONDS_ESTIMATE } from "../components/control-plane/sizing";
 import {
   ALARM_USD_PER_MONTH,
   EKS_CONTROL_PLANE_PER_HOUR,
@@ -64,7 +64,7 @@ function ec2Row(kind: "host pool" | "node group", name: string, arch: string, la
  */
 export function hostControlPlaneMonthly(pools: number): number {
   const runs = HOURS_PER_MONTH * 60;
-  const gbSeconds = runs * LISTENER_POLL_SECONDS_ESTIMATE * (CONTROL_PLANE_SIZING.listener.memoryMiB / 1024);
+  const gbSeconds = runs * LISTENER_POLL_SECONDS_ESTIMATE * (controlPlaneSizing(pools).listener.memoryMiB / 1024);
   return gbSeconds * LAMBDA_ARM64_USD_PER_GB_SECOND + (runs / 1e6) * LAMBDA_USD_PER_MILLION_REQUESTS + SECRET_USD_PER_MONTH + (pools + 1) * ALARM_USD_PER_MONTH;
 }
 

@@ -7,9 +7,11 @@ import type { AwsContext } from "../aws/aws-context";
 import { asgArn } from "../aws/host-policies";
 import { component } from "../types";
 import { controlPlaneBundle, LAMBDA_HANDLER, LAMBDA_RUNTIME } from "./bundle";
-import { controlPlaneConfig, controlPlaneEnvironment } from "./control-plane-config";
+import { controlPlaneConfig } from "./control-plane-config";
+import { CONTROL_PLANE_CONFIG_FILE } from "../../protocol/control-plane-config";
+import { BROKER_MAX_CONTAINERS } from "../../protocol/github-budget";
 import { JOB_WAIT_METRIC, jobWaitAlarm } from "./alarms";
-import { CONTROL_PLANE_SIZING, LOG_RETENTION_DAYS } from "./sizing";
+import { controlPlaneSizing, LOG_RETENTION_DAYS } from "./sizing";
 import { controlPlanePolicy, lambdaTrust } from "./policies";
 
 export interface ControlPlaneArgs {
@@ -36,7 +38,8 @@ export interface ControlPlaneArgs {
  *
  * Two functions, not one: the listener long-polls GitHub for most of every minute with reserved
  * concurrency 1 (one session per scale set); hosts' broker calls through the function URL must
- * never queue behind it or be throttled by that limit.
+ * never queue behind it or be throttled by that limit. The broker's own reserved concurrency
+ * bounds how many containers share its part of GitHub's limits, so their sum stays under them.
  */
 export class ControlPlane extends pulumi.ComponentResource {
   readonly brokerFunctionName: pulumi.Output<string>;
@@ -92,9 +95,11 @@ export class ControlPlane extends pulumi.ComponentResource {
           }),
         ),
       );
-    const env = config.apply((c) => controlPlaneEnvironment(c, args.pools.length));
     const bundle = controlPlaneBundle();
-    const code = new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code) });
+    // The config rides in the code archive, not the environment (4 KB, about nine pools): one
+    // deployment carries both, so a warm container never runs new code with an old config.
+    const code = config.apply((c) => new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code), [CONTROL_PLANE_CONFIG_FILE]: new pulumi.asset.StringAsset(c) }));
+    const sizing = controlPlaneSizing(args.pools.length);
     const fn = (fnName: "broker" | "listener") =>
       new aws.lambda.Function(
         `${name}-${fnName}`,
@@ -105,10 +110,11 @@ export class ControlPlane extends pulumi.ComponentResource {
           handler: LAMBDA_HANDLER,
           code,
           role: role.arn,
-          memorySize: CONTROL_PLANE_SIZING[fnName].memoryMiB,
-          timeout: CONTROL_PLANE_SIZING[fnName].timeoutSeconds,
-          ...(fnName === "listener" ? { reservedConcurrentExecutions: 1 } : {}),
-          environment: { variables: env },
+          memorySize: sizing[fnName].memoryMiB,
+          timeout: sizing[fnName].timeoutSeconds,
+          // The listener: one run, one session per scale set. The broker: its share of GitHub's
+          // limits is divided among at most this many containers (protocol/github-budget.ts).
+          reservedConcurrentExecutions: fnName === "listener" ? 1 : BROKER_MAX_CONTAINERS,
           // Text, not JSON: the embedded-metric lines must reach CloudWatch as the JSON they are.
           loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
           tags,

@@ -1,18 +1,5 @@
 import type { HostPoolModel } from "../../config/host-model";
-import { CONTROL_PLANE_CONFIG_ENV, type ControlPlaneConfig, type ControlPlanePool } from "../../protocol/control-plane-config";
-
-/** Lambda's limit on a function's environment variables, keys and values together. */
-export const LAMBDA_ENV_LIMIT_BYTES = 4096;
-
-/**
- * The functions' environment: the config JSON, refused with the pool count when it would pass
- * Lambda's 4 KB (Lambda would refuse it at deploy, after other resources were made).
- */
-export function controlPlaneEnvironment(json: string, pools: number): Record<string, string> {
-  const size = Buffer.byteLength(CONTROL_PLANE_CONFIG_ENV) + Buffer.byteLength(json);
-  if (size > LAMBDA_ENV_LIMIT_BYTES) throw new Error(`the control plane's ${CONTROL_PLANE_CONFIG_ENV} for ${pools} pools is ${size} bytes; Lambda allows ${LAMBDA_ENV_LIMIT_BYTES}: split the pools over stacks`);
-  return { [CONTROL_PLANE_CONFIG_ENV]: json };
-}
+import type { ControlPlaneConfig, ControlPlanePool } from "../../protocol/control-plane-config";
 
 export interface ControlPlaneConfigInputs {
   fleet: string;
@@ -43,7 +30,7 @@ export function controlPlanePool(pool: HostPoolModel, hostRoleArn: string): Cont
   };
 }
 
-/** RUNNER_FLEET_CONFIG: everything the control plane needs to know, and no secret. */
+/** The functions' config file (CONTROL_PLANE_CONFIG_FILE): everything the control plane needs to know, and no secret. */
 export function controlPlaneConfig(i: ControlPlaneConfigInputs): ControlPlaneConfig {
   const pools = [...i.pools].sort((a, b) => a.pool.name.localeCompare(b.pool.name));
   return {

@@ -22,6 +22,8 @@ export interface RestOptions {
   maxRetries?: number;
   /** Tests shorten GitHub's seconds to milliseconds; 1000 in Lambda. */
   retryAfterUnitMs?: number;
+  /** The function's fetch: paced through its share of GitHub's limits (github/budget.ts). */
+  fetch?: typeof fetch;
 }
 
 export function createGitHubRest(credential: GitHubCredential, opts: RestOptions): GitHubRest {
@@ -41,6 +43,7 @@ export function createGitHubRest(credential: GitHubCredential, opts: RestOptions
     ...auth,
     baseUrl: opts.baseUrl.replace(/\/+$/, ""),
     userAgent: "runner-fleet-control-plane",
+    ...(opts.fetch ? { request: { fetch: opts.fetch } } : {}),
     throttle: {
       onRateLimit: onLimit("rate limit"),
       onSecondaryRateLimit: onLimit("secondary rate limit"),

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
-import { CONTROL_PLANE_CONFIG_ENV, type ControlPlaneConfig } from "../../protocol/control-plane-config";
+import { CONTROL_PLANE_CONFIG_FILE, type ControlPlaneConfig } from "../../protocol/control-plane-config";
 
 /** protocol/control-plane-config.ts as a schema: the Lambda refuses to start on a config it cannot trust. */
 const Pool = z
@@ -42,16 +44,31 @@ const Config = z
     }
   });
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): ControlPlaneConfig {
-  const raw = env[CONTROL_PLANE_CONFIG_ENV];
-  if (!raw) throw new Error(`${CONTROL_PLANE_CONFIG_ENV} is not set`);
+/** The config's text as the Lambda trusts it; `where` names its source in every error. */
+export function parseConfig(raw: string, where: string = CONTROL_PLANE_CONFIG_FILE): ControlPlaneConfig {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new Error(`${CONTROL_PLANE_CONFIG_ENV} is not JSON`);
+    throw new Error(`${where} is not JSON`);
   }
   const parsed = Config.safeParse(json);
-  if (!parsed.success) throw new Error(`${CONTROL_PLANE_CONFIG_ENV}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success) throw new Error(`${where}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return parsed.data;
+}
+
+/**
+ * The config from the function's code archive: the bundle runs as <task root>/index.js, the config
+ * beside it, so code and config are one deployment and change together (no cold-start call, no
+ * window where a new config meets old code).
+ */
+export function loadConfig(dir: string = __dirname): ControlPlaneConfig {
+  const path = join(dir, CONTROL_PLANE_CONFIG_FILE);
+  let raw: string;
+  try {
+    raw = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}): the function's code archive carries it beside index.js`);
+  }
+  return parseConfig(raw, path);
 }

@@ -10,6 +10,8 @@ import type { RegisterInvocation } from "../router";
 import type { ScaleSetAdmin } from "../scaleset/api";
 import { createScaleSetClient } from "../scaleset/create";
 import type { HttpDeps } from "../scaleset/http";
+import type { GitHubBudget } from "../github/budget";
+import type { GitHubBudgetParty } from "../../protocol/github-budget";
 
 /**
  * The scale-set side of the control plane (client, listener, registration, from branch
@@ -23,11 +25,13 @@ export interface ScaleSetContext {
   credential: CredentialSource;
   metrics: EmfMetrics;
   log: Logger;
+  /** This container's share of GitHub's limits for a party (protocol/github-budget.ts). */
+  budget(party: GitHubBudgetParty): GitHubBudget;
 }
 
 export interface ScaleSetParts {
   /** A client for the pool's scale-set scope; the caller keeps one per (pool URL, credential). */
-  adminFor(pool: ControlPlanePool, credential: GitHubCredential, githubApiUrl: string): ScaleSetAdmin;
+  adminFor(pool: ControlPlanePool, credential: GitHubCredential, githubApiUrl: string, budget: GitHubBudget): ScaleSetAdmin;
   listen(ctx: ScaleSetContext, deadlineMs: number): Promise<unknown>;
   register(ctx: ScaleSetContext, event: RegisterInvocation): Promise<unknown>;
 }
@@ -38,11 +42,13 @@ export interface ScaleSetParts {
  * to 30 s.
  */
 export const BROKER_HTTP: Partial<HttpDeps> = { retryMax: 1, retryWaitMaxMs: 2_000 };
+/** The longest a host's broker call waits for the budget before it is told when to come back. */
+export const BROKER_BUDGET_WAIT_MS = 2_000;
 
 const onSecret = (token: string): void => redactor.add(token);
 
 export const scaleSetParts: ScaleSetParts = {
-  adminFor: (pool, credential, githubApiUrl) => createScaleSetClient(pool.githubUrl, githubApiUrl, credential, { http: BROKER_HTTP, onSecret }),
+  adminFor: (pool, credential, githubApiUrl, budget) => createScaleSetClient(pool.githubUrl, githubApiUrl, credential, { http: BROKER_HTTP, onSecret, budget: { budget, maxWaitMs: BROKER_BUDGET_WAIT_MS } }),
   listen: (ctx, deadlineMs) => {
     const apiUrl = ctx.config.endpoints?.github ?? ctx.config.githubApiUrl;
     // The listener's clients keep the reference's retries: a run has its whole minute.
@@ -54,7 +60,7 @@ export const scaleSetParts: ScaleSetParts = {
           const cred = await ctx.credential.get();
           let c = clients.get(pool.githubUrl);
           if (!c) {
-            c = createScaleSetClient(pool.githubUrl, apiUrl, cred, { onSecret });
+            c = createScaleSetClient(pool.githubUrl, apiUrl, cred, { onSecret, budget: { budget: ctx.budget("listener") } });
             clients.set(pool.githubUrl, c);
           }
           return c;
@@ -71,6 +77,6 @@ export const scaleSetParts: ScaleSetParts = {
   register: async (ctx, event) => {
     const apiUrl = ctx.config.endpoints?.github ?? ctx.config.githubApiUrl;
     const cred = await ctx.credential.get();
-    return handleRegistration(event, { config: ctx.config, adminFor: (ref) => createScaleSetClient(ref.githubUrl, apiUrl, cred, { onSecret }) });
+    return handleRegistration(event, { config: ctx.config, adminFor: (ref) => createScaleSetClient(ref.githubUrl, apiUrl, cred, { onSecret, budget: { budget: ctx.budget("deploy") } }) });
   },
 };

@@ -10,7 +10,8 @@ import type {
 import { ScaleSetError } from "./api";
 import { scaleSetError } from "./errors";
 import { parseGithubConfig, registrationTokenPath, type GithubConfig } from "./github-config";
-import { send, type HttpDeps, type HttpResponse } from "./http";
+import { send, secondaryLimit, type HttpDeps, type HttpResponse } from "./http";
+import { BudgetWait, pacedFetch, type GitHubBudget } from "../github/budget";
 import { jwtExpiresAtMs, parseMessage } from "./messages";
 
 const SCALE_SETS = "_apis/runtime/runnerscalesets";
@@ -36,6 +37,14 @@ export interface ScaleSetClientOptions {
   now?: () => number;
   /** Called with every token the client obtains (registration, admin, queue), e.g. to redact logs. */
   onSecret?: (secret: string) => void;
+  /**
+   * The function's share of GitHub's limits (protocol/github-budget.ts). It paces the REST calls
+   * and the scale-set admin calls (scale sets, runner groups, runners, JIT configs), counted as
+   * GitHub counts REST points; the message-session protocol (sessions, the queue, acquiring jobs)
+   * is the actions service's own, one session per set as ARC runs it, paced by its Retry-After.
+   * `maxWaitMs`: a longer wait is answered with a "throttled" error at once (the broker's hosts retry).
+   */
+  budget?: { budget: GitHubBudget; maxWaitMs?: number };
 }
 
 interface AdminConnection {
@@ -54,21 +63,35 @@ export class HttpScaleSetClient implements ScaleSetClient {
   readonly config: GithubConfig;
   private admin?: AdminConnection;
   private readonly http: HttpDeps;
+  /** `http` through the budget: what GitHub counts against its REST limits. */
+  private readonly paced: HttpDeps;
   private readonly userAgent: string;
   private readonly now: () => number;
 
   constructor(private readonly opts: ScaleSetClientOptions) {
     this.config = parseGithubConfig(opts.githubConfigUrl, opts.apiUrl);
     this.http = { fetch: opts.http?.fetch ?? fetch, sleep: opts.http?.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), ...opts.http } as HttpDeps;
+    const b = opts.budget;
+    this.paced = b ? { ...this.http, fetch: pacedFetch(b.budget, this.http.fetch, b.maxWaitMs === undefined ? {} : { maxWaitMs: b.maxWaitMs }) } : this.http;
     this.userAgent = opts.userAgent ?? "runner-fleet-control-plane";
     this.now = opts.now ?? Date.now;
+  }
+
+  /** A budget that will not wait as long as the caller may: GitHub's own "throttled", with when to come back. */
+  private async budgeted<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof BudgetWait) throw new ScaleSetError("throttled", 429, `the control plane's GitHub budget is spent for ${Math.ceil(e.retryAfterMs / 1000)} s`, e.retryAfterMs);
+      throw e;
+    }
   }
 
   private async connection(): Promise<AdminConnection> {
     if (this.admin && this.admin.expiresAtMs - 60_000 > this.now()) return this.admin;
     const token = await this.opts.githubToken();
     const regUrl = `${this.config.apiUrl}${registrationTokenPath(this.config.scope)}`;
-    const reg = await send(this.http, regUrl, { method: "POST", headers: { "User-Agent": this.userAgent, "Content-Type": "application/vnd.github.v3+json", Authorization: `Bearer ${token}` } });
+    const reg = await send(this.paced, regUrl, { method: "POST", headers: { "User-Agent": this.userAgent, "Content-Type": "application/vnd.github.v3+json", Authorization: `Bearer ${token}` } });
     if (reg.status !== 201) throw scaleSetError("POST", regUrl, reg);
     const registration = json(reg.body) as { token?: string };
     if (!registration.token) throw new Error(`POST ${new URL(regUrl).pathname}: no registration token in the answer`);
@@ -76,10 +99,10 @@ export class HttpScaleSetClient implements ScaleSetClient {
     const connUrl = `${this.config.apiUrl}/actions/runner-registration`;
     // The reference retries this exchange on 401/403 too (the registration token can lag).
     const conn = await send(
-      this.http,
+      this.paced,
       connUrl,
       { method: "POST", headers: { "User-Agent": this.userAgent, "Content-Type": "application/json", Authorization: `RemoteAuth ${registration.token}` }, body: JSON.stringify({ url: this.config.configUrl, runner_event: "register" }) },
-      { retry: (s) => s === 401 || s === 403 || s === 429 || (s >= 500 && s !== 501) },
+      { retry: (s, h) => s === 401 || s === 403 || s === 429 || secondaryLimit(s, h) || (s >= 500 && s !== 501) },
     );
     if (conn.status < 200 || conn.status > 299) throw scaleSetError("POST", connUrl, conn);
     const parsed = json(conn.body) as { url?: string; token?: string };
@@ -91,31 +114,32 @@ export class HttpScaleSetClient implements ScaleSetClient {
   }
 
   /** A request to the actions service with the admin token (or `bearer` when given, as acquirejobs uses the queue token). */
-  private async service(method: string, path: string, body?: unknown, bearer?: string, retried = false): Promise<{ url: string; res: HttpResponse }> {
-    const admin = await this.connection();
+  private async service(method: string, path: string, body?: unknown, bearer?: string, retried = false, http: HttpDeps = this.http): Promise<{ url: string; res: HttpResponse }> {
+    const admin = await this.budgeted(() => this.connection());
     const [p, q] = path.split("?") as [string, string | undefined];
     const url = new URL(`${admin.url.replace(/\/+$/, "")}/${p.replace(/^\/+/, "")}`);
     for (const [k, v] of new URLSearchParams(q ?? "")) url.searchParams.set(k, v);
     if (!url.searchParams.has("api-version")) url.searchParams.set("api-version", "6.0-preview");
-    const res = await send(this.http, url.href, {
+    const res = await this.budgeted(() => send(http, url.href, {
       method,
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${bearer ?? admin.token}`, "User-Agent": this.userAgent },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    }));
     // A revoked admin token (not just an expired one) is replaced once; the reference would fail the call.
     if (res.status === 401 && bearer === undefined && !retried) {
       this.admin = undefined;
-      return this.service(method, path, body, bearer, true);
+      return this.service(method, path, body, bearer, true, http);
     }
     return { url: url.href, res };
   }
 
+  /** An admin call: counted against the budget. */
   private async expect<T>(method: string, path: string, status: number, body?: unknown): Promise<T> {
-    let { url, res } = await this.service(method, path, body);
+    let { url, res } = await this.service(method, path, body, undefined, false, this.paced);
     if (res.status === 401) {
       // The admin token was refused before its exp (revoked, or the service rotated keys): one new connection, one more try.
       this.admin = undefined;
-      ({ url, res } = await this.service(method, path, body));
+      ({ url, res } = await this.service(method, path, body, undefined, false, this.paced));
     }
     if (res.status !== status) throw scaleSetError(method, url, res);
     return (res.body ? json(res.body) : undefined) as T;

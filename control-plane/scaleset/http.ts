@@ -1,8 +1,13 @@
+import { BudgetWait } from "../github/budget";
+
 /**
  * One HTTP exchange with retries as the reference client's go-retryablehttp default policy does
  * (common_client.go: 4 retries, waits up to 30 s): connection errors, 429 and 5xx other than 501
- * are retried with exponential backoff from 1 s, honouring Retry-After on 429 and 503. Anything
- * else is returned to the caller, which maps it to a ScaleSetError.
+ * are retried with exponential backoff from 1 s, honouring Retry-After on 429 and 503. Beyond the
+ * reference, GitHub's secondary limit as a 403 with Retry-After is waited out and retried too
+ * (GitHub's docs: "you should not retry your request until after that many seconds"). Anything
+ * else is returned to the caller, which maps it to a ScaleSetError. A budget that refuses to wait
+ * (BudgetWait) is the caller's answer, not a failure to retry.
  */
 export interface HttpDeps {
   fetch: typeof fetch;
@@ -27,11 +32,16 @@ export function retryAfterMs(headers: Headers, nowMs: number): number | undefine
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
-function retryable(status: number): boolean {
-  return status === 429 || (status >= 500 && status !== 501);
+/** GitHub's secondary limit: 403 with Retry-After (a plain 403 is a refusal, not a wait). */
+export function secondaryLimit(status: number, headers: Headers): boolean {
+  return status === 403 && headers.get("retry-after") !== null;
 }
 
-export async function send(deps: HttpDeps, url: string, init: RequestInit, opts: { timeoutMs?: number; retry?: (status: number) => boolean; timeoutIsNoContent?: boolean } = {}): Promise<HttpResponse> {
+function retryable(status: number, headers: Headers): boolean {
+  return status === 429 || secondaryLimit(status, headers) || (status >= 500 && status !== 501);
+}
+
+export async function send(deps: HttpDeps, url: string, init: RequestInit, opts: { timeoutMs?: number; retry?: (status: number, headers: Headers) => boolean; timeoutIsNoContent?: boolean } = {}): Promise<HttpResponse> {
   const max = deps.retryMax ?? 4;
   const waitMax = deps.retryWaitMaxMs ?? 30_000;
   const shouldRetry = opts.retry ?? retryable;
@@ -41,11 +51,12 @@ export async function send(deps: HttpDeps, url: string, init: RequestInit, opts:
     try {
       const res = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(opts.timeoutMs ?? deps.timeoutMs ?? 30_000) });
       const body = await res.text();
-      if (!shouldRetry(res.status) || attempt === max) return { status: res.status, headers: res.headers, body };
-      const after = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers, Date.now()) : undefined;
+      if (!shouldRetry(res.status, res.headers) || attempt === max) return { status: res.status, headers: res.headers, body };
+      const after = res.status === 429 || res.status === 503 || secondaryLimit(res.status, res.headers) ? retryAfterMs(res.headers, Date.now()) : undefined;
       if (after !== undefined) wait = Math.min(waitMax, after);
       lastError = new Error(`HTTP ${res.status}`);
     } catch (e) {
+      if (e instanceof BudgetWait) throw e;
       // A long-poll cut short by the caller's wait limit is "no message yet", not a failure.
       if (opts.timeoutIsNoContent && (e as Error).name === "TimeoutError") return { status: 202, headers: new Headers(), body: "" };
       lastError = e;

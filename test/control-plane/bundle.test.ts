@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTROL_PLANE_IAM_ACTIONS } from "../../control-plane/iam-actions";
+import { CONTROL_PLANE_CONFIG_FILE } from "../../protocol/control-plane-config";
 import { REPO } from "../helpers/env";
 
 const dir = mkdtempSync(join(tmpdir(), "cp-bundle-"));
@@ -50,6 +51,7 @@ describe("control plane bundle", () => {
       jobWaitAlarmSeconds: 300,
       endpoints: { aws: "http://127.0.0.1:9" },
     };
+    writeFileSync(join(dir, CONTROL_PLANE_CONFIG_FILE), JSON.stringify(config));
     const script = join(dir, "run.js");
     writeFileSync(
       script,
@@ -61,7 +63,7 @@ const ctx = { getRemainingTimeInMillis: () => 60000, awsRequestId: "x" };
   process.stdout.write("RESULT " + JSON.stringify({ refused, url }) + "\\n");
 })();`,
     );
-    const stdout = execFileSync(process.execPath, [script], { env: { PATH: process.env.PATH, RUNNER_FLEET_CONFIG: JSON.stringify(config), AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" }, timeout: 30_000 }).toString();
+    const stdout = execFileSync(process.execPath, [script], { env: { PATH: process.env.PATH, AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" }, timeout: 30_000 }).toString();
     const lines = stdout.trim().split("\n");
     const result = JSON.parse(lines.find((l) => l.startsWith("RESULT "))!.slice(7));
     expect(result.refused).toBe("UnknownEvent");

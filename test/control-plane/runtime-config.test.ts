@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../control-plane/runtime/config";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, parseConfig } from "../../control-plane/runtime/config";
+import { CONTROL_PLANE_CONFIG_FILE } from "../../protocol/control-plane-config";
 import { pool } from "./fleet";
 
 const good = {
@@ -12,18 +16,22 @@ const good = {
   pools: [pool("alpha")],
   jobWaitAlarmSeconds: 300,
 };
-const env = (c: unknown) => ({ RUNNER_FLEET_CONFIG: JSON.stringify(c) });
+const text = (c: unknown) => JSON.stringify(c);
 
-describe("RUNNER_FLEET_CONFIG", () => {
-  it("loads protocol/control-plane-config.ts's shape", () => {
-    expect(loadConfig(env(good))).toEqual(good);
+describe("the control plane's config file", () => {
+  it("loads protocol/control-plane-config.ts's shape from beside the bundle", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cp-config-"));
+    writeFileSync(join(dir, CONTROL_PLANE_CONFIG_FILE), text(good));
+    expect(loadConfig(dir)).toEqual(good);
+    expect(parseConfig(text(good))).toEqual(good);
   });
-  it("refuses a missing, unparsable or wrong config by key", () => {
-    expect(() => loadConfig({})).toThrow(/not set/);
-    expect(() => loadConfig({ RUNNER_FLEET_CONFIG: "{" })).toThrow(/not JSON/);
-    expect(() => loadConfig(env({ ...good, pools: [pool("a"), pool("a")] }))).toThrow(/pools\.1\.name: duplicate/);
-    expect(() => loadConfig(env({ ...good, pools: [pool("a", { hostRoleArn: "arn:aws:iam::1:user/x" })] }))).toThrow(/pools\.0\.hostRoleArn/);
-    expect(() => loadConfig(env({ ...good, pools: [pool("a", { minHosts: 3, maxHosts: 1 })] }))).toThrow(/pools\.0\.maxHosts/);
-    expect(() => loadConfig(env({ ...good, secret: "x" }))).toThrow();
+  it("refuses a missing, unparsable or wrong config by key, naming the file", () => {
+    const empty = mkdtempSync(join(tmpdir(), "cp-config-"));
+    expect(() => loadConfig(empty)).toThrow(new RegExp(`${CONTROL_PLANE_CONFIG_FILE} cannot be read \\(ENOENT\\)`));
+    expect(() => parseConfig("{", "/var/task/x.json")).toThrow(/^\/var\/task\/x\.json is not JSON$/);
+    expect(() => parseConfig(text({ ...good, pools: [pool("a"), pool("a")] }))).toThrow(/pools\.1\.name: duplicate/);
+    expect(() => parseConfig(text({ ...good, pools: [pool("a", { hostRoleArn: "arn:aws:iam::1:user/x" })] }))).toThrow(/pools\.0\.hostRoleArn/);
+    expect(() => parseConfig(text({ ...good, pools: [pool("a", { minHosts: 3, maxHosts: 1 })] }))).toThrow(/pools\.0\.maxHosts/);
+    expect(() => parseConfig(text({ ...good, secret: "x" }))).toThrow();
   });
 });

@@ -1,15 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hostRoleName } from "../../components/aws/HostPool";
-import { LAMBDA_ENV_LIMIT_BYTES } from "../../components/control-plane/control-plane-config";
 import { registrationInput } from "../../control-plane/registration/handler";
-import { loadConfig } from "../../control-plane/runtime/config";
+import { parseConfig } from "../../control-plane/runtime/config";
 import { JOB_WAIT_METRIC } from "../../components/control-plane/alarms";
 import { UNSCOPABLE_ACTIONS } from "../../components/control-plane/policies";
-import { CONTROL_PLANE_SIZING, LOG_RETENTION_DAYS } from "../../components/control-plane/sizing";
+import { controlPlaneSizing, LOG_RETENTION_DAYS } from "../../components/control-plane/sizing";
 import { hostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
-import { CONTROL_PLANE_CONFIG_ENV, type ControlPlaneConfig } from "../../protocol/control-plane-config";
+import { CONTROL_PLANE_CONFIG_FILE, type ControlPlaneConfig } from "../../protocol/control-plane-config";
+import { LAMBDA_HANDLER } from "../../components/control-plane/bundle";
+import { BROKER_MAX_CONTAINERS } from "../../protocol/github-budget";
 import { fleetProgram } from "../../stacks/program";
 import { renderStack, unwrapSecrets, type RenderedResource, type RenderResult } from "../../tools/render-lib";
 import { PROJECT } from "../../tools/stack-file";
@@ -50,6 +51,22 @@ function one(r: RenderResult, type: string, name: string): RenderedResource {
 }
 const inputs = (res: RenderedResource): Record<string, unknown> => unwrapSecrets(res.inputs) as Record<string, unknown>;
 
+/** A function's code archive as the mock runtime hands it over: file name → text. */
+async function archiveFiles(fn: RenderedResource): Promise<Record<string, string>> {
+  // Not through unwrapSecrets: it rebuilds plain objects, and the archive's assets are a promise.
+  const code = fn.inputs.code as pulumi.asset.AssetArchive;
+  expect(code).toBeInstanceOf(pulumi.asset.AssetArchive);
+  const assets = (await code.assets) as Record<string, pulumi.asset.StringAsset>;
+  const out: Record<string, string> = {};
+  for (const [name, a] of Object.entries(assets)) out[name] = (await a.text)!;
+  return out;
+}
+
+/** The config a function reads at start, through the Lambda's own parser. */
+async function configOf(fn: RenderedResource): Promise<ControlPlaneConfig> {
+  return parseConfig((await archiveFiles(fn))[CONTROL_PLANE_CONFIG_FILE]!);
+}
+
 /** Every IAM document the render holds, with the resource that carries it. */
 function policyDocs(r: RenderResult): { at: RenderedResource; doc: Doc }[] {
   const out: { at: RenderedResource; doc: Doc }[] = [];
@@ -80,18 +97,19 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("the prod control plane", () => {
-  it("runs a broker and a listener from one bundle on nodejs22.x arm64; only the listener is held to one at a time", () => {
+  it("runs a broker and a listener from one bundle on nodejs22.x arm64; the listener held to one at a time, the broker to the containers its GitHub budget is divided among", () => {
     const fns = byType(prod, "aws:lambda/function:Function").map(inputs);
     expect(fns.map((f) => f.description)).toEqual(["runner-fleet runner-fleet-prod control plane: broker", "runner-fleet runner-fleet-prod control plane: listener"]);
     for (const f of fns) expect([f.runtime, f.architectures, f.handler]).toEqual(["nodejs22.x", ["arm64"], "index.handler"]);
     const [broker, listener] = fns;
-    expect(broker!.reservedConcurrentExecutions).toBeUndefined();
+    expect(broker!.reservedConcurrentExecutions).toBe(BROKER_MAX_CONTAINERS);
     expect(listener!.reservedConcurrentExecutions).toBe(1);
+    const sizing = controlPlaneSizing(2);
     expect([broker!.memorySize, broker!.timeout, listener!.memorySize, listener!.timeout]).toEqual([
-      CONTROL_PLANE_SIZING.broker.memoryMiB,
-      CONTROL_PLANE_SIZING.broker.timeoutSeconds,
-      CONTROL_PLANE_SIZING.listener.memoryMiB,
-      CONTROL_PLANE_SIZING.listener.timeoutSeconds,
+      sizing.broker.memoryMiB,
+      sizing.broker.timeoutSeconds,
+      sizing.listener.memoryMiB,
+      sizing.listener.timeoutSeconds,
     ]);
     const roles = fns.map((f) => f.role);
     expect(new Set(roles).size).toBe(1);
@@ -103,12 +121,14 @@ describe("the prod control plane", () => {
     for (const f of byType(r, "aws:lambda/function:Function")) {
       const text = JSON.stringify(inputs(f));
       for (const canary of [secrets.token, secrets.privateKey.split("\n")[1]!]) expect(text).not.toContain(canary);
-      const cfg = JSON.parse((inputs(f).environment as { variables: Record<string, string> }).variables[CONTROL_PLANE_CONFIG_ENV]!) as ControlPlaneConfig;
-      expect(Object.keys((inputs(f).environment as { variables: object }).variables)).toEqual([CONTROL_PLANE_CONFIG_ENV]);
-      // What the Lambda itself accepts at start (its zod schema of the protocol type), within Lambda's 4 KB.
-      const env = (inputs(f).environment as { variables: Record<string, string> }).variables;
-      expect(loadConfig(env)).toEqual(cfg);
-      expect(Buffer.byteLength(CONTROL_PLANE_CONFIG_ENV + env[CONTROL_PLANE_CONFIG_ENV]!)).toBeLessThan(LAMBDA_ENV_LIMIT_BYTES);
+      // The config rides in the code archive beside the bundle; no environment at all.
+      expect(inputs(f).environment).toBeUndefined();
+      const files = await archiveFiles(f);
+      expect(Object.keys(files).sort()).toEqual([CONTROL_PLANE_CONFIG_FILE, `${LAMBDA_HANDLER.split(".")[0]}.js`].sort());
+      for (const canary of [secrets.token, secrets.privateKey.split("\n")[1]!]) expect(Object.values(files).join("\n")).not.toContain(canary);
+      // What the Lambda itself accepts at start (its zod schema of the protocol type).
+      const cfg = await configOf(f);
+      expect(cfg).toEqual(JSON.parse(files[CONTROL_PLANE_CONFIG_FILE]!));
       expect(cfg).toMatchObject({ v: 1, fleet: "runner-fleet-prod", region: "eu-west-1", credentialSecretArn: SECRET, bucket: "host-pools", githubApiUrl: "https://api.github.com" });
       expect(cfg.pools.map((p) => [p.name, p.scaleSetName, p.asgName, p.hostRoleArn])).toEqual([
         ["graviton-builders", "graviton-builders", "runner-fleet-prod-graviton-builders", `arn:aws:iam::${ACCOUNT}:role/runner-fleet-prod-graviton-builders-host`],
@@ -222,7 +242,7 @@ describe("the prod control plane", () => {
     ]);
   });
 
-  it("sends the listener EventBridge's Scheduled Event every minute, registers the scale sets at `up` (CRUD) and fills the mirror at deploy", () => {
+  it("sends the listener EventBridge's Scheduled Event every minute, registers the scale sets at `up` (CRUD) and fills the mirror at deploy", async () => {
     const rules = byType(prod, "aws:cloudwatch/eventRule:EventRule").map((r) => [r.name, inputs(r).scheduleExpression]);
     expect(rules).toEqual([["control-plane-listen", "rate(1 minute)"]]);
     // No input: the control plane's router knows the schedule by source aws.events / "Scheduled Event".
@@ -234,7 +254,7 @@ describe("the prod control plane", () => {
     ]);
     const register = inputs(one(prod, "aws:lambda/invocation:Invocation", "control-plane-register"));
     // Exactly what the control plane's registration expects: its own builder over the config the functions get.
-    const cfg = loadConfig((inputs(one(prod, "aws:lambda/function:Function", "control-plane-broker")).environment as { variables: Record<string, string> }).variables);
+    const cfg = await configOf(one(prod, "aws:lambda/function:Function", "control-plane-broker"));
     expect([register.functionName, register.lifecycleScope, JSON.parse(register.input as string)]).toEqual(["control-plane-broker", "CRUD", registrationInput(cfg.pools)]);
     expect(registrationInput(cfg.pools).pools.map((p) => p.name)).toEqual(["graviton-builders", "kvm-x64"]);
     expect(Object.keys(register.triggers as object).sort()).toEqual(["code", "config"]);
@@ -381,4 +401,36 @@ describe("host role names", () => {
     const other = hostPoolModel(cfg, { ...cfg.hostPools[0]!, name: `${long}q` }, "runner-fleet", "a-rather-long-stack-name");
     expect(hostRoleName(other)).not.toBe(name);
   });
+});
+
+describe("an organisation's stack: 120 and 200 pools", () => {
+  const orgPools = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `team-${String(i).padStart(3, "0")}-${i % 2 === 0 ? "x64" : "arm"}`,
+      arch: i % 2 === 0 ? "amd64" : "arm64",
+      instanceTypes: i % 2 === 0 ? ["c7i.xlarge"] : ["c7g.xlarge"],
+      labels: [`team-${i}`],
+      capacity: { min: 0, desired: 0, max: 8 },
+    }));
+
+  for (const n of [120, 200]) {
+    it(`renders ${n} pools: every pool in the functions' config, the functions sized for them`, async () => {
+      const r = await renderDev({ github: { url: "https://github.com/acme", auth: "token" }, hostPools: orgPools(n) });
+      expect(byType(r, "aws:autoscaling/group:Group")).toHaveLength(n);
+      const fns = byType(r, "aws:lambda/function:Function");
+      for (const f of fns) {
+        const cfg = await configOf(f);
+        expect(cfg.pools.map((p) => p.name)).toEqual(orgPools(n).map((p) => p.name).sort());
+        expect(inputs(f).environment).toBeUndefined();
+      }
+      const [broker, listener] = fns.map(inputs);
+      expect([broker!.memorySize, broker!.timeout, listener!.memorySize, listener!.timeout]).toEqual([
+        controlPlaneSizing(n).broker.memoryMiB,
+        controlPlaneSizing(n).broker.timeoutSeconds,
+        controlPlaneSizing(n).listener.memoryMiB,
+        controlPlaneSizing(n).listener.timeoutSeconds,
+      ]);
+      expect(byType(r, "aws:cloudwatch/metricAlarm:MetricAlarm")).toHaveLength(n + 1);
+    }, 300_000);
+  }
 });

@@ -1,3 +1,4 @@
+import type { GitHubRateLimits } from "./rate-limits";
 import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -45,6 +46,8 @@ export interface Fault {
 export interface GitHubStandInOptions {
   token?: string;
   app?: { appId: string; installationId: string; privateKeyPem: string };
+  /** GitHub's documented limits on every API request (test/standins/rate-limits.ts); off unless given. */
+  rateLimits?: GitHubRateLimits;
 }
 
 const GITHUB_WIDE = new Set([401, 403, 404, 429, 500]);
@@ -184,6 +187,15 @@ export class GitHubStandIn {
       if (!asset) return json(res, 404, { message: "Not Found" });
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(asset.bytes.length) });
       return void res.end(asset.bytes);
+    }
+
+    if (this.opts.rateLimits) {
+      const admitted = this.opts.rateLimits.enter(method, url.pathname);
+      if (!admitted.ok) {
+        finish(admitted.status);
+        return json(res, admitted.status, admitted.body, admitted.headers);
+      }
+      res.on("close", admitted.leave);
     }
 
     const route = this.api.match(method, url.pathname);

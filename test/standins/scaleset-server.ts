@@ -1,5 +1,6 @@
 import { createHmac, createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { GitHubRateLimits } from "./rate-limits";
 import type { AddressInfo } from "node:net";
 import type { RunnerScaleSet, RunnerScaleSetStatistic } from "../../control-plane/scaleset/api";
 
@@ -62,6 +63,12 @@ export interface ScaleSetStandinOptions {
   apps?: { appId: string; installationId: string; publicKeyPem: string }[];
   /** Start JSON bodies with a UTF-8 BOM, as the service sometimes does. */
   bom?: boolean;
+  /**
+   * GitHub's limits for the one credential behind every token here (test/standins/rate-limits.ts),
+   * on the REST calls and the service's admin calls (scale sets, groups, runners, JIT configs).
+   * The message-session protocol (sessions, the queue, acquirejobs) is not REST and is left out.
+   */
+  rateLimits?: GitHubRateLimits;
 }
 
 export interface RequestRecord {
@@ -187,6 +194,12 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     if (injected) {
       injected.times--;
       return send(injected.status, { typeName: "InjectedFailure", message: `injected ${injected.status}` }, injected.headers);
+    }
+    const limited = opts.rateLimits && (url.pathname.startsWith("/api/v3/") || (url.pathname.startsWith("/tenant/123/") && !/\/(sessions|acquirejobs)(\/|$)/.test(url.pathname)));
+    if (limited) {
+      const admitted = opts.rateLimits!.enter(req.method ?? "GET", url.pathname);
+      if (!admitted.ok) return send(admitted.status, admitted.body, admitted.headers);
+      res.on("close", admitted.leave);
     }
     const raw = await readBody(req);
     let body: unknown;

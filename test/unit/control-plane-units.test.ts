@@ -5,11 +5,12 @@ import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { JOB_WAIT_METRIC, jobWaitAlarm } from "../../components/control-plane/alarms";
 import { controlPlaneBundle } from "../../components/control-plane/bundle";
-import { controlPlaneConfig, controlPlaneEnvironment } from "../../components/control-plane/control-plane-config";
+import { controlPlaneConfig } from "../../components/control-plane/control-plane-config";
 import { controlPlanePolicy, UNSCOPABLE_ACTIONS } from "../../components/control-plane/policies";
 import { hostPoolModel, type HostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
-import { CONTROL_PLANE_CONFIG_ENV } from "../../protocol/control-plane-config";
+import { CONTROL_PLANE_CONFIG_FILE } from "../../protocol/control-plane-config";
+import { controlPlaneSizing } from "../../components/control-plane/sizing";
 import { configErrorLines, sourceFrom, TOKEN } from "../helpers/config";
 import { REPO } from "../helpers/env";
 
@@ -57,7 +58,7 @@ describe("pool config keys of the control plane", () => {
   });
 });
 
-describe("the control plane's config (RUNNER_FLEET_CONFIG)", () => {
+describe("the control plane's config (its file in the code archive)", () => {
   it("lists pools by name with their scale set, group, bounds and host role, and the smallest wait threshold", () => {
     const ms = models([pool({ name: "zeta", labels: ["b", "a"], jobWaitAlarmMinutes: 20 }), pool({ name: "alpha", labels: ["kernel"], runnerGroup: "kernel", jobWaitAlarmMinutes: 5, warmIdleRunners: 2, runnersPerHost: 2 })]);
     const c = controlPlaneConfig({
@@ -89,21 +90,13 @@ describe("the control plane's config (RUNNER_FLEET_CONFIG)", () => {
     expect(JSON.stringify(c)).not.toMatch(/ghp_|PRIVATE KEY/);
   });
 
-  it("refuses a config past Lambda's 4 KB of environment with the pool count, before `up` reaches the function", () => {
-    const pools = Array.from({ length: 14 }, (_, i) => pool({ name: `pool-with-a-long-name-${i}`, labels: [`only-${i}`] }));
-    const c = (n: number) =>
-      JSON.stringify(
-        controlPlaneConfig({
-          fleet: "runner-fleet-test",
-          region: "eu-west-1",
-          credentialSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:runner-fleet/test/github-AbCdEf",
-          bucket: "host-pools-0123456789abcdef",
-          githubApiUrl: "https://api.github.com",
-          pools: models(pools.slice(0, n)).map((m) => ({ pool: m, hostRoleArn: `arn:aws:iam::123456789012:role/runner-fleet-test-${m.name}-host` })),
-        }),
-      );
-    expect(Object.keys(controlPlaneEnvironment(c(2), 2))).toEqual([CONTROL_PLANE_CONFIG_ENV]);
-    expect(() => controlPlaneEnvironment(c(14), 14)).toThrow(/for 14 pools is \d+ bytes; Lambda allows 4096: split the pools over stacks/);
+  it("sizes the functions from the pool count: listener memory per held session, broker timeout per paced registration", () => {
+    expect(controlPlaneSizing(2)).toEqual({ broker: { memoryMiB: 512, timeoutSeconds: 300 }, listener: { memoryMiB: 256, timeoutSeconds: 90 } });
+    expect(controlPlaneSizing(100).listener.memoryMiB).toBe(448);
+    expect(controlPlaneSizing(200)).toEqual({ broker: { memoryMiB: 512, timeoutSeconds: 720 }, listener: { memoryMiB: 640, timeoutSeconds: 90 } });
+    // Lambda's ceiling: 15 minutes.
+    expect(controlPlaneSizing(1000).broker.timeoutSeconds).toBe(900);
+    for (const n of [1, 9, 60, 120, 300]) expect(controlPlaneSizing(n).listener.memoryMiB % 64).toBe(0);
   });
 
   it("alarms per pool on the metric the control plane writes, at the pool's threshold", () => {
@@ -139,10 +132,11 @@ describe("the control plane bundle", () => {
     const a = controlPlaneBundle(TEST_CONTROL_PLANE_ENTRY);
     expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(a.code).not.toMatch(/@pulumi|require\("\.\.?\//);
-    // Run it as Lambda would: a fresh module scope, the handler export, the config in the env.
+    // Run it as Lambda would: a fresh module scope, the handler export, the config file beside it.
     const module = { exports: {} as { handler?: (e: unknown) => Promise<unknown> } };
-    const env = { [CONTROL_PLANE_CONFIG_ENV]: JSON.stringify({ v: 1, pools: [{ name: "p" }] }) };
-    runInNewContext(a.code, { module, exports: module.exports, require, process: { env } });
+    const taskRoot = mkdtempSync(join(tmpdir(), "cp-task-"));
+    writeFileSync(join(taskRoot, CONTROL_PLANE_CONFIG_FILE), JSON.stringify({ v: 1, pools: [{ name: "p" }] }));
+    runInNewContext(a.code, { module, exports: module.exports, require, __dirname: taskRoot, process: { env: {} } });
     await expect(module.exports.handler!({ action: "listen" })).resolves.toEqual({ action: "listen", pools: 1 });
   });
 
