@@ -21,6 +21,11 @@ export const COMPONENT_TYPES = {
   AwsGithubSecret: "runner-fleet:secrets:AwsGithubSecret",
   RunnerGroup: "runner-fleet:github:RunnerGroup",
   RoutingVariables: "runner-fleet:github:RoutingVariables",
+  // The public components: a source-based plugin package hosts components as <package>:index:<Class>.
+  RunnerFleet: "runner-fleet:index:RunnerFleet",
+  Ec2RunnerPools: "runner-fleet:index:Ec2RunnerPools",
+  ArcRunnerSets: "runner-fleet:index:ArcRunnerSets",
+  GithubRunnerGroups: "runner-fleet:index:GithubRunnerGroups",
 };
 export type ComponentName = keyof typeof COMPONENT_TYPES;
 

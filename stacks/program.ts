@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, pulumiConfigSource, type ConfigSource } from "../config/load";
-import type { FleetOutputs } from "./outputs";
+import type { FleetOutputs } from "../components/fleet/outputs";
 import { platformProgram } from "./platform";
 import { teamProgram } from "./team";
 

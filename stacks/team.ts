@@ -7,8 +7,8 @@ import { ConfigError, type KeyIssue } from "../config/errors";
 import { stackFileName, type ConfigSource } from "../config/load";
 import { fleetModel } from "../config/model";
 import type { StackConfig } from "../config/schema";
-import { awsTags, composeGithub, composeHostPools, composeRunnerSets, type RunnerSetAccess } from "./compose";
-import { teamKubeconfigOutput, type FleetOutputs, type TeamOutput } from "./outputs";
+import { awsTags, composeGithub, composeHostPools, composeRunnerSets, type RunnerSetAccess } from "../components/fleet/compose";
+import { teamKubeconfigOutput, type FleetOutputs, type TeamOutput } from "../components/fleet/outputs";
 
 /**
  * A team stack: its runner sets in the namespaces its platform made for it, its pools and (with

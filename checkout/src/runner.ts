@@ -1,45 +1,32 @@
-import { randomUUID } from "node:crypto";
-import { appendFileSync } from "node:fs";
-import { EOL } from "node:os";
+import * as core from "@actions/core";
 
 /**
- * The actions/runner contract for a JavaScript action, written against the runner's source
- * (v2.336.0): inputs arrive as INPUT_<NAME> (name upper-cased, spaces to "_": Handler.cs
- * AddInputsToEnvironment), state saved to the file named by GITHUB_STATE comes back to the post
- * step as STATE_<name> with the name as written (ActionRunner.cs), outputs go to GITHUB_OUTPUT,
- * and both files are parsed as NAME=VALUE or NAME<<DELIMITER lines (FileCommandManager.cs).
+ * The actions/runner contract (inputs, state, outputs, masking, annotations) through
+ * @actions/core, which GitHub maintains alongside the runner, instead of our own copy of it. The
+ * names the rest of the action uses stay as they were; this file only adds what core leaves to
+ * the caller: masking what this process prints itself, and a refusal the user can act on.
  */
 
-export function input(name: string): string {
-  return (process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
-}
+/** An input as the runner passes it (INPUT_<NAME>), trimmed; "" when unset. */
+export const input = (name: string): string => core.getInput(name);
 
-export function state(name: string): string {
-  return process.env[`STATE_${name}`] ?? "";
-}
+/** What the main step saved, in the post step (STATE_<name>). */
+export const state = (name: string): string => core.getState(name);
 
-/** The heredoc form with a fresh delimiter, so a value can hold "=", newlines or anything else. */
-function fileCommand(envName: "GITHUB_STATE" | "GITHUB_OUTPUT", name: string, value: string): void {
-  const file = process.env[envName];
-  if (!file) throw new Error(`${envName} is not set: this must run as a step of a GitHub Actions job`);
-  const delimiter = `ghadelimiter_${randomUUID()}`;
-  if (name.includes(delimiter) || value.includes(delimiter)) throw new Error(`${name}: value contains the delimiter`);
-  appendFileSync(file, `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`);
-}
-
-export const saveState = (name: string, value: string): void => fileCommand("GITHUB_STATE", name, value);
-export const setOutput = (name: string, value: string): void => fileCommand("GITHUB_OUTPUT", name, value);
-
-// Escapes of ActionCommand.cs: data escapes %, CR, LF.
-const escapeData = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+export const saveState = (name: string, value: string): void => core.saveState(name, value);
+export const setOutput = (name: string, value: string): void => core.setOutput(name, value);
 
 const secrets = new Set<string>();
 
-/** Asks the runner to mask `value` and masks it in everything this process prints itself. */
+/**
+ * Asks the runner to mask `value` in the job log, and masks it in everything this process prints
+ * itself (git's stderr, error messages), which the runner would mask too: the log is not the only
+ * reader of this process's output when a test or a wrapper runs it.
+ */
 export function addMask(value: string): void {
   if (!value) return;
   secrets.add(value);
-  process.stdout.write(`::add-mask::${escapeData(value)}${EOL}`);
+  core.setSecret(value);
 }
 
 export function redact(text: string): string {
@@ -48,11 +35,11 @@ export function redact(text: string): string {
   return out;
 }
 
-export const info = (msg: string): void => void process.stdout.write(`${redact(msg)}${EOL}`);
-export const warning = (msg: string): void => void process.stdout.write(`::warning::${escapeData(redact(msg))}${EOL}`);
-export const error = (msg: string): void => void process.stdout.write(`::error::${escapeData(redact(msg))}${EOL}`);
-export const group = (title: string): void => void process.stdout.write(`::group::${escapeData(redact(title))}${EOL}`);
-export const endGroup = (): void => void process.stdout.write(`::endgroup::${EOL}`);
+export const info = (msg: string): void => core.info(redact(msg));
+export const warning = (msg: string): void => core.warning(redact(msg));
+export const error = (msg: string): void => core.error(redact(msg));
+export const group = (title: string): void => core.startGroup(redact(title));
+export const endGroup = (): void => core.endGroup();
 
 /** A refusal the user can act on: names the input (or setting) at fault. */
 export class Refusal extends Error {}
@@ -61,9 +48,6 @@ export class Refusal extends Error {}
 export function run(entry: () => Promise<void>): void {
   entry().then(
     () => undefined,
-    (e: unknown) => {
-      error(e instanceof Refusal ? e.message : e instanceof Error ? e.message : String(e));
-      process.exitCode = 1;
-    },
+    (e: unknown) => core.setFailed(redact(e instanceof Error ? e.message : String(e))),
   );
 }

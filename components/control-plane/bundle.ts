@@ -33,7 +33,9 @@ function tsFiles(dir: string): string[] {
 /** Changes whenever the control plane's or the protocol's sources, the locked libraries or the bundler do. */
 function sourceKey(entry: string): string {
   const h = createHash("sha256").update(esbuildVersion).update(JSON.stringify(BUILD)).update(entry).update(readFileSync(entry));
-  for (const f of [...tsFiles(join(ROOT, "control-plane")), ...tsFiles(join(ROOT, "protocol")), join(ROOT, "package-lock.json")]) h.update(f.slice(ROOT.length)).update(readFileSync(f));
+  // npm never packs package-lock.json: a consumer of the component package has none here.
+  const lock = join(ROOT, "package-lock.json");
+  for (const f of [...tsFiles(join(ROOT, "control-plane")), ...tsFiles(join(ROOT, "protocol")), ...(existsSync(lock) ? [lock] : [])]) h.update(f.slice(ROOT.length)).update(readFileSync(f));
   return h.digest("hex").slice(0, 32);
 }
 

@@ -35,20 +35,21 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
 
   it("builds kind, the controller, the runner namespace, the credential and the seed's three scale sets", () => {
     expect(dev.resources.map((x) => `${x.type} ${x.name} <- ${x.parent}`)).toEqual([
-      "runner-fleet:kind:KindCluster runner-fleet-dev <- null",
+      "runner-fleet:index:RunnerFleet fleet <- null",
+      "runner-fleet:kind:KindCluster runner-fleet-dev <- fleet",
       "command:local:Command runner-fleet-dev-kind <- runner-fleet-dev",
       "pulumi:providers:kubernetes runner-fleet-dev-k8s <- runner-fleet-dev",
-      "runner-fleet:arc:ArcController arc <- null",
+      "runner-fleet:arc:ArcController arc <- fleet",
       "kubernetes:core/v1:Namespace arc-namespace <- arc",
       `${RELEASE} arc-controller <- arc`,
-      "runner-fleet:arc:RunnerNamespace arc-runners <- null",
+      "runner-fleet:arc:RunnerNamespace arc-runners <- fleet",
       "kubernetes:core/v1:Namespace arc-runners <- arc-runners",
       // hostPath caches on kind need privilege: the seed's sets live in a namespace of their own.
-      "runner-fleet:arc:RunnerNamespace arc-runners-privileged <- null",
+      "runner-fleet:arc:RunnerNamespace arc-runners-privileged <- fleet",
       "kubernetes:core/v1:Namespace arc-runners-privileged <- arc-runners-privileged",
-      "runner-fleet:secrets:GithubCredentials github-credentials-privileged <- null",
+      "runner-fleet:secrets:GithubCredentials github-credentials-privileged <- fleet",
       "kubernetes:core/v1:Secret github-credentials-privileged <- github-credentials-privileged",
-      "runner-fleet:arc:RunnerScaleSet rubionic <- null",
+      "runner-fleet:arc:RunnerScaleSet rubionic <- fleet",
       `${RELEASE} rubionic-1 <- rubionic`,
       `${RELEASE} rubionic-2 <- rubionic`,
       `${RELEASE} rubionic-3 <- rubionic`,

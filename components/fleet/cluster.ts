@@ -1,10 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import type { ClusterConfig } from "../config/schema";
-import { awsContext, type AwsContext } from "../components/aws/aws-context";
-import { EksCluster } from "../components/aws/EksCluster";
-import { ExistingCluster } from "../components/k8s/ExistingCluster";
-import { KindCluster } from "../components/kind/KindCluster";
+import type { ClusterConfig } from "../../config/schema";
+import { awsContext, type AwsContext } from "../aws/aws-context";
+import { EksCluster } from "../aws/EksCluster";
+import { ExistingCluster } from "../k8s/ExistingCluster";
+import { KindCluster } from "../kind/KindCluster";
+import { childOf } from "./moved";
 import type { EksOutputs } from "./outputs";
 
 export interface ClusterHandle {
@@ -16,13 +17,21 @@ export interface ClusterHandle {
   eks?: EksOutputs;
 }
 
-export function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protect: boolean, tags: Record<string, string>, aws: () => AwsContext): ClusterHandle {
+/** The stack's cluster; an existing one is reached with `kubeconfig` (a secret) or a context of the operator's. */
+export function clusterFor(
+  cluster: ClusterConfig,
+  kubeconfig: pulumi.Output<string> | undefined,
+  protect: boolean,
+  tags: Record<string, string>,
+  aws: () => AwsContext,
+  parent?: pulumi.Resource,
+): ClusterHandle {
   if (cluster.type === "kind") {
-    const kind = new KindCluster(cluster.name, { cluster }, { protect });
+    const kind = new KindCluster(cluster.name, { cluster }, childOf(parent, { protect }));
     return { provider: kind.provider, name: kind.clusterName, kubeconfig: kind.kubeconfig };
   }
   if (cluster.type === "eks") {
-    const eks = new EksCluster(cluster.name, { cluster, tags, aws: aws() }, { protect });
+    const eks = new EksCluster(cluster.name, { cluster, tags, aws: aws() }, childOf(parent, { protect }));
     return {
       provider: eks.provider,
       name: eks.clusterName,
@@ -31,8 +40,7 @@ export function clusterFor(cluster: ClusterConfig, config: pulumi.Config, protec
       eks: { endpoint: eks.endpoint, oidcProviderArn: eks.oidcProviderArn, nodeGroups: eks.nodeGroupNames, storageClass: eks.storageClass },
     };
   }
-  const kubeconfig = config.getSecret("kubeconfig");
-  const existing = new ExistingCluster("cluster", { cluster, kubeconfig });
+  const existing = new ExistingCluster("cluster", { cluster, kubeconfig }, childOf(parent, {}));
   return kubeconfig ? { provider: existing.provider, name: existing.clusterName, kubeconfig } : { provider: existing.provider, name: existing.clusterName };
 }
 

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ClusterFacts } from "../config/cluster-facts";
-import type { GithubCredentialValue } from "../config/credentials";
+import type { ClusterFacts } from "../../config/cluster-facts";
+import type { GithubCredentialValue } from "../../config/credentials";
 
 export interface EksOutputs {
   endpoint: pulumi.Output<string>;
@@ -63,20 +63,26 @@ export function teamKubeconfigOutput(team: string): `teamKubeconfig-${string}` {
 /** Per-team kubeconfig outputs, each its own secret output so a team reads only its own. */
 export type TeamKubeconfigOutputs = Record<`teamKubeconfig-${string}`, pulumi.Output<string>>;
 
+/** A runner set as the fleet reports it. */
 export interface RunnerSetOutput {
+  /** Where its runners register. */
   githubUrl: string;
+  /** The node architecture its runners run on. */
   arch: string;
   /** The stack's own labels for the set. */
   labels: string[];
   /** Per scale set, exactly what it is registered with (name first): what runs-on is matched against. */
   registeredLabels: Record<string, string[]>;
+  /** How many scale sets of this shape. */
   instances: number;
+  /** The scale sets' names. */
   scaleSets: string[];
   /**
    * A `runs-on:` value: the scale set itself, or with several instances the affinity routing, which
    * reads the instance from the route job (`routeJob`, to paste under `jobs:`; the job `needs: route`).
    */
   runsOn: string;
+  /** The `runs-on` expression that pins related jobs to one instance (and its warm cache): issue N goes to instance N mod count + 1. */
   routingHint: string;
   /** With several instances: the route job that picks the instance (docs/routing.md). */
   routeJob?: string;
@@ -93,6 +99,34 @@ export interface HostPoolOutput {
   /** The `runs-on:` value that selects exactly this pool: the scale set's name, registered as its first label. */
   runsOn: string;
   runnersPerHost: number;
-  capacity: { min: number; desired: number; max: number };
+  capacity: CapacityOutput;
   asgName: pulumi.Output<string>;
+}
+
+/** A host pool's Auto Scaling group size. */
+export interface CapacityOutput {
+  /** Fewest hosts. */
+  min: number;
+  /** Hosts at creation. */
+  desired: number;
+  /** Most hosts. */
+  max: number;
+}
+
+/** A host pool as the RunnerFleet and Ec2RunnerPools components report it. */
+export interface HostPoolInfo {
+  /** The hosts' architecture. */
+  arch: string;
+  /** The pool's scale-set labels. */
+  labels: string[];
+  /** The pool's GitHub runner scale set. */
+  scaleSetName: string;
+  /** The `runs-on:` value that selects exactly this pool. */
+  runsOn: string;
+  /** Runner slots per host. */
+  runnersPerHost: number;
+  /** The Auto Scaling group's size. */
+  capacity: CapacityOutput;
+  /** The pool's Auto Scaling group. */
+  asgName: string;
 }

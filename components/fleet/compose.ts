@@ -1,28 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import type * as k8s from "@pulumi/kubernetes";
-import { podSecurityLevel } from "../components/arc/pod-security";
-import { usesContainerHooks } from "../components/arc/hook-template-names";
-import { RunnerNamespace } from "../components/arc/RunnerNamespace";
-import { RunnerScaleSet } from "../components/arc/RunnerScaleSet";
-import { AgentArtifact } from "../components/aws/AgentArtifact";
-import type { AwsContext } from "../components/aws/aws-context";
-import { HostPool, hostRoleArn } from "../components/aws/HostPool";
-import { PoolBucket } from "../components/aws/PoolBucket";
-import { FleetDashboard } from "../components/control-plane/FleetDashboard";
-import { ControlPlane } from "../components/control-plane/ControlPlane";
-import { githubProviderAuth, githubProviderTarget } from "../components/github/github-provider";
-import { routingExpression, routingRouteJob } from "../components/github/routing";
-import { routeJobYaml } from "../config/affinity-routing";
-import { RoutingVariables } from "../components/github/RoutingVariables";
-import { RunnerGroup } from "../components/github/RunnerGroup";
-import { AwsGithubSecret } from "../components/secrets/AwsGithubSecret";
-import type { GithubCredentialValue } from "../config/credentials";
-import { GithubCredentials } from "../components/secrets/GithubCredentials";
-import type { ClusterFacts } from "../config/cluster-facts";
-import { githubApiUrl, hostPoolModel } from "../config/host-model";
-import { runnerNamespace, type FleetModel, type RunnerSetModel } from "../config/model";
-import type { StackConfig } from "../config/schema";
+import { podSecurityLevel } from "../arc/pod-security";
+import { usesContainerHooks } from "../arc/hook-template-names";
+import { RunnerNamespace } from "../arc/RunnerNamespace";
+import { RunnerScaleSet } from "../arc/RunnerScaleSet";
+import { AgentArtifact } from "../aws/AgentArtifact";
+import type { AwsContext } from "../aws/aws-context";
+import { HostPool, hostRoleArn } from "../aws/HostPool";
+import { PoolBucket } from "../aws/PoolBucket";
+import { FleetDashboard } from "../control-plane/FleetDashboard";
+import { ControlPlane } from "../control-plane/ControlPlane";
+import { githubProviderAuth, githubProviderTarget } from "../github/github-provider";
+import { routingExpression, routingRouteJob } from "../github/routing";
+import { routeJobYaml } from "../../config/affinity-routing";
+import { RoutingVariables } from "../github/RoutingVariables";
+import { RunnerGroup } from "../github/RunnerGroup";
+import { AwsGithubSecret } from "../secrets/AwsGithubSecret";
+import type { GithubCredentialValue } from "../../config/credentials";
+import { GithubCredentials } from "../secrets/GithubCredentials";
+import type { ClusterFacts } from "../../config/cluster-facts";
+import { githubApiUrl, hostPoolModel } from "../../config/host-model";
+import { runnerNamespace, type FleetModel, type RunnerSetModel } from "../../config/model";
+import type { StackConfig } from "../../config/schema";
+import { childOf } from "./moved";
 import type { ControlPlaneOutput, HostPoolOutput, RunnerSetOutput } from "./outputs";
 
 export const CREDENTIALS_SECRET_NAME = "runner-fleet-github";
@@ -69,8 +70,9 @@ export function composeRunnerSets(
   provider: k8s.Provider,
   access: RunnerSetAccess,
   dependsOn: pulumi.Resource[],
+  parent?: pulumi.Resource,
 ): { runnerNamespace: pulumi.Output<string>; runnerSets: Record<string, RunnerSetOutput> } {
-  const opts = { provider };
+  const opts = childOf(parent, { provider });
   // Privileged sets (dind, hostPath caches) get a namespace and credential Secret of their own, so
   // the others stay at Pod Security baseline whatever a privileged set needs. A credential Secret is
   // made only in a namespace that has sets.
@@ -129,14 +131,16 @@ export function composeHostPools(
   stack: string,
   tags: Record<string, string>,
   aws: AwsContext,
+  parent?: pulumi.Resource,
 ): { hostPools: Record<string, HostPoolOutput>; credentialSecretArn: pulumi.Output<string>; controlPlane: ControlPlaneOutput } {
+  const opts = childOf(parent, {});
   const kms = cfg.credentialKmsKeyArn ? { kmsKeyArn: cfg.credentialKmsKeyArn } : {};
   if (!existingSecret && !credential) throw new Error("host pools need a credential or an existing Secrets Manager secret");
-  const made = existingSecret ? undefined : new AwsGithubSecret("github-credential", { credential: credential!, secretName: `${project}/${stack}/github`, tags, ...kms });
+  const made = existingSecret ? undefined : new AwsGithubSecret("github-credential", { credential: credential!, secretName: `${project}/${stack}/github`, tags, ...kms }, opts);
   const secret = existingSecret ?? { arn: made!.arn, ...kms };
   const pools = cfg.hostPools.map((p) => hostPoolModel(cfg, p, project, stack));
-  const bucket = new PoolBucket("host-pools", { tags });
-  const agent = new AgentArtifact("host-agent", { bucket: bucket.bucket, bucketArn: bucket.arn, tags });
+  const bucket = new PoolBucket("host-pools", { tags }, opts);
+  const agent = new AgentArtifact("host-agent", { bucket: bucket.bucket, bucketArn: bucket.arn, tags }, opts);
   // Host roles have fixed names, so the control plane is told their ARNs without waiting for them.
   const hostRoleArns = Object.fromEntries(pools.map((pool) => [pool.name, pulumi.all([aws.partition, aws.account]).apply(([p, a]) => hostRoleArn(p, a, pool))]));
   const controlPlane = new ControlPlane("control-plane", {
@@ -151,14 +155,14 @@ export function composeHostPools(
     tags,
     aws,
     ...(made ? { dependsOn: [made] } : {}),
-  });
+  }, opts);
   const dashboard = new FleetDashboard("dashboard", {
     fleet: `${project}-${stack}`,
     pools,
     region: aws.region,
     listenerFunctionName: controlPlane.listenerFunctionName,
     brokerFunctionName: controlPlane.brokerFunctionName,
-  });
+  }, opts);
   const out: Record<string, HostPoolOutput> = {};
   for (const pool of pools) {
     const p = pool.config;
@@ -169,7 +173,7 @@ export function composeHostPools(
       broker: { functionName: controlPlane.brokerFunctionName, functionArn: controlPlane.brokerFunctionArn, url: controlPlane.brokerUrl },
       tags,
       aws,
-    });
+    }, opts);
     out[p.name] = {
       arch: pool.arch,
       labels: pool.labels,
@@ -200,6 +204,7 @@ export function composeGithub(
   model: FleetModel,
   credential: pulumi.Output<GithubCredentialValue>,
   kind: GithubCredentialValue["kind"],
+  parent?: pulumi.Resource,
 ): { runnerGroups: Record<string, pulumi.Output<string>>; groupResources: pulumi.Resource[] } {
   const cfg = model.config;
   const routed = model.runnerSets.filter((s) => s.publishRouting);
@@ -214,15 +219,15 @@ export function composeGithub(
     ...(kind === "token"
       ? { token: auth.apply((a) => a.token ?? "") }
       : { appAuth: auth.apply((a) => a.appAuth ?? { id: "", installationId: "", pemFile: "" }) }),
-  });
+  }, childOf(parent, {}));
   const runnerGroups: Record<string, pulumi.Output<string>> = {};
   const groupResources: pulumi.Resource[] = [];
   for (const g of groups) {
     const id = `group-${g.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
-    const group = new RunnerGroup(id, { org: target.owner, group: g }, { provider });
+    const group = new RunnerGroup(id, { org: target.owner, group: g }, childOf(parent, { provider }));
     runnerGroups[g.name] = group.groupName;
     groupResources.push(group);
   }
-  for (const set of routed) new RoutingVariables(`${set.name}-routing`, { set }, { provider });
+  for (const set of routed) new RoutingVariables(`${set.name}-routing`, { set }, childOf(parent, { provider }));
   return { runnerGroups, groupResources };
 }
