@@ -18,7 +18,7 @@ const ROOT = join(__dirname, "..");
  */
 function compileChild(): string {
   const out = join(mkdtempSync(join(tmpdir(), "bench-")), "child.js");
-  buildSync({ entryPoints: [join(ROOT, "bench/child.ts")], bundle: true, platform: "node", target: "node20", format: "cjs", packages: "external", outfile: out, logLevel: "silent", absWorkingDir: ROOT,
+  buildSync({ entryPoints: [join(ROOT, "bench/child.ts")], bundle: true, platform: "node", target: "node24", format: "cjs", packages: "external", outfile: out, logLevel: "silent", absWorkingDir: ROOT,
     // Only components/aws/agent-bundle.ts reads __dirname (to find the agent's sources).
     define: { __dirname: JSON.stringify(join(ROOT, "components/aws")) } });
   return out;

@@ -13,7 +13,7 @@ const CACHE_DIR = join(__dirname, "../../node_modules/.cache/runner-fleet");
 
 let cached: AgentBundle | undefined;
 
-const BUILD = { bundle: true, platform: "node", target: "node20", format: "cjs", legalComments: "none" } as const;
+const BUILD = { bundle: true, platform: "node", target: "node24", format: "cjs", legalComments: "none" } as const;
 
 /** A key that changes whenever the agent's sources or the bundler do. */
 function sourceKey(): string {

@@ -12,13 +12,13 @@ const ROOT = join(__dirname, "../..");
 export const CONTROL_PLANE_ENTRY = join(ROOT, "control-plane/handler.ts");
 const CACHE_DIR = join(ROOT, "node_modules/.cache/runner-fleet");
 /** The Lambda runtime the functions run on; the bundle targets its Node. */
-export const LAMBDA_RUNTIME = "nodejs22.x";
+export const LAMBDA_RUNTIME = "nodejs24.x";
 /** Lambda loads index.js from the archive and calls its `handler` export. */
 export const LAMBDA_HANDLER = "index.handler";
 
 // preserveSymlinks: paths esbuild writes into the bundle stay those under this checkout, so a checkout whose
 // node_modules is a link (npm run diff's worktree) builds the same bytes and the same code hash.
-const BUILD = { bundle: true, platform: "node", target: "node22", format: "cjs", legalComments: "none", minify: false, preserveSymlinks: true } as const;
+const BUILD = { bundle: true, platform: "node", target: "node24", format: "cjs", legalComments: "none", minify: false, preserveSymlinks: true } as const;
 
 function tsFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];

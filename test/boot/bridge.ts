@@ -43,7 +43,7 @@ export async function startBridge(net: NetPair, routes: Route[], dir: string): P
     }),
   );
   const relay = join(dir, "relay.js");
-  buildSync({ entryPoints: [join(__dirname, "relay.ts")], bundle: true, platform: "node", target: "node20", format: "cjs", outfile: relay, logLevel: "silent" });
+  buildSync({ entryPoints: [join(__dirname, "relay.ts")], bundle: true, platform: "node", target: "node24", format: "cjs", outfile: relay, logLevel: "silent" });
   const proc: ChildProcess = spawn("ip", ["netns", "exec", net.host, process.execPath, relay, JSON.stringify(spec)], { stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   proc.stderr?.on("data", (d: Buffer) => (err += d.toString()));

@@ -97,10 +97,10 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("the prod control plane", () => {
-  it("runs a broker and a listener from one bundle on nodejs22.x arm64; the listener held to one at a time, the broker to the containers its GitHub budget is divided among", () => {
+  it("runs a broker and a listener from one bundle on nodejs24.x arm64; the listener held to one at a time, the broker to the containers its GitHub budget is divided among", () => {
     const fns = byType(prod, "aws:lambda/function:Function").map(inputs);
     expect(fns.map((f) => f.description)).toEqual(["runner-fleet runner-fleet-prod control plane: broker", "runner-fleet runner-fleet-prod control plane: listener"]);
-    for (const f of fns) expect([f.runtime, f.architectures, f.handler]).toEqual(["nodejs22.x", ["arm64"], "index.handler"]);
+    for (const f of fns) expect([f.runtime, f.architectures, f.handler]).toEqual(["nodejs24.x", ["arm64"], "index.handler"]);
     const [broker, listener] = fns;
     expect(broker!.reservedConcurrentExecutions).toBe(BROKER_MAX_CONTAINERS);
     expect(listener!.reservedConcurrentExecutions).toBe(1);
