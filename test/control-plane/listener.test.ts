@@ -3,7 +3,7 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from "vitest";
 import type { ControlPlanePool } from "../../protocol/control-plane-config";
 import { runListener, type ListenerDeps } from "../../control-plane/listener/listener";
-import type { ScaleSample } from "../../control-plane/listener/metrics-sink";
+import type { JobSample, ScaleSample } from "../../control-plane/listener/metrics-sink";
 import { ListenerStateStore } from "../../control-plane/listener/state";
 import { createScaleSetClient } from "../../control-plane/scaleset/create";
 import { hasMoto, startMoto, type Moto } from "../helpers/moto";
@@ -24,6 +24,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
   let fleet: MotoFleet;
   let samples: ScaleSample[];
   let reactions: number[];
+  let jobs: JobSample[];
   let warnings: string[];
 
   beforeAll(async () => {
@@ -37,6 +38,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     standin = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 150 });
     samples = [];
     reactions = [];
+    jobs = [];
     warnings = [];
   });
   afterEach(async () => {
@@ -56,7 +58,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
       clientFor: () => client,
       autoscaling: fleet.clients.autoscaling,
       state: new ListenerStateStore(fleet.clients.s3, BUCKET),
-      metrics: { scale: (s) => samples.push(s), reaction: (_p, ms) => reactions.push(ms) },
+      metrics: { scale: (s) => samples.push(s), reaction: (_p, ms) => reactions.push(ms), job: (j) => jobs.push(j) },
       log: { info: () => {}, warn: (m) => warnings.push(m) },
       pollMs: 200,
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
@@ -98,6 +100,28 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     expect(samples.at(-1)).toMatchObject({ pool: "linux", assigned: 3, desired: 2, groupDesired: 2 });
     // The state object is gone after a clean close.
     await expect(fleet.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "listener/linux.json" }))).rejects.toMatchObject({ name: "NoSuchKey" });
+  }, 30_000);
+
+  it("reports each job's wait (queued → runner assigned) and runner time (→ finished) by repository, from the service's own timestamps", async () => {
+    const [p] = await setUp([pool("linux", { maxHosts: 4, runnersPerHost: 2 })]);
+    await runListener(deps(), { deadline: Date.now() + 500 });
+    const id = await setId(p!.scaleSetName);
+    const job = standin.submitJob({ runsOn: p!.scaleSetName, repository: "acme/api", workflowRef: "acme/api/.github/workflows/ci.yml@refs/heads/main" });
+    await runListener(deps(), { deadline: Date.now() + 700 });
+    const c = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT });
+    const jit = await c.generateJitRunnerConfig(id, { name: "linux-runner-1", workFolder: "_work" });
+    await new Promise((r) => setTimeout(r, 30));
+    standin.startJob(job.requestId, jit.runner.name);
+    await new Promise((r) => setTimeout(r, 30));
+    standin.completeJob(job.requestId);
+    await runListener(deps(), { deadline: Date.now() + 700 });
+    const wait = jobs.find((j) => j.waitMs !== undefined);
+    const ran = jobs.find((j) => j.durationSeconds !== undefined);
+    expect(wait).toMatchObject({ pool: "linux", repository: "acme/api", workflowRef: "acme/api/.github/workflows/ci.yml@refs/heads/main" });
+    expect(wait!.waitMs).toBeGreaterThanOrEqual(30);
+    expect(ran).toMatchObject({ pool: "linux", repository: "acme/api" });
+    expect(ran!.durationSeconds).toBeGreaterThanOrEqual(0.03);
+    expect(jobs).toHaveLength(2);
   }, 30_000);
 
   it("never lowers the group, and clamps to min and max", async () => {

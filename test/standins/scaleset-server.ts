@@ -27,6 +27,9 @@ import { labelsMatch } from "../../protocol/labels";
  */
 
 type JobState = "queued" | "available" | "acquired" | "running" | "completed";
+/** Go's zero time: how the service's messages say a step has not happened yet. */
+const ZERO_TIME = "0001-01-01T00:00:00Z";
+
 export interface Job {
   requestId: number;
   /** Unset while no set matches the job (state "queued"). */
@@ -37,6 +40,11 @@ export interface Job {
   jobId: string;
   state: JobState;
   runnerId?: number;
+  /** GitHub's timestamps of the job, carried in every message about it (Go's zero time until set). */
+  queuedAt: string;
+  assignedAt?: string;
+  runnerAssignedAt?: string;
+  finishedAt?: string;
 }
 interface Runner {
   id: number;
@@ -227,6 +235,7 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     if (!to) return;
     j.scaleSetId = to.id;
     j.state = "available";
+    j.assignedAt = new Date().toISOString();
     post(to.id, [{ ...jobMessage("JobAvailable", j), acquireJobUrl: `${base}/acquire/${j.requestId}` }]);
   };
 
@@ -241,10 +250,10 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     workflowRunId: 1,
     eventName: "push",
     requestLabels: j.runsOn,
-    queueTime: new Date().toISOString(),
-    scaleSetAssignTime: "0001-01-01T00:00:00Z",
-    runnerAssignTime: "0001-01-01T00:00:00Z",
-    finishTime: "0001-01-01T00:00:00Z",
+    queueTime: j.queuedAt,
+    scaleSetAssignTime: j.assignedAt ?? ZERO_TIME,
+    runnerAssignTime: j.runnerAssignedAt ?? ZERO_TIME,
+    finishTime: j.finishedAt ?? ZERO_TIME,
     ...extra,
   });
 
@@ -498,7 +507,7 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
       const repository = sub.repository ?? "acme/widgets";
       if (sub.public) publicRepos.add(repository);
       const workflowRef = sub.workflowRef ?? `${repository}/.github/workflows/ci.yml@refs/heads/main`;
-      const j: Job = { requestId: ++seq.job, scaleSetId: undefined, runsOn, repository, workflowRef, jobId: randomUUID(), state: "queued" };
+      const j: Job = { requestId: ++seq.job, scaleSetId: undefined, runsOn, repository, workflowRef, jobId: randomUUID(), state: "queued", queuedAt: new Date().toISOString() };
       jobs.set(j.requestId, j);
       route(j);
       return j;
@@ -508,6 +517,7 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
       const r = [...runners.values()].find((x) => x.name === runnerName);
       if (!j || j.state !== "acquired" || !r || r.busy) throw new Error(`cannot start job ${requestId} on ${runnerName}`);
       j.state = "running";
+      j.runnerAssignedAt = new Date().toISOString();
       j.runnerId = r.id;
       r.busy = true;
       post(j.scaleSetId!, [jobMessage("JobStarted", j, { runnerId: r.id, runnerName: r.name })]);
@@ -517,6 +527,7 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
       if (!j || j.state === "completed" || j.scaleSetId === undefined) throw new Error(`no running job ${requestId}`);
       const r = j.runnerId === undefined ? undefined : runners.get(j.runnerId);
       j.state = "completed";
+      j.finishedAt = new Date().toISOString();
       // Ephemeral JIT runners leave after their job.
       if (r) runners.delete(r.id);
       post(j.scaleSetId!, [jobMessage("JobCompleted", j, { result: "succeeded", runnerId: r?.id ?? 0, runnerName: r?.name ?? "" })]);
