@@ -114,7 +114,7 @@ function composeTeams(
   const kubeconfigs: Partial<TeamKubeconfigOutputs> = {};
   // Teams deploy scale sets with their own kubeconfig: the API server keeps their listener templates out of the controller's namespace.
   if (cfg.teams.length > 0) {
-    new TeamAdmissionPolicy("runner-fleet-team-scale-sets", { controllerNamespace: cfg.arc.controllerNamespace, controllerServiceAccount: CONTROLLER_SERVICE_ACCOUNT }, { parent, provider });
+    new TeamAdmissionPolicy("runner-fleet-team-scale-sets", { controllerNamespace: cfg.arc.controllerNamespace, controllerServiceAccount: CONTROLLER_SERVICE_ACCOUNT }, childOf(parent, { provider }));
   }
   for (const t of cfg.teams) {
     const namespace = teamNamespace(t.name);

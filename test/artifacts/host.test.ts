@@ -80,11 +80,12 @@ describe("host IAM", () => {
 });
 
 describe("host labels", () => {
-  it("start with GitHub's self-hosted, linux and arch labels, without case-duplicates", () => {
+  it("are registered name first, then the pool's labels, then GitHub's self-hosted, linux and arch labels, without case-duplicates", () => {
     const [x64, arm] = pools();
-    expect(x64!.labels).toEqual(["self-hosted", "linux", "X64", "kvm"]);
-    expect(arm!.labels).toEqual(["self-hosted", "linux", "ARM64", "kernel"]);
-    expect(hostLabels({ ...x64!.config, labels: ["Linux", "gpu"] })).toEqual(["self-hosted", "linux", "X64", "gpu"]);
+    expect(x64!.labels).toEqual(["al-x64", "kvm", "self-hosted", "linux", "X64"]);
+    expect(arm!.labels).toEqual(["al-arm", "kernel", "self-hosted", "linux", "ARM64"]);
+    expect(hostLabels({ ...x64!.config, labels: ["Linux", "gpu"] })).toEqual(["gpu", "Linux", "self-hosted", "X64"]);
+    expect(hostLabels({ ...x64!.config, labels: ["gpu"], selfHostedLabels: false })).toEqual(["gpu"]);
     expect(x64!.asgName).toBe("runner-fleet-prod-al-x64");
   });
   it("use the Enterprise Server API root off github.com", () => {

@@ -92,7 +92,12 @@ set -euo pipefail
 final="$1" mirror="$2" keyring="\${3:-}"
 [ -d "$final" ] && exit 0
 tmp="$final.tmp-$$"
-rm -rf "$final".tmp-*
+# A build killed mid-way leaves its temp root with /proc still mounted: unmount before removing.
+for old in "$final".tmp-*; do
+  [ -d "$old" ] || continue
+  umount -R "$old/proc" 2>/dev/null || umount -l "$old/proc" 2>/dev/null || true
+  rm -rf "$old"
+done
 trap 'umount -R "$tmp/proc" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 args=(--variant=minbase "--include=${BASE.join(",")}")
 [ -n "$keyring" ] && args+=(--keyring="$keyring")

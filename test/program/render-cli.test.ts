@@ -20,9 +20,9 @@ describe("npm run render", () => {
     const r = render(["--stack", "dev", "--json", out]);
     expect(r.stderr).toContain("rendered with a placeholder");
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^stack dev\n  runner-fleet:kind:KindCluster  runner-fleet-dev\n    command:local:Command  runner-fleet-dev-kind/);
-    expect(r.stdout).toMatch(/\n  runner-fleet:arc:RunnerScaleSet  rubionic\n    kubernetes:helm\.sh\/v3:Release  rubionic-1\n/);
-    expect(r.stdout).toContain("16 resources (10 custom, 6 components)");
+    expect(r.stdout).toMatch(/^stack dev\n  runner-fleet:index:RunnerFleet  fleet\n    runner-fleet:kind:KindCluster  runner-fleet-dev\n      command:local:Command  runner-fleet-dev-kind/);
+    expect(r.stdout).toMatch(/\n    runner-fleet:arc:RunnerScaleSet  rubionic\n      kubernetes:helm\.sh\/v3:Release  rubionic-1\n/);
+    expect(r.stdout).toContain("17 resources (10 custom, 7 components)");
     const doc = JSON.parse(readFileSync(out, "utf8")) as { stack: string; resources: { type: string; name: string; parent: string | null; inputs: Record<string, unknown> }[]; outputs: Record<string, unknown> };
     expect(doc.stack).toBe("dev");
     expect(Object.keys(doc.resources[0]!).sort()).toEqual(["inputs", "name", "parent", "type"]);

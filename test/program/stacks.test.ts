@@ -222,7 +222,8 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
       expect(ud).not.toContain("canary");
     }
     expect(one(prod, "aws:ec2/launchTemplate:LaunchTemplate", "graviton-builders-lt").inputs.imageId).toBe(
-      "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+      // The default OS is the one CI boots: Debian 13, from Debian's public SSM parameters.
+      "resolve:ssm:/aws/service/debian/release/13/latest/arm64",
     );
   });
 
@@ -253,23 +254,24 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
     for (const what of ["desired capacity", "maximum size", "minimum size"]) expect(doc).toContain(`Set to \`-1\` if you don't want to change the ${what} at the scheduled time. Defaults to \`0\`.`);
   });
 
-  it("lets hosts read the mirror and their agent, ask the broker, leave their group, and lets nothing in", () => {
+  it("lets hosts read the mirror and their agent and ask the broker (which they leave through), and lets nothing in", () => {
     const policy = JSON.parse(one(prod, "aws:iam/rolePolicy:RolePolicy", "graviton-builders-host").inputs.policy as string) as { Statement: { Action: string; Resource: string | string[] }[] };
     expect(policy.Statement.map((x) => x.Resource)).toEqual([
       ["arn:aws:s3:::host-pools/runner/*", expect.stringMatching(/^arn:aws:s3:::host-pools\/agent\/[0-9a-f]{64}\/agent\.js$/)],
       "arn:aws:lambda:eu-west-1:123456789012:function:control-plane-broker",
       "arn:aws:lambda:eu-west-1:123456789012:function:control-plane-broker",
-      "arn:aws:ec2:eu-west-1:123456789012:instance/*",
-      "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/runner-fleet-prod-graviton-builders",
     ]);
+    // No terminate of any kind (issue 22): a host leaves through the broker.
+    expect(JSON.stringify(policy)).not.toMatch(/Terminate/);
     for (const sg of byType(prod, "aws:ec2/securityGroup:SecurityGroup")) expect(sg.inputs.ingress ?? []).toEqual([]);
     expect(byType(prod, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").some((a) => a.name.endsWith("-ssm"))).toBe(false);
   });
 
   it("exports each pool's scale set as its runs-on value, the control plane's names and the credential's ARN, never the credential", () => {
     expect(prod.outputs.hostPools).toMatchObject({
-      "graviton-builders": { arch: "arm64", scaleSetName: "graviton-builders", runsOn: "graviton-builders", labels: ["self-hosted", "linux", "ARM64", "kernel"], runnersPerHost: 4 },
-      "kvm-x64": { arch: "amd64", scaleSetName: "kvm-x64", runsOn: "kvm-x64", labels: ["self-hosted", "linux", "X64", "kvm"] },
+      // Exactly what is registered: the name, the pool's labels, then self-hosted, linux and the arch label.
+      "graviton-builders": { arch: "arm64", scaleSetName: "graviton-builders", runsOn: "graviton-builders", labels: ["graviton-builders", "kernel", "self-hosted", "linux", "ARM64"], runnersPerHost: 4 },
+      "kvm-x64": { arch: "amd64", scaleSetName: "kvm-x64", runsOn: "kvm-x64", labels: ["kvm-x64", "kvm", "self-hosted", "linux", "X64"] },
     });
     expect(prod.outputs.controlPlane).toMatchObject({
       brokerFunctionName: expect.any(String),
