@@ -31,3 +31,12 @@ export const ON_DEMAND_USD_PER_HOUR: Record<string, number> = {
   "m7i.2xlarge": 0.4032,
   "m7a.xlarge": 0.23184,
 };
+
+/**
+ * The cheapest listed type with a known price: the groups' price-capacity strategy leans that way, so
+ * it is the fairer estimate. One rule for the fleet summary and the dashboard's cost per day.
+ */
+export function cheapestOnDemand(types: readonly string[]): { price: number | undefined; type: string | undefined } {
+  const priced = types.filter((t) => ON_DEMAND_USD_PER_HOUR[t] !== undefined).sort((a, b) => ON_DEMAND_USD_PER_HOUR[a]! - ON_DEMAND_USD_PER_HOUR[b]!);
+  return priced[0] ? { price: ON_DEMAND_USD_PER_HOUR[priced[0]], type: priced[0] } : { price: undefined, type: undefined };
+}

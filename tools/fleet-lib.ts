@@ -13,9 +13,9 @@ import {
   HOURS_PER_MONTH,
   LAMBDA_ARM64_USD_PER_GB_SECOND,
   LAMBDA_USD_PER_MILLION_REQUESTS,
-  ON_DEMAND_USD_PER_HOUR,
   PRICES_AS_OF,
   SECRET_USD_PER_MONTH,
+  cheapestOnDemand,
 } from "../config/prices";
 import type { StackFileConfig } from "./stack-file";
 import { stackFileSource } from "./stack-file";
@@ -44,14 +44,8 @@ export interface StackSummary {
   error?: string[];
 }
 
-/** The cheapest listed type: the ASG's price-capacity strategy leans that way, so it is the fairer estimate. */
-function hourly(types: string[]): { price: number | undefined; type: string | undefined } {
-  const priced = types.filter((t) => ON_DEMAND_USD_PER_HOUR[t] !== undefined).sort((a, b) => ON_DEMAND_USD_PER_HOUR[a]! - ON_DEMAND_USD_PER_HOUR[b]!);
-  return priced[0] ? { price: ON_DEMAND_USD_PER_HOUR[priced[0]], type: priced[0] } : { price: undefined, type: undefined };
-}
-
 function ec2Row(kind: "host pool" | "node group", name: string, arch: string, labels: string, types: string[], min: number, desired: number, max: number, spot: boolean): FleetRow {
-  const { price, type } = hourly(types);
+  const { price, type } = cheapestOnDemand(types);
   const monthly = price === undefined ? undefined : price * desired * HOURS_PER_MONTH;
   const note = price === undefined ? `no price for ${types.join("/")}` : `${desired} × ${type}${spot ? " (spot, at on-demand price)" : ""}`;
   return { kind, name, arch, labels, capacity: `${min}/${desired}/${max}`, monthly, note };
@@ -81,7 +75,7 @@ export function runnerSetShares(cfg: StackConfig): (s: StackConfig["runnerSets"]
   const groupsMonthly = (arch: string) =>
     cluster.nodeGroups
       .filter((g) => g.arch === arch)
-      .reduce((n, g) => n + (hourly(g.instanceTypes).price ?? 0) * g.scaling.desired * HOURS_PER_MONTH, 0);
+      .reduce((n, g) => n + (cheapestOnDemand(g.instanceTypes).price ?? 0) * g.scaling.desired * HOURS_PER_MONTH, 0);
   const capacity = (arch: string) => cfg.runnerSets.filter((x) => x.arch === arch).reduce((n, x) => n + x.instances * x.maxRunners, 0);
   return (s) => {
     const total = capacity(s.arch);

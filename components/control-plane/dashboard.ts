@@ -1,4 +1,4 @@
-import { ON_DEMAND_USD_PER_HOUR } from "../../config/prices";
+import { cheapestOnDemand } from "../../config/prices";
 
 /**
  * The CloudWatch dashboards of a stack's host pools, as the JSON CloudWatch documents for
@@ -51,12 +51,6 @@ export interface Dashboard {
   /** Dashboard names allow letters, digits, "-" and "_" (PutDashboard). */
   name: string;
   body: DashboardBody;
-}
-
-/** The cheapest listed type's on-demand price: what the group's price-capacity strategy leans to; spot is billed lower. */
-export function hourlyPrice(instanceTypes: readonly string[]): number | undefined {
-  const prices = instanceTypes.map((t) => ON_DEMAND_USD_PER_HOUR[t]).filter((p): p is number => p !== undefined);
-  return prices.length ? Math.min(...prices) : undefined;
 }
 
 export function dashboardName(fleet: string, part?: number): string {
@@ -143,7 +137,7 @@ function poolRow(l: Layout, input: DashboardInput, pool: DashboardPool): void {
       [DASHBOARD_NAMESPACE, "InServiceHosts", ...d, { label: "hosts in service", yAxis: "right" }],
     ]),
   );
-  const price = hourlyPrice(pool.instanceTypes);
+  const { price } = cheapestOnDemand(pool.instanceTypes);
   const cost: MetricEntry[] =
     price === undefined
       ? []
