@@ -29,6 +29,12 @@ export interface HostPoolModel {
  */
 export const LAUNCH_HOOK = { suffix: "launch", heartbeatTimeoutSeconds: 900, defaultResult: "ABANDON" } as const;
 
+/**
+ * What every Auto Scaling group name of a stack starts with. The control plane's grant on the
+ * groups is this prefix (and the stack's tags), so it stays one statement at any pool count.
+ */
+export const asgNamePrefix = (project: string, stack: string): string => `${project}-${stack}-`;
+
 /** The REST API root of a GitHub host: api.github.com, or /api/v3 on GitHub Enterprise Server. */
 export function githubApiUrl(githubUrl: string): string {
   const host = new URL(githubUrl).host;
@@ -48,7 +54,7 @@ export function hostPoolModel(cfg: StackConfig, pool: HostPoolConfig, project: s
     config: pool,
     name: pool.name,
     arch: pool.arch,
-    asgName: `${project}-${stack}-${pool.name}`,
+    asgName: `${asgNamePrefix(project, stack)}${pool.name}`,
     githubUrl,
     apiUrl: githubApiUrl(githubUrl),
     labels: scaleSetLabels(scaleSetName, pool),

@@ -9,15 +9,17 @@
  * - credentialSecret: the GitHub credential's secret ARN only. No other role may read it (host
  *   roles lose secretsmanager:GetSecretValue). A customer-managed KMS key also needs kms:Decrypt
  *   with kms:ViaService = secretsmanager.<region>.<dns suffix>.
- * - poolGroups: the pools' Auto Scaling group ARNs
- *   (arn:<partition>:autoscaling:<region>:<acct>:autoScalingGroup:*:autoScalingGroupName/<name>).
+ * - poolGroups: the stack's Auto Scaling groups, one grant at any pool count: the group-name prefix
+ *   (arn:<partition>:autoscaling:<region>:<acct>:autoScalingGroup:*:autoScalingGroupName/<project>-<stack>-*)
+ *   and the groups' runner-fleet:project / runner-fleet:stack tags (aws:ResourceTag).
  * - describe: these Describe* actions take no resource-level permissions: Resource "*".
  * - bucket: the bucket ARN, with s3:prefix limited to `bucketPrefixes`.
  * - bucketObjects: <bucket ARN>/<prefix>* for each of `bucketPrefixes`.
  * - logGroup: the function's log group (metrics are embedded-metric-format log lines: no
  *   cloudwatch:PutMetricData).
- * - The function URL's resource policy admits the pools' host roles only: lambda:InvokeFunctionUrl
- *   with lambda:FunctionUrlAuthType = AWS_IAM, and (required for URLs made since October 2025)
+ * - The function URL admits the pools' host roles through their role policies (no function policy:
+ *   within one account it could only add callers): lambda:InvokeFunctionUrl with
+ *   lambda:FunctionUrlAuthType = AWS_IAM, and (required for URLs made since October 2025)
  *   lambda:InvokeFunction only with lambda:InvokedViaFunctionUrl = true — without that condition a
  *   host role could invoke the function directly with a forged requestContext naming another instance.
  */

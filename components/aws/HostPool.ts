@@ -94,19 +94,11 @@ export class HostPool extends pulumi.ComponentResource {
       },
       parent,
     );
-    // The broker's resource policy admits this pool's host role through the function URL only:
-    // InvokeFunctionUrl with AWS_IAM auth, and the InvokeFunction that new function URLs also
-    // check, held to invocations via the URL.
-    new aws.lambda.Permission(
-      `${name}-broker`,
-      { action: "lambda:InvokeFunctionUrl", function: args.broker.functionName, principal: role.arn, functionUrlAuthType: "AWS_IAM" },
-      parent,
-    );
-    new aws.lambda.Permission(
-      `${name}-broker-via-url`,
-      { action: "lambda:InvokeFunction", function: args.broker.functionName, principal: role.arn, invokedViaFunctionUrl: true },
-      parent,
-    );
+    // No aws.lambda.Permission per host role: within one account Lambda admits a function-URL call
+    // that the caller's identity policy allows (both InvokeFunctionUrl and InvokeFunction, as the
+    // role policy grants), and a function policy only adds callers. Two statements per pool made
+    // the broker's policy outgrow Lambda's 20 KB near 30 pools. Which roles count is the broker's
+    // own check too (control-plane/broker/caller.ts).
     if (c.ssm) {
       new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: partition.apply((p) => managedPolicy(p, "AmazonSSMManagedInstanceCore")) }, parent);
     }

@@ -20,6 +20,12 @@ export interface ControlPlaneArgs {
   pools: HostPoolModel[];
   /** Per pool name: the ARN its host role will have (fixed names, so no cycle with the pools). */
   hostRoleArns: Record<string, pulumi.Input<string>>;
+  /**
+   * What the stack's groups share: every pool's group name starts with `namePrefix` and the group
+   * carries `tags` (the stack's tags, which the pools' groups are given). The control plane's Auto
+   * Scaling grant is scoped by both, so it stays one statement at any pool count.
+   */
+  groupScope: { namePrefix: string; tags: Record<string, string> };
   secretArn: pulumi.Input<string>;
   kmsKeyArn?: string;
   bucket: pulumi.Input<string>;
@@ -56,6 +62,11 @@ export class ControlPlane extends pulumi.ComponentResource {
     const parent = { parent: this };
     const { partition, region, account } = args.aws;
     const tags = { ...args.tags, "runner-fleet:part": "control-plane" };
+    const scope = args.groupScope;
+    const outside = args.pools.filter((p) => !p.asgName.startsWith(scope.namePrefix)).map((p) => p.asgName);
+    if (outside.length) throw new Error(`ControlPlane ${name}: groups ${outside.join(", ")} do not start with the stack's prefix ${scope.namePrefix}`);
+    const untagged = Object.entries(scope.tags).filter(([k, v]) => args.tags[k] !== v).map(([k]) => k);
+    if (untagged.length) throw new Error(`ControlPlane ${name}: the stack's tags lack ${untagged.join(", ")}, which its groups carry and its grant is scoped by`);
 
     const logGroup = new aws.cloudwatch.LogGroup(name, { name: `/runner-fleet/${args.fleet}/control-plane`, retentionInDays: LOG_RETENTION_DAYS, tags }, parent);
 
@@ -72,7 +83,7 @@ export class ControlPlane extends pulumi.ComponentResource {
               secretArn,
               bucketArn,
               logGroupArn,
-              asgArns: args.pools.map((pool) => asgArn({ partition: p, region: r, account: a, asgName: pool.asgName })),
+              poolGroups: { arn: asgArn({ partition: p, region: r, account: a, asgName: `${scope.namePrefix}*` }), tags: scope.tags },
               ...(args.kmsKeyArn ? { kmsKeyArn: args.kmsKeyArn } : {}),
             }),
           ),

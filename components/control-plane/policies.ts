@@ -35,20 +35,31 @@ export interface ControlPlanePolicyInputs {
   /** Only with a customer-managed key; the AWS-managed key needs no grant. */
   kmsKeyArn?: string;
   bucketArn: string;
-  asgArns: string[];
+  /**
+   * The stack's Auto Scaling groups, as one grant whatever the pool count: the ARN with the
+   * stack's group-name prefix (autoScalingGroupName/<prefix>*), and the tags every group of the
+   * stack carries. The prefix alone is not unique (stack prod's "runner-fleet-prod-" also starts
+   * stack prod-eu's groups), the tags are.
+   */
+  poolGroups: { arn: string; tags: Record<string, string> };
   /** The log group both functions write to (without the trailing :*). */
   logGroupArn: string;
 }
 
-/** What the control plane may do, each on exact ARNs; the only role that may read the credential. */
+/**
+ * What the control plane may do, each on exact ARNs or (the pools' groups) the stack's own name
+ * prefix and tags; the only role that may read the credential. Its size does not grow with the
+ * pools: IAM caps a role's inline policies at 10,240 characters, which one ARN per pool reached
+ * near 90 pools (test/program/policy-size.test.ts).
+ */
 export function controlPlanePolicy(i: ControlPlanePolicyInputs): PolicyDocument {
   const a = CONTROL_PLANE_ACTIONS;
-  const asgArns = [...i.asgArns].sort();
+  const groupTags = Object.fromEntries(Object.entries(i.poolGroups.tags).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
   const prefixes = [...CONTROL_PLANE_BUCKET_PREFIXES];
   const one = (actions: readonly string[]): string | string[] => (actions.length === 1 ? actions[0]! : [...actions]);
   const statements: PolicyStatement[] = [
     { Sid: "ReadGithubCredential", Effect: "Allow", Action: one(a.credentialSecret), Resource: i.secretArn },
-    { Sid: "PoolGroups", Effect: "Allow", Action: one(a.poolGroups), Resource: asgArns },
+    { Sid: "PoolGroups", Effect: "Allow", Action: one(a.poolGroups), Resource: i.poolGroups.arn, Condition: { StringEquals: groupTags } },
     { Sid: "DescribeUnscopable", Effect: "Allow", Action: [...a.describe], Resource: "*" },
     { Sid: "BucketObjects", Effect: "Allow", Action: [...a.bucketObjects], Resource: prefixes.map((p) => `${i.bucketArn}/${p}*`) },
     { Sid: "ListBucketPrefixes", Effect: "Allow", Action: one(a.bucket), Resource: i.bucketArn, Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } } },

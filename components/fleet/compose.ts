@@ -9,6 +9,7 @@ import { AgentArtifact } from "../aws/AgentArtifact";
 import type { AwsContext } from "../aws/aws-context";
 import { HostPool, hostRoleArn } from "../aws/HostPool";
 import { PoolBucket } from "../aws/PoolBucket";
+import { stackTags } from "../aws/stack-tags";
 import { FleetDashboard } from "../control-plane/FleetDashboard";
 import { ControlPlane } from "../control-plane/ControlPlane";
 import { githubProviderAuth, githubProviderTarget } from "../github/github-provider";
@@ -20,7 +21,7 @@ import { AwsGithubSecret } from "../secrets/AwsGithubSecret";
 import type { GithubCredentialValue } from "../../config/credentials";
 import { GithubCredentials } from "../secrets/GithubCredentials";
 import type { ClusterFacts } from "../../config/cluster-facts";
-import { githubApiUrl, hostPoolModel } from "../../config/host-model";
+import { asgNamePrefix, githubApiUrl, hostPoolModel } from "../../config/host-model";
 import { runnerNamespace, type FleetModel, type RunnerSetModel } from "../../config/model";
 import type { StackConfig } from "../../config/schema";
 import { childOf } from "./moved";
@@ -50,7 +51,7 @@ export function runnerSetOutput(set: RunnerSetModel): RunnerSetOutput {
 
 /** Tags on every AWS resource: which fleet, stack and project (and team) own it. */
 export function awsTags(project: string, stack: string, team: string | undefined): Record<string, string> {
-  return { "runner-fleet:project": project, "runner-fleet:stack": stack, ...(team ? { "runner-fleet:team": team } : {}), "managed-by": "pulumi" };
+  return { ...stackTags(project, stack), ...(team ? { "runner-fleet:team": team } : {}), "managed-by": "pulumi" };
 }
 
 /** The runner namespace, its credential Secret and one RunnerScaleSet per set, on the given cluster. */
@@ -147,6 +148,7 @@ export function composeHostPools(
     fleet: `${project}-${stack}`,
     pools,
     hostRoleArns,
+    groupScope: { namePrefix: asgNamePrefix(project, stack), tags: stackTags(project, stack) },
     secretArn: secret.arn,
     ...(secret.kmsKeyArn ? { kmsKeyArn: secret.kmsKeyArn } : {}),
     bucket: bucket.bucket,

@@ -9,7 +9,7 @@ import type { StandinIam } from "../helpers/standin-iam";
  * Records what reaches the broker's function URL from the install script (curl, SigV4 service
  * "lambda"). It verifies the request with the verifier the function URL stand-in uses (signature
  * recomputed, scope, session token, clock skew), requires the instance role's session, authorises
- * it with the rendered host policy and broker Permission as the function URL does, and answers per
+ * it with the rendered host policy (and the broker's function policy, which the render leaves empty) as the function URL does, and answers per
  * protocol/broker.ts.
  */
 export interface BrokerCall {

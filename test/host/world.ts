@@ -59,7 +59,7 @@ export class World {
     const imds = await startImds(imdsState({ region: "eu-west-1", role: o.role ?? "rf-host-role" }));
     const service = await startRunnerService();
     // The function URL and Auto Scaling authorise with the host policy, the control plane's policy and
-    // the broker Permission the program renders; the broker leaves for the host with the control plane's key.
+    // the broker's function policy (none) the program renders; the broker leaves for the host with the control plane's key.
     const iam = await standinIam({ account: imds.state.accountId, region: "eu-west-1", role: imds.state.role, asgName: "rf-pool-a", bucket: "rf-mirror" });
     const controlPlane = { accessKeyId: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(20).toString("hex") };
     const session = () => `arn:aws:sts::${imds.state.accountId}:assumed-role/${imds.state.role}/${imds.state.instanceId}`;

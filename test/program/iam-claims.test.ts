@@ -1,13 +1,10 @@
-import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CONTROL_PLANE_IAM_ACTIONS } from "../../control-plane/iam-actions";
 import { renderStackFile } from "../../tools/render-stack-file";
-import { readStackFile, stackOfFile } from "../../tools/stack-file";
-import { REPO } from "../helpers/env";
+import { readStackFile } from "../../tools/stack-file";
+import { allStackFiles } from "../helpers/stack-files";
 import { authorize, documentProblems, listOf, type IamResult } from "../helpers/iam";
-import { renderedIam, sessionOf, type RenderedIam, type RenderedRole } from "../helpers/rendered-iam";
+import { groupContext, renderedIam, sessionOf, type RenderedIam, type RenderedRole } from "../helpers/rendered-iam";
 
 /**
  * The README's IAM claims (issue 22, "The IAM checker as a test"), checked on what every stack
@@ -17,21 +14,7 @@ import { renderedIam, sessionOf, type RenderedIam, type RenderedRole } from "../
  * by what can be asserted about them.
  */
 
-/** Every stack file of the project and its documented examples. */
-function allStacks(): { dir: string; stacks: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), "iam-claims-"));
-  const stacks: string[] = [];
-  for (const from of [REPO, join(REPO, "stacks")]) {
-    for (const f of readdirSync(from)) {
-      const stack = stackOfFile(f);
-      if (f === "Pulumi.yaml" || stack) copyFileSync(join(from, f), join(dir, f));
-      if (stack) stacks.push(stack);
-    }
-  }
-  return { dir, stacks: stacks.sort() };
-}
-
-const { dir, stacks } = allStacks();
+const { dir, stacks } = allStackFiles("iam-claims");
 /** Stacks that create no AWS IAM at all (kind and ARC only): every claim below holds for them with nothing to evaluate. */
 const WITHOUT_AWS_IAM = ["dev", "team-esc-example", "team-example"];
 /** AWS-managed policies the render attaches; their documents are not in AWS's reference data, so their grants are not evaluated (NOT_MODELLED). */
@@ -65,7 +48,7 @@ const controlPlane = (iam: RenderedIam): RenderedRole => {
   return found[0]!;
 };
 const brokerArn = (iam: RenderedIam): string => {
-  const arns = [...iam.functionPolicies.keys()].filter((a) => a.endsWith(":function:control-plane-broker"));
+  const arns = iam.functions.filter((a) => a.endsWith(":function:control-plane-broker"));
   expect(arns).toHaveLength(1);
   return arns[0]!;
 };
@@ -90,7 +73,7 @@ describe("the stacks there are", () => {
     expect(stacks).toEqual(expect.arrayContaining(["dev", "prod", "team-example", "team-esc-example"]));
     for (const s of WITHOUT_AWS_IAM) {
       const iam = rendered.get(s)!;
-      expect({ roles: iam.roles.length, functions: iam.functionPolicies.size, buckets: iam.bucketPolicies.size, secrets: iam.secrets.length }, s).toEqual({ roles: 0, functions: 0, buckets: 0, secrets: 0 });
+      expect({ roles: iam.roles.length, functions: iam.functions.length, buckets: iam.bucketPolicies.size, secrets: iam.secrets.length }, s).toEqual({ roles: 0, functions: 0, buckets: 0, secrets: 0 });
     }
     expect(withAws().length).toBeGreaterThan(0);
   });
@@ -104,6 +87,17 @@ describe("the stacks there are", () => {
       // The SSM core policy is attached only when a pool asks for ssm; no stack file does.
       for (const h of hostRoles(iam)) expect(h.managed, `${s} ${h.name}`).toEqual([]);
     }
+  });
+});
+
+describe("the reference check itself", () => {
+  it("knows global keys with a variable part, and refuses keys AWS does not have or does not list for the action", async () => {
+    const group = "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/g-*";
+    const check = (key: string) => documentProblems({ Version: "2012-10-17", Statement: [{ Sid: "S", Effect: "Allow", Action: "autoscaling:SetDesiredCapacity", Resource: group, Condition: { StringEquals: { [key]: "v" } } }] }, "t");
+    expect(await check("aws:ResourceTag/runner-fleet:stack")).toEqual([]);
+    expect(await check("autoscaling:ResourceTag/runner-fleet:stack")).toEqual([]);
+    expect(await check("aws:NoSuchKey")).toEqual(["t S: condition key aws:NoSuchKey is neither global nor a key of any service"]);
+    expect(await check("s3:prefix")).toEqual(["t S: condition key s3:prefix is listed for none of autoscaling:SetDesiredCapacity"]);
   });
 });
 
@@ -165,45 +159,27 @@ describe.each(["prod"])("IAM claims over the render of %s", (stack) => {
     }
   });
 
-  it("hosts invoke the broker only through its URL with AWS_IAM, by each of identity and function policy", async () => {
+  it("hosts invoke the broker only through its URL with AWS_IAM, by their role policy; the broker has no function policy to outgrow", async () => {
     const fn = brokerArn(iam());
+    // Within one account Lambda admits what the caller's identity policy allows (urls-auth guide);
+    // a function policy could only add callers, and one per pool outgrew Lambda's 20 KB.
+    expect(iam().functionPolicies.has(fn)).toBe(false);
+    const viaUrl = { "lambda:FunctionUrlAuthType": "AWS_IAM", "lambda:InvokedViaFunctionUrl": "true" };
+    const probes = [
+      ["url with AWS_IAM", "lambda:InvokeFunctionUrl", viaUrl],
+      ["url with NONE", "lambda:InvokeFunctionUrl", { "lambda:FunctionUrlAuthType": "NONE" }],
+      ["invoke via url", "lambda:InvokeFunction", viaUrl],
+      ["invoke directly", "lambda:InvokeFunction", { "lambda:InvokedViaFunctionUrl": "false" }],
+    ] as const;
     for (const role of hostRoles(iam())) {
-      const viaUrl = { "lambda:FunctionUrlAuthType": "AWS_IAM", "lambda:InvokedViaFunctionUrl": "true" };
-      const direct = { "lambda:InvokedViaFunctionUrl": "false" };
       const got: string[] = [];
-      for (const [name, identity, resource] of [
-        ["both", true, true],
-        ["identity policy alone", true, false],
-        ["function policy alone", false, true],
-      ] as const) {
-        const who = identity ? role : { ...role, inline: [] };
-        for (const [what, action, ctx] of [
-          ["url with AWS_IAM", "lambda:InvokeFunctionUrl", viaUrl],
-          ["url with NONE", "lambda:InvokeFunctionUrl", { "lambda:FunctionUrlAuthType": "NONE" }],
-          ["invoke via url", "lambda:InvokeFunction", viaUrl],
-          ["invoke directly", "lambda:InvokeFunction", direct],
-        ] as const) {
-          got.push(`${name}: ${what}: ${await decide(iam(), who, action, fn, ctx, resource)}`);
-        }
-      }
-      expect(got, role.name).toEqual([
-        "both: url with AWS_IAM: Allowed",
-        "both: url with NONE: ImplicitlyDenied",
-        "both: invoke via url: Allowed",
-        "both: invoke directly: ImplicitlyDenied",
-        "identity policy alone: url with AWS_IAM: Allowed",
-        "identity policy alone: url with NONE: ImplicitlyDenied",
-        "identity policy alone: invoke via url: Allowed",
-        "identity policy alone: invoke directly: ImplicitlyDenied",
-        "function policy alone: url with AWS_IAM: Allowed",
-        "function policy alone: url with NONE: ImplicitlyDenied",
-        "function policy alone: invoke via url: Allowed",
-        "function policy alone: invoke directly: ImplicitlyDenied",
-      ]);
+      for (const [what, action, ctx] of probes) got.push(`${what}: ${await decide(iam(), role, action, fn, ctx)}`);
+      expect(got, role.name).toEqual(["url with AWS_IAM: Allowed", "url with NONE: ImplicitlyDenied", "invoke via url: Allowed", "invoke directly: ImplicitlyDenied"]);
     }
-    // The function policy names the pools' host roles and nobody else.
-    const principals = iam().functionPolicies.get(fn)!.Statement.map((s) => listOf(s.Principal?.AWS)).flat().sort();
-    expect(principals).toEqual(hostRoles(iam()).flatMap((r) => [r.arn, r.arn]).sort());
+    // No other role of the stack may call it.
+    for (const role of iam().roles.filter((r) => !hostRoles(iam()).includes(r))) {
+      for (const [what, action, ctx] of probes) expect(await decide(iam(), role, action, fn, ctx), `${role.name} ${what}`).toBe("ImplicitlyDenied");
+    }
   });
 
   it("no host can terminate another instance or change any group's size", async () => {
@@ -238,7 +214,7 @@ describe.each(["prod"])("IAM claims over the render of %s", (stack) => {
     const [g] = iam().groups as [string];
     const where: Record<keyof typeof CONTROL_PLANE_IAM_ACTIONS, [string, Record<string, string>]> = {
       credentialSecret: [iam().secrets[0]!, {}],
-      poolGroups: [groupArn(iam(), g), {}],
+      poolGroups: [groupArn(iam(), g), groupContext(iam(), g)],
       describe: ["*", {}],
       bucket: [bucket, { "s3:prefix": "broker/" }],
       bucketObjects: [`${bucket}/runner/manifest.json`, {}],
@@ -253,6 +229,34 @@ describe.each(["prod"])("IAM claims over the render of %s", (stack) => {
     expect(await decide(iam(), cp, "s3:GetObject", `${bucket}/agent/x/agent.js`)).toBe("ImplicitlyDenied");
     expect(await decide(iam(), cp, "s3:ListBucket", bucket, { "s3:prefix": "agent/" })).toBe("ImplicitlyDenied");
     expect(await decide(iam(), cp, "autoscaling:SetDesiredCapacity", groupArn(iam(), "someone-elses-group"))).toBe("ImplicitlyDenied");
+  });
+
+  it("the control plane's Auto Scaling grant covers each pool's group and no group of another stack or project, whatever its name", async () => {
+    const cp = controlPlane(iam());
+    const tags = (project: string, stack: string) => ({ "aws:ResourceTag/runner-fleet:project": project, "aws:ResourceTag/runner-fleet:stack": stack });
+    const probe = async (group: string, context: Record<string, string>) => {
+      const got = await Promise.all(CONTROL_PLANE_IAM_ACTIONS.poolGroups.map((a) => decide(iam(), cp, a, groupArn(iam(), group), context)));
+      return `${group}: ${[...new Set(got)].join(",")}`;
+    };
+    const got: string[] = [];
+    for (const g of iam().groups) got.push(await probe(g, groupContext(iam(), g)));
+    expect(got).toEqual(iam().groups.map((g) => `${g}: Allowed`));
+    expect(iam().groups.length).toBe(2);
+    expect([
+      // Stack prod-eu's groups start with prod's prefix; their stack tag tells them apart.
+      await probe("runner-fleet-prod-eu-kvm-x64", tags("runner-fleet", "prod-eu")),
+      // Project runner-fleet-prod-x's stack prod: prefix and stack tag fit, the project tag does not.
+      await probe("runner-fleet-prod-x-prod-kvm-x64", tags("runner-fleet-prod-x", "prod")),
+      // A group outside the prefix is not the stack's, whatever tags someone gave it.
+      await probe("someone-elses-group", tags("runner-fleet", "prod")),
+      // An untagged group under the prefix (made by hand, say) is not either.
+      await probe("runner-fleet-prod-by-hand", {}),
+    ]).toEqual([
+      "runner-fleet-prod-eu-kvm-x64: ImplicitlyDenied",
+      "runner-fleet-prod-x-prod-kvm-x64: ImplicitlyDenied",
+      "someone-elses-group: ImplicitlyDenied",
+      "runner-fleet-prod-by-hand: ImplicitlyDenied",
+    ]);
   });
 
   it("every action, resource and condition key of the control plane, function, bucket and trust policies is in AWS's reference", async () => {

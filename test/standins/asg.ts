@@ -80,7 +80,8 @@ export async function startAsg(o: {
       const ok = (action: string, result: string) =>
         xml(200, `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`);
       const allowed = async (action: string, group: string): Promise<boolean> => {
-        const d = await o.iam.authorize({ principal, action: `autoscaling:${action}`, resource: o.iam.asgArn(group) });
+        // AWS evaluates the group's tags as aws:ResourceTag/<key> (the control plane's grant is conditioned on them).
+        const d = await o.iam.authorize({ principal, action: `autoscaling:${action}`, resource: o.iam.asgArn(group), context: o.iam.groupContext(group) });
         if (d.allowed) return true;
         error(403, "AccessDenied", `User: ${principal} is not authorized to perform: autoscaling:${action} on resource: ${o.iam.asgArn(group)} (${d.reason})`);
         return false;

@@ -92,7 +92,11 @@ export function httpAnswer(result: unknown): { status: number; headers: Record<s
   return { status: 200, headers: { "content-type": "application/json" }, body: typeof result === "string" ? result : JSON.stringify(result) };
 }
 
-/** Lambda's two checks for a call through an AWS_IAM function URL; a refusal reason, or undefined when both allow. */
+/**
+ * Lambda's two checks for a call through an AWS_IAM function URL; a refusal reason, or undefined
+ * when both allow. Within one account the caller's identity policy or the function's policy (when
+ * it has one) may allow (Lambda's urls-auth guide).
+ */
 export async function authorizeUrlCall(iam: StandinIam, who: Principal, partition = "aws"): Promise<string | undefined> {
   const principal = `arn:${partition}:sts::${who.accountId}:assumed-role/${who.role}/${who.session}`;
   const context = { "lambda:FunctionUrlAuthType": "AWS_IAM", "lambda:InvokedViaFunctionUrl": "true", "lambda:FunctionArn": iam.brokerArn };

@@ -55,7 +55,7 @@ const granted = (): Set<string> => {
     dnsSuffix: "amazonaws.com",
     secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s",
     bucketArn: "arn:aws:s3:::b",
-    asgArns: ["arn:aws:autoscaling:eu-west-1:1:autoScalingGroup:*:autoScalingGroupName/g"],
+    poolGroups: { arn: "arn:aws:autoscaling:eu-west-1:1:autoScalingGroup:*:autoScalingGroupName/g-*", tags: { "runner-fleet:stack": "g" } },
     logGroupArn: "arn:aws:logs:eu-west-1:1:log-group:g",
   });
   return new Set(doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));

@@ -115,7 +115,7 @@ describe("the control plane's config (its file in the code archive)", () => {
   });
 
   it("gives kms:Decrypt only with a customer key, only through Secrets Manager of the partition", () => {
-    const base = { region: "cn-north-1", dnsSuffix: "amazonaws.com.cn", secretArn: "arn:aws-cn:secretsmanager:cn-north-1:1:secret:s", bucketArn: "arn:aws-cn:s3:::b", asgArns: [], logGroupArn: "arn:aws-cn:logs:cn-north-1:1:log-group:g" };
+    const base = { region: "cn-north-1", dnsSuffix: "amazonaws.com.cn", secretArn: "arn:aws-cn:secretsmanager:cn-north-1:1:secret:s", bucketArn: "arn:aws-cn:s3:::b", poolGroups: { arn: "arn:aws-cn:autoscaling:cn-north-1:1:autoScalingGroup:*:autoScalingGroupName/p-*", tags: { "runner-fleet:stack": "s" } }, logGroupArn: "arn:aws-cn:logs:cn-north-1:1:log-group:g" };
     expect(JSON.stringify(controlPlanePolicy(base))).not.toContain("kms:");
     expect(controlPlanePolicy({ ...base, kmsKeyArn: "arn:aws-cn:kms:cn-north-1:1:key/k" }).Statement.at(-1)).toEqual({
       Sid: "DecryptCredential",
