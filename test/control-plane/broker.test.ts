@@ -11,7 +11,8 @@ import { scaleSetsByName } from "../../control-plane/broker/scale-sets";
 import { CredentialSource } from "../../control-plane/github/credential";
 import { Broker } from "../../host/agent/broker";
 import { Imds as ImdsClient } from "../../host/agent/imds";
-import { hasMoto, MOTO_ACCOUNT, startMoto, type Moto } from "../helpers/moto";
+import { startControlPlaneMoto, type ControlPlaneMoto } from "../helpers/iam-moto";
+import { hasMoto, MOTO_ACCOUNT } from "../helpers/moto";
 import { startFunctionUrl } from "../standins/function-url";
 import { standinIam } from "../helpers/standin-iam";
 import { imdsState, startImds } from "../standins/imds";
@@ -21,7 +22,7 @@ import { REGION, bucketSnapshot, CANARY_TOKEN, emptyBucket, exitStandby, groupSn
 const run = hasMoto();
 
 describe.runIf(run)("broker against moto (function URL events)", () => {
-  let moto: Moto;
+  let moto: ControlPlaneMoto;
   let fleet: MotoFleet;
   let admin: ScaleSetSide;
   let lines: string[];
@@ -30,11 +31,14 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
   const alphaSetId = () => admin.sets["alpha-set"]!.id;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    fleet = await setUpFleet(moto.endpoint, pools, { alpha: 3, beta: 1 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
+    moto = await startControlPlaneMoto();
+    fleet = await setUpFleet(moto, pools, { alpha: 3, beta: 1 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
   }, 60_000);
   afterAll(async () => {
     await moto?.stop();
+    // Every AWS call the broker made was allowed by the control plane's rendered policy.
+    expect(moto.proxy.refused).toEqual([]);
+    expect(moto.proxy.allowed.length).toBeGreaterThan(0);
   });
   afterEach(async () => {
     await admin?.close();
@@ -43,7 +47,7 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
   // One fleet for the file (moto is slow to build one); each test starts from an empty bucket,
   // a fresh scale-set service and every instance InService.
   beforeEach(async () => {
-    await emptyBucket(fleet.clients);
+    await emptyBucket(fleet.admin);
     lines = [];
     admin = await ScaleSetSide.start(CANARY_TOKEN, "my-org", ["alpha-set", "beta-set"]);
     for (const p of fleet.config.pools) p.githubUrl = admin.githubUrl;
@@ -78,7 +82,7 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     expect(body.runnerName).toBe(`alpha-set-${alpha()[0]}-1-1`);
     expect(body.runnerName.length).toBeLessThanOrEqual(64);
     expect(admin.runners.get(body.runnerId)?.name).toBe(body.runnerName);
-    const objects = await bucketSnapshot(fleet.clients);
+    const objects = await bucketSnapshot(fleet.admin);
     expect(Object.keys(objects).sort()).toEqual([`broker/alpha/${alpha()[0]}/slot-1.json`, `hosts/alpha/${alpha()[0]}/asked.json`]);
     // The JIT config goes to the host and nowhere else: not into a log line.
     expect(lines.join("\n")).not.toContain(body.encodedJitConfig);
@@ -143,11 +147,11 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     const orphanName = `alpha-set-${alpha()[0]}-1-2`;
     const orphan = await admin.client.generateJitRunnerConfig(alphaSetId(), { name: orphanName, workFolder: "_work" });
     await deps.records.putSlot({ ...rec.value, seq: 2, requestId: "dead", claim: { since: new Date().toISOString(), name: orphanName } }, rec.etag);
-    const before = { s3: await bucketSnapshot(fleet.clients), gh: [...admin.changes] };
+    const before = { s3: await bucketSnapshot(fleet.admin), gh: [...admin.changes] };
     const busy = await handleBroker(jit(1), deps);
     expect(busy.statusCode).toBe(429);
     expect(JSON.parse(busy.body)).toMatchObject({ error: { code: "throttled", retryable: true, retryAfterSeconds: 2 } });
-    expect(await bucketSnapshot(fleet.clients)).toEqual(before.s3);
+    expect(await bucketSnapshot(fleet.admin)).toEqual(before.s3);
     expect(admin.changes).toEqual(before.gh);
     // Past the claim's lifetime the next request takes over: the orphan and the old runner go.
     const later = Date.now() + 130_000;
@@ -182,8 +186,8 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     { name: "a pool that does not exist", event: () => urlEvent({ userArn: alphaCaller(), body: { v: 1, action: "jit", pool: "gamma", slot: 1 } }), code: "wrong-pool", status: 403 },
     {
       name: "a Standby instance",
-      prepare: () => standBy(fleet.clients, "asg-alpha", alpha()[0]!),
-      cleanup: () => exitStandby(fleet.clients, "asg-alpha", alpha()[0]!),
+      prepare: () => standBy(fleet.admin, "asg-alpha", alpha()[0]!),
+      cleanup: () => exitStandby(fleet.admin, "asg-alpha", alpha()[0]!),
       event: () => jit(1),
       code: "not-in-service",
       status: 409,
@@ -213,7 +217,7 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
   }
 
   async function refusedWithoutChange(c: Case): Promise<void> {
-    const before = { s3: await bucketSnapshot(fleet.clients), asg: await groupSnapshot(fleet.clients, ["asg-alpha", "asg-beta"]), gh: [...admin.changes] };
+    const before = { s3: await bucketSnapshot(fleet.admin), asg: await groupSnapshot(fleet.admin, ["asg-alpha", "asg-beta"]), gh: [...admin.changes] };
     const n = lines.length;
     const res = await handleBroker(c.event(), deps);
     expect(res.statusCode).toBe(c.status);
@@ -221,8 +225,8 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     expect(body.v).toBe(1);
     expect(body.error.code).toBe(c.code);
     expect(body.error.retryable).toBe(false);
-    expect(await bucketSnapshot(fleet.clients)).toEqual(before.s3);
-    expect(await groupSnapshot(fleet.clients, ["asg-alpha", "asg-beta"])).toBe(before.asg);
+    expect(await bucketSnapshot(fleet.admin)).toEqual(before.s3);
+    expect(await groupSnapshot(fleet.admin, ["asg-alpha", "asg-beta"])).toBe(before.asg);
     expect(admin.changes).toEqual(before.gh);
     const logged = lines.slice(n).map((l) => JSON.parse(l) as Record<string, unknown>);
     const refusal = logged.find((l) => l.msg === "refused");
@@ -236,20 +240,20 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     const event = jit(1);
     const first = await handleBroker(event, deps);
     expect(first.statusCode).toBe(200);
-    const before = { s3: await bucketSnapshot(fleet.clients), gh: [...admin.changes] };
+    const before = { s3: await bucketSnapshot(fleet.admin), gh: [...admin.changes] };
     const again = await handleBroker(event, deps);
     expect(again.statusCode).toBe(403);
     expect((JSON.parse(again.body) as BrokerError).error.code).toBe("unauthenticated");
-    expect(await bucketSnapshot(fleet.clients)).toEqual(before.s3);
+    expect(await bucketSnapshot(fleet.admin)).toEqual(before.s3);
     expect(admin.changes).toEqual(before.gh);
   });
 
   it("answers a warm-pool state the pool allows, not one it does not", async () => {
-    await standBy(fleet.clients, "asg-beta", fleet.instances.beta![0]!);
+    await standBy(fleet.admin, "asg-beta", fleet.instances.beta![0]!);
     try {
       await warmStates();
     } finally {
-      await exitStandby(fleet.clients, "asg-beta", fleet.instances.beta![0]!);
+      await exitStandby(fleet.admin, "asg-beta", fleet.instances.beta![0]!);
     }
   });
 
@@ -276,7 +280,7 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
     const all = await handleBroker(urlEvent({ userArn: alphaCaller(), body: { v: 1, action: "deregister", pool: "alpha" } }), deps);
     expect(JSON.parse(all.body)).toEqual({ v: 1, removed: [mine.runnerId] });
     expect(admin.runners.has(theirs.runnerId)).toBe(true);
-    expect(Object.keys(await bucketSnapshot(fleet.clients)).filter((k) => k.startsWith("broker/"))).toEqual([`broker/alpha/${alpha()[1]}/slot-1.json`]);
+    expect(Object.keys(await bucketSnapshot(fleet.admin)).filter((k) => k.startsWith("broker/"))).toEqual([`broker/alpha/${alpha()[1]}/slot-1.json`]);
   });
 
   it("records install-failed for the reaper and redacts the detail", async () => {
@@ -285,7 +289,7 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
       deps,
     );
     expect(JSON.parse(res.body)).toEqual({ v: 1, accepted: true });
-    const objects = await bucketSnapshot(fleet.clients);
+    const objects = await bucketSnapshot(fleet.admin);
     const mark = objects[`hosts/alpha/${alpha()[0]}/install-failed.json`];
     expect(mark).toBeDefined();
     expect(mark).toContain("curl failed");
@@ -320,20 +324,20 @@ describe.runIf(run)("broker against moto (function URL events)", () => {
   it("terminates exactly the verified caller's own instance when it leaves, with or without decrement; never another's", async () => {
     const leaveAs = (userArn: string, body: Record<string, unknown>, over: Parameters<typeof urlEvent>[0] = {}) =>
       handleBroker(urlEvent({ userArn, body: { v: 1, action: "leave", pool: "alpha", reason: "idle", decrement: true, ...body }, ...over }), deps);
-    const groups = () => groupSnapshot(fleet.clients, ["asg-alpha", "asg-beta"]);
+    const groups = () => groupSnapshot(fleet.admin, ["asg-alpha", "asg-beta"]);
     const members = async (asg: string) => (JSON.parse(await groups()) as { name: string; desired: number; instances: [string, string][] }[]).find((g) => g.name === asg)!;
     const before = await groups();
     // A beta instance with alpha's role, a body naming another pool, a Standby instance: refused, nothing terminated.
     expect((JSON.parse((await leaveAs(sessionArn("alpha-host", fleet.instances.beta![0]!), {})).body) as BrokerError).error.code).toBe("wrong-pool");
     expect((JSON.parse((await leaveAs(alphaCaller(2), { pool: "beta" })).body) as BrokerError).error.code).toBe("wrong-pool");
     expect((await leaveAs(alphaCaller(2), { instanceId: alpha()[0] })).statusCode).toBe(400);
-    await standBy(fleet.clients, "asg-alpha", alpha()[1]!);
+    await standBy(fleet.admin, "asg-alpha", alpha()[1]!);
     try {
       deps.config.pools[0]!.brokerStates.push("Standby");
       expect((JSON.parse((await leaveAs(alphaCaller(1), {})).body) as BrokerError).error.code).toBe("not-in-service");
     } finally {
       deps.config.pools[0]!.brokerStates.pop();
-      await exitStandby(fleet.clients, "asg-alpha", alpha()[1]!);
+      await exitStandby(fleet.admin, "asg-alpha", alpha()[1]!);
     }
     // Nothing was terminated: every instance from before is still in its group and in service. (Standby
     // without decrement lets Auto Scaling launch a replacement, so the groups may have grown.)

@@ -6,7 +6,9 @@ import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import type { ControlPlaneConfig, ControlPlanePool } from "../../protocol/control-plane-config";
 import { createAwsClients, type AwsClients } from "../../control-plane/aws/clients";
 import type { FunctionUrlEvent } from "../../control-plane/broker/event";
+import type { ControlPlaneMoto } from "../helpers/iam-moto";
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS } from "../helpers/moto";
+import { standinIam } from "../helpers/standin-iam";
 
 /** A fleet in moto: two pools, their groups and instances, the bucket and the credential secret. */
 export const REGION = "eu-west-1";
@@ -35,7 +37,10 @@ export function pool(name: string, over: Partial<ControlPlanePool> = {}): Contro
 }
 
 export interface MotoFleet {
+  /** The control plane's clients: every call authorised with its rendered policy (test/helpers/iam-moto.ts). */
   clients: AwsClients;
+  /** The test's own clients, straight to moto: setting the scene and looking at it. */
+  admin: AwsClients;
   config: ControlPlaneConfig;
   secretArn: string;
   /** Instance ids per pool, as the groups launched them. */
@@ -44,8 +49,16 @@ export interface MotoFleet {
   loner: string;
 }
 
-export async function setUpFleet(endpoint: string, pools: ControlPlanePool[], desired: Record<string, number>, secret: string): Promise<MotoFleet> {
+/**
+ * The groups carry the tags the render gives a stack's groups (the control plane's grant is scoped
+ * by them and by the name prefix `asg-`); once the scene is set, the rendered control-plane policy
+ * is put in force for this world's bucket, groups and secret.
+ */
+export async function setUpFleet(moto: ControlPlaneMoto, pools: ControlPlanePool[], desired: Record<string, number>, secret: string, o: { groupPrefix?: string } = {}): Promise<MotoFleet> {
+  const endpoint = moto.endpoint;
   const clients = createAwsClients({ region: REGION, endpoint, credentials: MOTO_CREDENTIALS });
+  const world = { role: `${pools[0]?.name ?? "none"}-host`, asgName: pools[0]?.asgName ?? "asg-none", bucket: BUCKET, groupPrefix: o.groupPrefix ?? "asg-", stackGroups: pools.map((p) => p.asgName) };
+  const tags = Object.entries((await standinIam({ account: MOTO_ACCOUNT, region: REGION, ...world })).stackTags).map(([Key, Value]) => ({ Key, Value }));
   // EC2 only sets the scene: the control plane itself never calls it.
   const ec2 = new EC2Client({ region: REGION, endpoint, credentials: MOTO_CREDENTIALS });
   const images = await ec2.send(new DescribeImagesCommand({}));
@@ -63,6 +76,7 @@ export async function setUpFleet(endpoint: string, pools: ControlPlanePool[], de
         MaxSize: p.maxHosts,
         DesiredCapacity: n,
         AvailabilityZones: [`${REGION}a`],
+        Tags: tags,
       }),
     );
     const g = await clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [p.asgName] }));
@@ -82,9 +96,11 @@ export async function setUpFleet(endpoint: string, pools: ControlPlanePool[], de
     githubApiUrl: "https://api.github.com",
     pools,
     jobWaitAlarmSeconds: 300,
-    endpoints: { aws: endpoint },
+    endpoints: { aws: moto.controlPlane.endpoint },
   };
-  return { clients, config, secretArn: sec.ARN!, instances, loner };
+  await moto.useWorld({ ...world, secretArn: sec.ARN! });
+  const controlPlane = createAwsClients({ region: REGION, endpoint: moto.controlPlane.endpoint, credentials: moto.controlPlane.credentials });
+  return { clients: controlPlane, admin: clients, config, secretArn: sec.ARN!, instances, loner };
 }
 
 export async function standBy(clients: AwsClients, asgName: string, instanceId: string): Promise<void> {

@@ -6,7 +6,8 @@ import { runListener, type ListenerDeps } from "../../control-plane/listener/lis
 import type { JobSample, ScaleSample } from "../../control-plane/listener/metrics-sink";
 import { ListenerStateStore } from "../../control-plane/listener/state";
 import { createScaleSetClient } from "../../control-plane/scaleset/create";
-import { hasMoto, startMoto, type Moto } from "../helpers/moto";
+import { startControlPlaneMoto, type ControlPlaneMoto } from "../helpers/iam-moto";
+import { hasMoto } from "../helpers/moto";
 import { startScaleSetStandin, type ScaleSetStandin } from "../standins/scaleset-server";
 import { BUCKET, pool, setUpFleet, type MotoFleet } from "./fleet";
 
@@ -19,7 +20,7 @@ const PAT = "ghp_listenerlistenerlistener012345";
 const run = hasMoto();
 
 describe.runIf(run)("listener vs stand-in and moto", () => {
-  let moto: Moto;
+  let moto: ControlPlaneMoto;
   let standin: ScaleSetStandin;
   let fleet: MotoFleet;
   let samples: ScaleSample[];
@@ -28,10 +29,12 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
   let warnings: string[];
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startControlPlaneMoto();
   }, 30_000);
   afterAll(async () => {
     await moto?.stop();
+    // Every AWS call the control plane made was allowed by its rendered policy.
+    expect(moto.proxy.refused).toEqual([]);
   });
   beforeEach(async () => {
     await moto.reset();
@@ -47,7 +50,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
 
   async function setUp(pools: ControlPlanePool[], desired: Record<string, number> = {}) {
     const ps = pools.map((p) => ({ ...p, githubUrl: standin.orgUrl("acme") }));
-    fleet = await setUpFleet(moto.endpoint, ps, Object.fromEntries(ps.map((p) => [p.name, desired[p.name] ?? 0])), JSON.stringify({ kind: "token", token: PAT }));
+    fleet = await setUpFleet(moto, ps, Object.fromEntries(ps.map((p) => [p.name, desired[p.name] ?? 0])), JSON.stringify({ kind: "token", token: PAT }));
     return ps;
   }
 
@@ -68,7 +71,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
   }
 
   async function groupDesired(asg: string): Promise<number> {
-    const g = await fleet.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asg] }));
+    const g = await fleet.admin.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asg] }));
     return g.AutoScalingGroups![0]!.DesiredCapacity!;
   }
 
@@ -99,7 +102,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     expect(reactions.length).toBeGreaterThan(0);
     expect(samples.at(-1)).toMatchObject({ pool: "linux", assigned: 3, desired: 2, groupDesired: 2 });
     // The state object is gone after a clean close.
-    await expect(fleet.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "listener/linux.json" }))).rejects.toMatchObject({ name: "NoSuchKey" });
+    await expect(fleet.admin.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "listener/linux.json" }))).rejects.toMatchObject({ name: "NoSuchKey" });
   }, 30_000);
 
   it("reports each job's wait (queued → runner assigned) and runner time (→ finished) by repository, from the service's own timestamps", async () => {
@@ -132,7 +135,8 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     const hiId = await setId(hi!.scaleSetName);
     for (let i = 0; i < 10; i++) standin.submitJob({ runsOn: hi!.scaleSetName });
     expect(standin.jobs(hiId)).toHaveLength(10);
-    await fleet.clients.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: lo!.asgName, DesiredCapacity: 2 }));
+    // Someone else (an operator) raised it.
+    await fleet.admin.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: lo!.asgName, DesiredCapacity: 2 }));
     await runListener(deps(), { deadline: Date.now() + 800 });
     expect(await groupDesired(hi!.asgName)).toBe(3);
     expect(await groupDesired(lo!.asgName)).toBe(2);
@@ -150,7 +154,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     const id = await setId(p!.scaleSetName);
     const c = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT });
     const orphan = await c.openSession(id, "test/killed");
-    await fleet.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "listener/killed.json", Body: JSON.stringify({ v: 1, scaleSetId: id, sessionId: orphan.session.sessionId, lastMessageId: 0, at: new Date().toISOString() }) }));
+    await fleet.admin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "listener/killed.json", Body: JSON.stringify({ v: 1, scaleSetId: id, sessionId: orphan.session.sessionId, lastMessageId: 0, at: new Date().toISOString() }) }));
     standin.submitJob({ runsOn: p!.scaleSetName });
     const res = await runListener(deps(), { deadline: Date.now() + 700 });
     expect(res.pools[0]).toMatchObject({ sessions: 1, acquired: 1 });

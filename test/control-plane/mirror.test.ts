@@ -8,7 +8,8 @@ import { createLogger } from "../../control-plane/aws/log";
 import { parseCredential } from "../../control-plane/github/credential";
 import { createGitHubRest } from "../../control-plane/github/rest";
 import { mirrorRunner, type MirrorDeps } from "../../control-plane/mirror/mirror";
-import { hasMoto, MOTO_CREDENTIALS, startMoto, type Moto } from "../helpers/moto";
+import { startControlPlaneMoto, type ControlPlaneMoto } from "../helpers/iam-moto";
+import { hasMoto, MOTO_CREDENTIALS } from "../helpers/moto";
 import { GitHubOpenApi } from "../standins/openapi";
 import { GitHubStandIn, type StandInRelease } from "../standins/github-rest";
 
@@ -30,22 +31,29 @@ function release(version: string, publishedAt: string): StandInRelease {
 }
 
 describe.runIf(hasMoto())("runner mirror against the GitHub stand-in and moto S3", () => {
-  let moto: Moto;
+  let moto: ControlPlaneMoto;
+  /** The test's own view of moto; the mirror runs as the control plane, through its rendered policy. */
   let aws: AwsClients;
+  let controlPlane: AwsClients;
   const gh = new GitHubStandIn(new GitHubOpenApi(), { token: TOKEN });
   const lines: string[] = [];
   let now = Date.parse("2026-11-23T08:00:00Z");
   let githubUrl = "";
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startControlPlaneMoto();
     aws = createAwsClients({ region: "eu-west-1", endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+    controlPlane = createAwsClients({ region: "eu-west-1", endpoint: moto.controlPlane.endpoint, credentials: moto.controlPlane.credentials });
+    await moto.useWorld({ role: "mirror-host", asgName: "asg-mirror", bucket: BUCKET });
     await gh.start();
   }, 30_000);
   afterAll(async () => {
     await gh.stop();
     await moto?.stop();
     expect(gh.violations).toEqual([]);
+    // Every call the mirror made was allowed by the control plane's rendered policy: uploads (multipart too), copies (reading the source), deletes, and the list right that makes a missing manifest a 404.
+    expect(moto.proxy.refused).toEqual([]);
+    expect(new Set(moto.proxy.allowed.map((c) => c.action))).toEqual(new Set(["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]));
     expect(lines.join("\n")).not.toContain(TOKEN);
   });
   beforeEach(async () => {
@@ -56,7 +64,7 @@ describe.runIf(hasMoto())("runner mirror against the GitHub stand-in and moto S3
   });
 
   const deps = (): MirrorDeps => ({
-    s3: aws.s3,
+    s3: controlPlane.s3,
     bucket: BUCKET,
     github: async () => createGitHubRest(parseCredential(JSON.stringify({ kind: "token", token: TOKEN }), "arn:x"), { baseUrl: githubUrl, log: createLogger((l) => lines.push(l)), retryAfterUnitMs: 5, maxRetries: 1 }),
     log: createLogger((l) => lines.push(l)),

@@ -8,14 +8,15 @@ import { scaleSetsByName } from "../../control-plane/broker/scale-sets";
 import { CredentialSource } from "../../control-plane/github/credential";
 import { createGitHubRest } from "../../control-plane/github/rest";
 import { reap, type ReaperDeps } from "../../control-plane/reaper/reaper";
-import { hasMoto, startMoto, type Moto } from "../helpers/moto";
+import { startControlPlaneMoto, type ControlPlaneMoto } from "../helpers/iam-moto";
+import { hasMoto } from "../helpers/moto";
 import { GitHubOpenApi } from "../standins/openapi";
 import { GitHubStandIn } from "../standins/github-rest";
 import { AdminDouble } from "./admin-double";
 import { bucketSnapshot, CANARY_TOKEN, pool, sessionArn, setUpFleet, urlEvent, type MotoFleet } from "./fleet";
 
 describe.runIf(hasMoto())("reaper against moto and the GitHub stand-in", () => {
-  let moto: Moto;
+  let moto: ControlPlaneMoto;
   let fleet: MotoFleet;
   const gh = new GitHubStandIn(new GitHubOpenApi(), { token: CANARY_TOKEN });
   const lines: string[] = [];
@@ -28,10 +29,10 @@ describe.runIf(hasMoto())("reaper against moto and the GitHub stand-in", () => {
   let now = Date.now();
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startControlPlaneMoto();
     await gh.start();
     githubUrl = gh.baseUrl;
-    fleet = await setUpFleet(moto.endpoint, [alphaPool], { alpha: 3 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
+    fleet = await setUpFleet(moto, [alphaPool], { alpha: 3 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
     admin = new AdminDouble([{ id: 7, name: "alpha-set", runnerGroupId: 1, labels: [] }], CANARY_TOKEN, { standIn: gh, scope: "my-org" });
     const records = new RecordStore(fleet.clients.s3, fleet.config.bucket);
     const credential = new CredentialSource(fleet.clients.secrets, fleet.secretArn);
@@ -53,11 +54,13 @@ describe.runIf(hasMoto())("reaper against moto and the GitHub stand-in", () => {
     await moto?.stop();
     expect(gh.violations).toEqual([]);
     expect(lines.join("\n")).not.toContain(CANARY_TOKEN);
+    // Every AWS call the control plane made was allowed by its rendered policy.
+    expect(moto.proxy.refused).toEqual([]);
   });
 
   const ids = () => fleet.instances.alpha!;
   const members = async () =>
-    ((await fleet.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ["asg-alpha"] }))).AutoScalingGroups![0]!.Instances ?? []).map((i) => i.InstanceId!);
+    ((await fleet.admin.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ["asg-alpha"] }))).AutoScalingGroups![0]!.Instances ?? []).map((i) => i.InstanceId!);
   const issue = async (i: number, slot: number) =>
     JSON.parse((await handleBroker(urlEvent({ userArn: sessionArn("alpha-host", ids()[i]!), body: { v: 1, action: "jit", pool: "alpha", slot } }), broker)).body) as JitAnswer;
   const orgRunners = () => (gh.runners.get("my-org") ?? []).map((r) => r.name).sort();
@@ -70,14 +73,14 @@ describe.runIf(hasMoto())("reaper against moto and the GitHub stand-in", () => {
     gh.addRunner("my-org", "alpha-set-i-0aaaaaaaaaaaaaaaa-1-3");
     gh.addRunner("my-org", "alpha-set-i-0bbbbbbbbbbbbbbbb-2-1", { busy: true, status: "online" });
     // Instance 1 is lost (spot): out of the group.
-    await fleet.clients.autoscaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: ids()[1]!, ShouldDecrementDesiredCapacity: true }));
+    await fleet.admin.autoscaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: ids()[1]!, ShouldDecrementDesiredCapacity: true }));
 
     const [r] = await reap(deps);
     expect(r!.removedRunners.map((x) => x.name).sort()).toEqual([b1.runnerName, b2.runnerName, "alpha-set-i-0aaaaaaaaaaaaaaaa-1-3"].sort());
     expect(r!.replacedHosts).toEqual([]);
     expect(r!.kept).toEqual([{ what: "alpha-set-i-0bbbbbbbbbbbbbbbb-2-1", why: "busy on GitHub" }]);
     expect(orgRunners()).toEqual([a.runnerName, "alpha-set-i-0bbbbbbbbbbbbbbbb-2-1", "laptop-of-someone"].sort());
-    const keys = Object.keys(await bucketSnapshot(fleet.clients));
+    const keys = Object.keys(await bucketSnapshot(fleet.admin));
     expect(keys.some((k) => k.includes(ids()[1]!))).toBe(false);
     expect(keys).toContain(`hosts/alpha/${ids()[2]}/in-service.json`);
 
@@ -119,9 +122,9 @@ describe.runIf(hasMoto())("reaper against moto and the GitHub stand-in", () => {
   });
 
   it("leaves everything alone when the group is missing", async () => {
-    const before = await bucketSnapshot(fleet.clients);
+    const before = await bucketSnapshot(fleet.admin);
     const [r] = await reap({ ...deps, config: { ...deps.config, pools: [{ ...alphaPool, asgName: "asg-gone" }] } });
     expect(r).toEqual({ pool: "alpha", removedRunners: [], replacedHosts: [], kept: [{ what: "asg-gone", why: "group not found" }] });
-    expect(await bucketSnapshot(fleet.clients)).toEqual(before);
+    expect(await bucketSnapshot(fleet.admin)).toEqual(before);
   });
 });

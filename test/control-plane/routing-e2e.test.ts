@@ -8,10 +8,11 @@ import { scaleSetParts } from "../../control-plane/runtime/scale-set-parts";
 import { createServices } from "../../control-plane/runtime/services";
 import { controlPlanePool } from "../../components/control-plane/control-plane-config";
 import { parseStackConfig } from "../../config/load";
-import { hostPoolModel } from "../../config/host-model";
+import { asgNamePrefix, hostPoolModel } from "../../config/host-model";
 import { readStackFile } from "../../tools/stack-file";
 import { REPO } from "../helpers/env";
-import { hasMoto, MOTO_ACCOUNT, MOTO_CREDENTIALS, startMoto, type Moto } from "../helpers/moto";
+import { startControlPlaneMoto, type ControlPlaneMoto } from "../helpers/iam-moto";
+import { hasMoto, MOTO_ACCOUNT } from "../helpers/moto";
 import { startScaleSetStandin, type ScaleSetStandin } from "../standins/scaleset-server";
 import { CANARY_TOKEN, sessionArn, setUpFleet, urlEvent, type MotoFleet } from "./fleet";
 
@@ -22,26 +23,28 @@ import { CANARY_TOKEN, sessionArn, setUpFleet, urlEvent, type MotoFleet } from "
  * moto, the broker issuing a runner for a host of the pool, and the job acquired for that set.
  */
 describe.runIf(hasMoto())("routing end to end: runs-on → registered set → scale-up → runner → job", () => {
-  let moto: Moto;
+  let moto: ControlPlaneMoto;
   let standin: ScaleSetStandin;
   let fleet: MotoFleet;
   let services: ReturnType<typeof createServices>;
   const ctx = { getRemainingTimeInMillis: () => 23_000 };
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startControlPlaneMoto();
     standin = await startScaleSetStandin({ githubTokens: [CANARY_TOKEN], pollMs: 100, runnerGroups: [{ id: 1, name: "Default", isDefaultGroup: true }, { id: 2, name: "kernel", isDefaultGroup: false }] });
     const file = readStackFile(REPO, "prod");
     const cfg = parseStackConfig({ project: "runner-fleet", stack: "prod", all: () => file.config, isSecret: (k) => file.secretKeys.includes(k) });
     const graviton = cfg.hostPools.find((p) => p.name === "graviton-builders")!;
     const model = hostPoolModel(cfg, graviton, "runner-fleet", "prod");
     const pool = { ...controlPlanePool(model, `arn:aws:iam::${MOTO_ACCOUNT}:role/graviton-host`), githubUrl: standin.orgUrl("acme-platform"), minHosts: 0 };
-    fleet = await setUpFleet(moto.endpoint, [pool], { [pool.name]: 0 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
-    services = createServices({ ...fleet.config, endpoints: { aws: moto.endpoint, github: `${standin.url}/api/v3` } }, scaleSetParts, createLogger(() => {}), { aws: { credentials: MOTO_CREDENTIALS } });
+    fleet = await setUpFleet(moto, [pool], { [pool.name]: 0 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }), { groupPrefix: asgNamePrefix("runner-fleet", "prod") });
+    services = createServices({ ...fleet.config, endpoints: { aws: moto.controlPlane.endpoint, github: `${standin.url}/api/v3` } }, scaleSetParts, createLogger(() => {}), { aws: { credentials: moto.controlPlane.credentials } });
   }, 60_000);
   afterAll(async () => {
     await standin?.close();
     await moto?.stop();
+    // Every AWS call the control plane made was allowed by its rendered policy.
+    expect(moto.proxy.refused).toEqual([]);
   });
 
   it("registers the pool's name, labels and the self-hosted labels, as the outputs list them", async () => {
@@ -60,7 +63,7 @@ describe.runIf(hasMoto())("routing end to end: runs-on → registered set → sc
     // The scheduled listener acquires it and raises the pool's group.
     await route({ "detail-type": "Scheduled Event", source: "aws.events", detail: {} }, ctx, services);
     expect(job.state).toBe("acquired");
-    const g = await fleet.clients.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [p.asgName] }));
+    const g = await fleet.admin.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [p.asgName] }));
     expect(g.AutoScalingGroups![0]!.DesiredCapacity).toBeGreaterThanOrEqual(1);
     // A host of the pool asks the broker for its slot's runner: registered on the same set.
     const instance = g.AutoScalingGroups![0]!.Instances!.find((i) => !standin.runners().some((r) => r.name.includes(i.InstanceId!)))!.InstanceId!;

@@ -6,7 +6,8 @@ import { route } from "../../control-plane/router";
 import type { ScaleSetParts } from "../../control-plane/runtime/scale-set-parts";
 import { createServices } from "../../control-plane/runtime/services";
 import { ScaleSetError } from "../../control-plane/scaleset/api";
-import { hasMoto, MOTO_CREDENTIALS, startMoto, type Moto } from "../helpers/moto";
+import { startControlPlaneMoto, type ControlPlaneMoto } from "../helpers/iam-moto";
+import { hasMoto } from "../helpers/moto";
 import { GitHubOpenApi } from "../standins/openapi";
 import { GitHubStandIn } from "../standins/github-rest";
 import { AdminDouble } from "./admin-double";
@@ -14,7 +15,7 @@ import { bucketSnapshot, CANARY_TOKEN, pool, sessionArn, setUpFleet, urlEvent, t
 
 /** The whole control plane as handler.ts wires it, against moto and the GitHub stand-in; only the scale-set parts are test doubles. */
 describe.runIf(hasMoto())("control plane services, wired", () => {
-  let moto: Moto;
+  let moto: ControlPlaneMoto;
   let fleet: MotoFleet;
   const gh = new GitHubStandIn(new GitHubOpenApi(), { token: CANARY_TOKEN });
   const lines: string[] = [];
@@ -24,9 +25,9 @@ describe.runIf(hasMoto())("control plane services, wired", () => {
   const ctx = { getRemainingTimeInMillis: () => 60_000, awsRequestId: "inv-1" };
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startControlPlaneMoto();
     await gh.start();
-    fleet = await setUpFleet(moto.endpoint, [pool("alpha")], { alpha: 1 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
+    fleet = await setUpFleet(moto, [pool("alpha")], { alpha: 1 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
     admin = new AdminDouble([{ id: 7, name: "alpha-set", runnerGroupId: 1, labels: [] }], "", { standIn: gh, scope: "my-org" });
     const parts: ScaleSetParts = {
       adminFor: (_pool, credential, _api) => {
@@ -47,13 +48,15 @@ describe.runIf(hasMoto())("control plane services, wired", () => {
       publishedAt: "2026-07-20T10:00:00Z",
       assets: ["linux-x64", "linux-arm64"].map((p) => ({ name: `actions-runner-${p}-2.336.0.tar.gz`, bytes: bytes(p) })),
     };
-    const config = { ...fleet.config, endpoints: { aws: moto.endpoint, github: gh.baseUrl } };
-    services = createServices(config, parts, createLogger((l) => lines.push(l)), { aws: { credentials: MOTO_CREDENTIALS }, metricsLine: (l) => lines.push(l) });
+    const config = { ...fleet.config, endpoints: { aws: moto.controlPlane.endpoint, github: gh.baseUrl } };
+    services = createServices(config, parts, createLogger((l) => lines.push(l)), { aws: { credentials: moto.controlPlane.credentials }, metricsLine: (l) => lines.push(l) });
   }, 60_000);
   afterAll(async () => {
     await gh.stop();
     await moto?.stop();
     expect(gh.violations).toEqual([]);
+    // Every AWS call the control plane made was allowed by its rendered policy.
+    expect(moto.proxy.refused).toEqual([]);
     expect(lines.join("\n")).not.toContain(CANARY_TOKEN);
   });
 
@@ -72,7 +75,7 @@ describe.runIf(hasMoto())("control plane services, wired", () => {
     expect(listened).toHaveLength(1);
     expect(out.reaper).toEqual([{ pool: "alpha", removedRunners: [], replacedHosts: [], kept: [] }]);
     expect(out.mirror).toEqual({ status: "mirrored", version: "2.336.0" });
-    const objects = await bucketSnapshot(fleet.clients);
+    const objects = await bucketSnapshot(fleet.admin);
     const manifest = JSON.parse(objects["runner/manifest.json"]!);
     expect(manifest.current.assets["linux-x64"].sha256).toBe(createHash("sha256").update(gh.release!.assets[0]!.bytes).digest("hex"));
     // Within the day the schedule does not mirror again; a deploy does.

@@ -5,30 +5,34 @@ import { registrationInput } from "../../control-plane/registration/handler";
 import { route } from "../../control-plane/router";
 import { scaleSetParts } from "../../control-plane/runtime/scale-set-parts";
 import { createServices } from "../../control-plane/runtime/services";
-import { hasMoto, MOTO_CREDENTIALS, startMoto, type Moto } from "../helpers/moto";
+import { startControlPlaneMoto, type ControlPlaneMoto } from "../helpers/iam-moto";
+import { hasMoto } from "../helpers/moto";
 import { startScaleSetStandin, type ScaleSetStandin } from "../standins/scaleset-server";
 import { CANARY_TOKEN, pool, sessionArn, setUpFleet, urlEvent, type MotoFleet } from "./fleet";
 
 /** handler.ts's own wiring (no test doubles): the scale-set client and listener of cp-scaleset against their stand-in, AWS in moto. */
 describe.runIf(hasMoto())("control plane as deployed, against the scale-set stand-in and moto", () => {
-  let moto: Moto;
+  let moto: ControlPlaneMoto;
   let standin: ScaleSetStandin;
   let fleet: MotoFleet;
   const lines: string[] = [];
   let services: ReturnType<typeof createServices>;
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startControlPlaneMoto();
     standin = await startScaleSetStandin({ githubTokens: [CANARY_TOKEN], pollMs: 100 });
-    fleet = await setUpFleet(moto.endpoint, [pool("alpha", { runnerGroup: "default" })], { alpha: 1 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
+    fleet = await setUpFleet(moto, [pool("alpha", { runnerGroup: "default" })], { alpha: 1 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
     fleet.config.pools[0]!.githubUrl = standin.orgUrl("my-org");
-    const config = { ...fleet.config, endpoints: { aws: moto.endpoint, github: `${standin.url}/api/v3` } };
-    services = createServices(config, scaleSetParts, createLogger((l) => lines.push(l)), { aws: { credentials: MOTO_CREDENTIALS }, metricsLine: (l) => lines.push(l) });
+    const config = { ...fleet.config, endpoints: { aws: moto.controlPlane.endpoint, github: `${standin.url}/api/v3` } };
+    services = createServices(config, scaleSetParts, createLogger((l) => lines.push(l)), { aws: { credentials: moto.controlPlane.credentials }, metricsLine: (l) => lines.push(l) });
   }, 60_000);
   afterAll(async () => {
     await standin?.close();
     await moto?.stop();
     expect(lines.join("\n")).not.toContain(CANARY_TOKEN);
+    // Every AWS call the control plane made was allowed by its rendered policy.
+    expect(moto.proxy.refused).toEqual([]);
+    expect(moto.proxy.allowed.length).toBeGreaterThan(0);
   });
 
   it("a scheduled run registers the pool's scale set and holds one session within its deadline; then the broker issues from it", async () => {

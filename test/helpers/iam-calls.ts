@@ -89,11 +89,12 @@ export function iamCalls(iam: RenderedIam): IamCall[] {
     { what: "reaper lists host marks", role: cp, action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "hosts/" }, expect: "Allowed", resourcePolicy: bucket },
     // control-plane/listener/state.ts
     { what: "listener saves its session", role: cp, action: "s3:PutObject", resource: obj("listener/pool.json"), expect: "Allowed", resourcePolicy: bucket },
-    { what: "listener lists sessions", role: cp, action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "listener/" }, expect: "Allowed", resourcePolicy: bucket },
+    // A missing object is 404 only with s3:ListBucket (S3 GetObject, "Permissions"): the listener's first run, the mirror's first manifest.
+    { what: "listener finds no session of a pool yet", role: cp, action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "listener/pool.json" }, expect: "Allowed", resourcePolicy: bucket },
     // control-plane/mirror: multipart upload to staging, copy, delete, manifest
     { what: "mirror uploads a tarball", role: cp, action: "s3:PutObject", resource: obj("runner/x.tar.gz.incoming-1"), expect: "Allowed", resourcePolicy: bucket },
     { what: "mirror aborts an upload", role: cp, action: "s3:AbortMultipartUpload", resource: obj("runner/x.tar.gz.incoming-1"), expect: "Allowed", resourcePolicy: bucket },
-    { what: "mirror lists the mirror", role: cp, action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "runner/" }, expect: "Allowed", resourcePolicy: bucket },
+    { what: "mirror finds no manifest yet", role: cp, action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "runner/manifest.json" }, expect: "Allowed", resourcePolicy: bucket },
     // control-plane/runtime: embedded-metric and log lines
     { what: "functions create a log stream", role: cp, action: "logs:CreateLogStream", resource: logStream, expect: "Allowed" },
     { what: "functions write logs", role: cp, action: "logs:PutLogEvents", resource: logStream, expect: "Allowed" },

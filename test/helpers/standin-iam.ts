@@ -30,6 +30,8 @@ export interface WorldNames {
    */
   stackGroups?: string[];
   groupPrefix?: string;
+  /** The credential secret's ARN in the world (moto gives it a random suffix); the render's is swapped for it. */
+  secretArn?: string;
 }
 
 export interface StandinIam {
@@ -43,6 +45,10 @@ export interface StandinIam {
   controlPlanePolicies: PolicyDocument[];
   /** The control plane's caller ARN in the world: its role's session as Lambda names it. */
   controlPlaneSession: string;
+  /** The bucket's policy as rendered, moved into the world. */
+  bucketPolicy: PolicyDocument;
+  /** The tags the render gives the stack's groups: the world's stack groups must carry them. */
+  stackTags: Record<string, string>;
   /** Identity policies of a role by name (the host role and the control plane's; anyone else has none). */
   identity(role: string): PolicyDocument[];
   asgArn(name: string): string;
@@ -97,6 +103,7 @@ export async function standinIam(names: WorldNames): Promise<StandinIam> {
     [renderedGroup, names.asgName],
     [`arn:aws:s3:::${renderedBucket}`, `arn:aws:s3:::${names.bucket}`],
     ...(names.agentKey ? [[renderedAgentKey, names.agentKey] as [string, string]] : []),
+    ...(names.secretArn ? [[iam.secrets[0]!, names.secretArn] as [string, string]] : []),
     [iam.account, names.account],
     [`:${PROD_REGION}:`, `:${names.region}:`],
   ];
@@ -124,6 +131,8 @@ export async function standinIam(names: WorldNames): Promise<StandinIam> {
     controlPlaneSession,
     brokerArn: brokerArn.split(iam.account).join(names.account).replace(`:${PROD_REGION}:`, `:${names.region}:`),
     ...(brokerPolicy ? { brokerPolicy } : {}),
+    bucketPolicy: move(iam.bucketPolicies.get(bucketArn)!),
+    stackTags: Object.fromEntries(Object.entries(iam.groupTags.get(renderedGroup) ?? {})),
     identity: identityOf,
     groupContext: (name) => (stackGroups.includes(name) ? { ...tags } : {}),
     asgArn: (name) => `arn:aws:autoscaling:${names.region}:${names.account}:autoScalingGroup:0b5e4f55-1c8e-4ab0-9a4c-000000000000:autoScalingGroupName/${name}`,

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { PolicyDocument, PolicyStatement } from "../../components/aws/policy-document";
 import { canaries, renderRealStack } from "../helpers/render";
 import { decideCall, iamCalls, meets, policiesOf, type IamCall, type Policies } from "../helpers/iam-calls";
-import { listOf } from "../helpers/iam";
+import type { PolicyDocument } from "../../components/aws/policy-document";
+import { documentMutants } from "../helpers/policy-mutations";
 import { renderedIam, type RenderedIam } from "../helpers/rendered-iam";
 
 /**
@@ -20,46 +20,18 @@ interface Mutation {
   apply(p: Policies): Policies;
 }
 
-function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
-}
+const copy = (p: Policies): Policies => ({ identity: new Map([...p.identity].map(([k, v]) => [k, [...v]])), resource: new Map(p.resource) });
 
-/** Each single-element removal from one document. */
+/** Each single-element removal from one document, put in place of it in a copy of the policies. */
 function documentMutations(label: string, doc: PolicyDocument, put: (p: Policies, d: PolicyDocument) => void): Mutation[] {
-  const out: Mutation[] = [];
-  const with_ = (name: string, edit: (d: PolicyDocument) => void): Mutation => ({
-    name: `${label}: ${name}`,
+  return documentMutants(doc).map((m) => ({
+    name: `${label}: ${m.name}`,
     apply(p) {
-      const next: Policies = { identity: new Map([...p.identity].map(([k, v]) => [k, clone(v)])), resource: new Map([...p.resource].map(([k, v]) => [k, clone(v)])) };
-      const d = clone(doc);
-      edit(d);
-      put(next, d);
+      const next = copy(p);
+      put(next, m.doc);
       return next;
     },
-  });
-  doc.Statement.forEach((s: PolicyStatement, i) => {
-    const sid = s.Sid ?? `#${i}`;
-    out.push(with_(`drop statement ${sid}`, (d) => void d.Statement.splice(i, 1)));
-    const actions = listOf(s.Action);
-    if (actions.length > 1) actions.forEach((a) => out.push(with_(`${sid}: drop action ${a}`, (d) => void (d.Statement[i]!.Action = actions.filter((x) => x !== a)))));
-    const resources = listOf(s.Resource);
-    if (resources.length > 1) resources.forEach((r) => out.push(with_(`${sid}: drop resource ${r}`, (d) => void (d.Statement[i]!.Resource = resources.filter((x) => x !== r)))));
-    for (const [op, keys] of Object.entries(s.Condition ?? {})) {
-      for (const key of Object.keys(keys)) {
-        out.push(
-          with_(`${sid}: drop condition ${op} ${key}`, (d) => {
-            const c = d.Statement[i]!.Condition!;
-            delete c[op]![key];
-            if (Object.keys(c[op]!).length === 0) delete c[op];
-            if (Object.keys(c).length === 0) delete d.Statement[i]!.Condition;
-          }),
-        );
-        const values = listOf(keys[key]);
-        if (values.length > 1) values.forEach((v) => out.push(with_(`${sid}: drop ${key} value ${v}`, (d) => void (d.Statement[i]!.Condition![op]![key] = values.filter((x) => x !== v)))));
-      }
-    }
-  });
-  return out;
+  }));
 }
 
 let iam: RenderedIam;

@@ -109,12 +109,19 @@ export function verifySigV4(req: SignedRequest, o: VerifyOptions): Verdict {
   for (const h of signed) if (!headers.has(h)) return { ok: false, reason: `signed header ${h} missing` };
   const bodyHash = sha256(req.body);
   const claimed = one("x-amz-content-sha256");
-  if (claimed !== undefined && claimed !== bodyHash) return { ok: false, reason: "x-amz-content-sha256 does not match the body" };
+  // S3 lets the signer leave the payload out of the signature: the canonical request then carries
+  // the literal instead of the body's hash (S3 API Reference, "Signature Calculations for the
+  // Authorization Header"). Signed streaming chunks (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) are not
+  // verified here, so they are refused rather than let through.
+  const unsigned = o.service === "s3" && (claimed === "UNSIGNED-PAYLOAD" || claimed === "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+  if (claimed !== undefined && !unsigned && claimed !== bodyHash) return { ok: false, reason: "x-amz-content-sha256 does not match the body" };
+  if (o.service === "s3" && claimed === undefined) return { ok: false, reason: "S3 requires x-amz-content-sha256" };
   const q = req.url.indexOf("?");
   const path = q < 0 ? req.url : req.url.slice(0, q);
   const query = q < 0 ? "" : req.url.slice(q + 1);
   const canonicalHeaders = signed.map((h) => `${h}:${headers.get(h)!.map((v) => v.trim().replace(/\s+/g, " ")).join(",")}\n`).join("");
-  const canonical = [req.method, canonicalPath(path), canonicalQuery(query), canonicalHeaders, signedList, bodyHash].join("\n");
+  // S3 signs the path as sent (encoded once, not normalised); other services encode each segment again.
+  const canonical = [req.method, o.service === "s3" ? path : canonicalPath(path), canonicalQuery(query), canonicalHeaders, signedList, unsigned ? claimed : bodyHash].join("\n");
   const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", date, scope, sha256(canonical)].join("\n");
   const k = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), "aws4_request");
