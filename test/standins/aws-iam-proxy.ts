@@ -84,6 +84,8 @@ export async function startAwsIamProxy(o: { moto: string; region: string; accoun
   const partition = "aws";
   const p: AwsIamProxy = { url: "", key, iam: undefined, allowed: [], refused: [], close: async () => undefined };
 
+  /** A group's ARN and tags by name, for the policies in force (a new world re-creates its groups). */
+  const groups = new Map<string, { iam: StandinIam | undefined; arn: string; tags: Record<string, string> }>();
   /** A group by name, or the group an instance is in: its ARN and tags, as AWS resolves the resource. */
   async function group(by: { name?: string; instanceId?: string }): Promise<{ arn: string; tags: Record<string, string> } | undefined> {
     let name = by.name;
@@ -92,9 +94,27 @@ export async function startAwsIamProxy(o: { moto: string; region: string; accoun
       name = i.AutoScalingInstances?.[0]?.AutoScalingGroupName;
     }
     if (!name) return undefined;
+    const known = groups.get(name);
+    if (known && known.iam === p.iam) return known;
     const g = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
     if (!g?.AutoScalingGroupARN) return undefined;
-    return { arn: g.AutoScalingGroupARN, tags: Object.fromEntries((g.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""])) };
+    const found = { iam: p.iam, arn: g.AutoScalingGroupARN, tags: Object.fromEntries((g.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""])) };
+    groups.set(name, found);
+    return found;
+  }
+
+  /** The simulator's decision, once per request and policy set (it is a pure function of both). */
+  const decisions = new WeakMap<StandinIam, Map<string, Promise<{ allowed: boolean; reason: string }>>>();
+  function decide(iam: StandinIam, c: IamCallRecord): Promise<{ allowed: boolean; reason: string }> {
+    const memo = decisions.get(iam) ?? new Map<string, Promise<{ allowed: boolean; reason: string }>>();
+    decisions.set(iam, memo);
+    const k = JSON.stringify(c);
+    let d = memo.get(k);
+    if (!d) {
+      d = iam.authorize({ principal: iam.controlPlaneSession, action: c.action, resource: c.resource, context: c.context }, c.bucketPolicy ? iam.bucketPolicy : undefined);
+      memo.set(k, d);
+    }
+    return d;
   }
 
   /** The IAM requests one HTTP request stands for (CopyObject is two), or undefined to forward unauthorised (resource not found). */
@@ -172,7 +192,7 @@ export async function startAwsIamProxy(o: { moto: string; region: string; accoun
         if (!iam) return refuse(res, service, "no policies yet: the world is not set up");
         const calls = await iamRequests(service, req, body);
         for (const c of calls ?? []) {
-          const d = await iam.authorize({ principal: iam.controlPlaneSession, action: c.action, resource: c.resource, context: c.context }, c.bucketPolicy ? iam.bucketPolicy : undefined);
+          const d = await decide(iam, c);
           if (!d.allowed) return refuse(res, service, `User: ${iam.controlPlaneSession} is not authorized to perform: ${c.action} on resource: ${c.resource} (${d.reason})`);
         }
         p.allowed.push(...(calls ?? []));
@@ -186,7 +206,7 @@ export async function startAwsIamProxy(o: { moto: string; region: string; accoun
               // AWS evaluates for that check is not documented: the object's key is taken here.
               const [bucketArn, ...key] = read.resource.split("/");
               const list = { action: "s3:ListBucket", resource: bucketArn!, context: { "s3:prefix": key.join("/") }, bucketPolicy: true };
-              const d = await iam.authorize({ principal: iam.controlPlaneSession, action: list.action, resource: list.resource, context: list.context }, iam.bucketPolicy);
+              const d = await decide(iam, list);
               if (!d.allowed) {
                 up.resume();
                 return refuse(res, service, `User: ${iam.controlPlaneSession} is not authorized to perform: s3:ListBucket on resource: ${list.resource}, so a missing object is 403 (${d.reason})`);
