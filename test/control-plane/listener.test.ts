@@ -102,6 +102,24 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     await expect(fleet.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "listener/linux.json" }))).rejects.toMatchObject({ name: "NoSuchKey" });
   }, 30_000);
 
+  it("keeps serving a set whose labels differ from the pool's (only a deploy re-creates it), and says so", async () => {
+    const [p] = await setUp([pool("linux", { runnersPerHost: 2, maxHosts: 4, labels: ["self-hosted", "linux", "X64"] })]);
+    // The set GitHub has was registered before the pool's labels changed: name and "old-label" only.
+    const admin = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT });
+    const group = await admin.getRunnerGroupByName("default");
+    const old = await admin.createRunnerScaleSet({ name: p!.scaleSetName, runnerGroupId: group.id, labels: [{ name: p!.scaleSetName, type: "System" }, { name: "old-label", type: "System" }], RunnerSetting: { ephemeral: true, disableUpdate: true } });
+    const waiting = standin.submitJob({ runsOn: ["self-hosted", "linux", "X64"] });
+    standin.submitJob({ runsOn: ["old-label"] });
+    const r = await runListener(deps(), { deadline: Date.now() + 900 });
+    expect(r.pools[0]).toMatchObject({ scaleSetId: old.id, acquired: 1, errors: [] });
+    expect(warnings).toContain("scale set kept by the listener");
+    // Nothing deleted or created: one set, the old one, with its old labels; GitHub routes by them.
+    expect(standin.scaleSets().map((x) => [x.id, x.labels.map((l) => l.name)])).toEqual([[old.id, [p!.scaleSetName, "old-label"]]]);
+    expect(standin.requests.some((q) => q.method === "DELETE" && q.path.includes("/scalesets/"))).toBe(false);
+    expect(standin.jobs().find((j) => j.requestId === waiting.requestId)).toMatchObject({ state: "queued", scaleSetId: undefined });
+    expect(await groupDesired(p!.asgName)).toBe(1);
+  }, 30_000);
+
   it("reports each job's wait (queued → runner assigned) and runner time (→ finished) by repository, from the service's own timestamps", async () => {
     const [p] = await setUp([pool("linux", { maxHosts: 4, runnersPerHost: 2 })]);
     await runListener(deps(), { deadline: Date.now() + 500 });
