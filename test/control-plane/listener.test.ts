@@ -107,10 +107,10 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     // The set GitHub has was registered before the pool's labels changed: name and "old-label" only.
     const admin = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT });
     const group = await admin.getRunnerGroupByName("default");
-    const old = await admin.createRunnerScaleSet({ name: p!.scaleSetName, runnerGroupId: group.id, labels: [{ name: p!.scaleSetName, type: "System" }, { name: "old-label", type: "System" }], RunnerSetting: { ephemeral: true, disableUpdate: true } });
+    const old = await admin.createRunnerScaleSet({ name: p!.scaleSetName, runnerGroupId: group.id, labels: [{ name: p!.scaleSetName, type: "System" }, { name: "old-label", type: "System" }], RunnerSetting: { disableUpdate: true } });
     const waiting = standin.submitJob({ runsOn: ["self-hosted", "linux", "X64"] });
     standin.submitJob({ runsOn: ["old-label"] });
-    const r = await runListener(deps(), { deadline: Date.now() + 900 });
+    const r = await runListener(deps(), { deadline: Date.now() + 1_500 });
     expect(r.pools[0]).toMatchObject({ scaleSetId: old.id, acquired: 1, errors: [] });
     expect(warnings).toContain("scale set kept by the listener");
     // Nothing deleted or created: one set, the old one, with its old labels; GitHub routes by them.
