@@ -1,0 +1,15 @@
+/**
+ * GitHub's rules for an App JWT's times, one function for every stand-in that takes an App JWT
+ * (the REST stand-in, the scale-set stand-in), so they cannot drift apart: iat and exp are numbers,
+ * exp is in the future, iat at most 60 s ahead (GitHub's documented allowance for clock drift),
+ * and the token lives at most 10 minutes (exp − iat ≤ 600). The messages are GitHub's own.
+ * Source: docs.github.com "Generating a JSON Web Token (JWT) for a GitHub App".
+ */
+export function appJwtClaimsProblem(claims: { iat?: unknown; exp?: unknown }, nowS: number): string | undefined {
+  if (typeof claims.iat !== "number") return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+  if (typeof claims.exp !== "number") return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+  if (claims.iat > nowS + 60) return "'Issued at' claim ('iat') must be an Integer representing a time in the past";
+  if (claims.exp <= nowS) return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+  if (claims.exp - claims.iat > 600) return "'Expiration time' claim ('exp') is too far in the future";
+  return undefined;
+}
