@@ -2,6 +2,8 @@ import { createSign, generateKeyPairSync } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { createScaleSetClient } from "../../control-plane/scaleset/create";
 import { startScaleSetStandin, type ScaleSetStandin, type ScaleSetStandinOptions } from "../standins/scaleset-server";
+import { simulate } from "../standins/scaleset-sim";
+import { pool } from "./fleet";
 
 /**
  * The scale-set stand-in keeps one world per scope (enterprise, organisation, repository), as the
@@ -195,3 +197,18 @@ function appJwt(pem: string, appId: string, claims: Record<string, number>): str
   const sig = createSign("RSA-SHA256").update(`${head}.${body}`).sign(pem).toString("base64url");
   return `${head}.${body}.${sig}`;
 }
+
+describe("the fake-clock world (scaleset-sim.ts) serves one scope too", () => {
+  const job = (repository?: string) => ({ arrive: 10_000, duration: 60_000, runsOn: ["sim-set"], ...(repository ? { repository } : {}) });
+  const p = pool("sim", { githubUrl: "https://github.com/my-org", runnersPerHost: 2, minHosts: 0, maxHosts: 4 });
+  const run = (scope: string, jobs: ReturnType<typeof job>[], at = p) => simulate({ scope, pool: at, jobs, bootMs: 20_000, idleLeaveMs: 5 * 60_000, endMs: 6 * 60_000 });
+
+  it("a pool whose config URL names another organisation gets no client; jobs from outside the scope are never offered", async () => {
+    const own = await run("https://github.com/my-org", [job(), job("my-org/api"), job("globex/api")]);
+    expect(own.violations).toEqual([]);
+    expect(own.jobs.map((j) => j.state === "queued")).toEqual([false, false, true]);
+    const other = await run("https://github.com/my-org", [job()], { ...p, githubUrl: "https://github.com/globex" });
+    expect(other.violations[0]).toMatch(/pool sim asked for https:\/\/github\.com\/globex, not the scope/);
+    expect(other.jobs[0]!.started).toBeUndefined();
+  });
+});
