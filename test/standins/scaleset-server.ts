@@ -1,12 +1,11 @@
-import { createHmac, createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { GitHubRateLimits } from "./rate-limits";
 import type { AddressInfo } from "node:net";
 import type { RunnerScaleSet, RunnerScaleSetStatistic } from "../../control-plane/scaleset/api";
 import { labelsMatch } from "../../protocol/labels";
-import { appJwtClaimsProblem } from "./app-jwt";
-import { installationScope, type Installation } from "./github-rest";
-import { instanceHost, isHostedHost, parseScope, scopeOfRoute, scopeServes, type StandinScope } from "./scaleset-scope";
+import { ScopeAuth, type StandinApp } from "./scaleset-github-auth";
+import { instanceHost, isHostedHost, parseScope, scopeServes, type StandinScope } from "./scaleset-scope";
 
 export { appJwtClaimsProblem } from "./app-jwt";
 
@@ -36,18 +35,9 @@ export { appJwtClaimsProblem } from "./app-jwt";
  * config URL is always checked, read as actions/scaleset's config.go reads it
  * (test/standins/scaleset-scope.ts). A registration token or admin token works only for the scope
  * it was issued for; an App installation token only for its installation's account, with the
- * permission GitHub's REST reference names (installationScope, shared with the REST stand-in).
- * A name lookup, a set id, a runner id or name from another scope finds nothing. A scale set
- * gets jobs only from repositories its scope covers.
- *
- * What the real service answers, where it differs from a plain 401: the exchange at
- * /actions/runner-registration with a registration token that is not for the URL's scope (or a
- * URL it does not know) is `404 {"message":"Not Found","documentation_url":"https://docs.github.com/rest","status":"404"}`,
- * as the runner's config.sh prints it (actions/runner#4217, actions/actions-runner-controller#1311:
- * wrong token or URL); REST answers 404 "Not Found" for an account or repository the credential
- * cannot see and 403 "Resource not accessible by integration" for a missing permission (the REST
- * stand-in's rule); enterprise runner endpoints take no App installation token (GitHub's REST
- * reference: classic PAT with manage_runners:enterprise only).
+ * permission GitHub's REST reference names (test/standins/scaleset-github-auth.ts, with the status
+ * and body GitHub gives for each refusal). A name lookup, a set id, a runner id or name from
+ * another scope finds nothing here; a scale set gets jobs only from repositories its scope covers.
  */
 
 type JobState = "queued" | "available" | "acquired" | "running" | "completed";
@@ -156,7 +146,7 @@ export interface ScaleSetStandinOptions {
    * are accepted, each installed on one account (organisation) with its repositories and permissions
    * (default all repositories, organization_self_hosted_runners: write).
    */
-  apps?: { appId: string; installationId: string; publicKeyPem: string; account: string; repositories?: Installation["repositories"]; permissions?: Installation["permissions"] }[];
+  apps?: StandinApp[];
   /** Start JSON bodies with a UTF-8 BOM, as the service sometimes does. */
   bom?: boolean;
   /**
@@ -205,9 +195,6 @@ function b64url(s: string | Buffer): string {
   return Buffer.from(s).toString("base64url");
 }
 
-/** What the service answers for a scope or token that does not fit (actions/runner#4217). */
-const NOT_FOUND = { message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" };
-
 /** One scope's world: what the service keeps for it, behind its own tenant. */
 interface World {
   scope: StandinScope;
@@ -230,12 +217,8 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
   const runners = new Map<number, Runner>();
   const sessions = new Map<string, Session>();
   const messages: Message[] = [];
-  /** Registration tokens: the world they were issued for, and when they expire. */
-  const registrationTokens = new Map<string, { world: World; expires: number }>();
   /** Admin tokens: the world (tenant) they were issued for. */
   const adminTokens = new Map<string, World>();
-  /** App installation tokens: what their installation covers. */
-  const installationTokens = new Map<string, Installation>();
   const failures: Failure[] = [];
   const requests: RequestRecord[] = [];
   const waiters = new Set<() => void>();
@@ -250,6 +233,14 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     return "error" in scope || scope.host !== host ? undefined : worlds.get(scope.key);
   };
   const worldOfTenant = (tenant: number): World | undefined => [...worlds.values()].find((w) => w.tenant === tenant);
+  const scopeAuth = new ScopeAuth<World>({
+    apps: opts.apps ?? [],
+    githubTokens: opts.githubTokens,
+    host: () => host,
+    worlds,
+    worldOf,
+    connect: (world) => ({ url: `${base}/tenant/${world.tenant}/`, token: adminJwt(world) }),
+  });
 
   const adminJwt = (world: World) => {
     const now = Math.floor(Date.now() / 1000);
@@ -377,60 +368,12 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     }
     const p = url.pathname;
 
-    // GitHub App: an installation token for an app JWT (RS256, iss = app id, exp at most 10 min ahead).
-    let m = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(p);
-    if (m) {
-      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
-      // Auth schemes are case-insensitive (RFC 9110); @octokit/auth-app sends "bearer".
-      const jwt = /^bearer /i.test(auth) ? auth.slice(7).split(".") : [];
-      const app = opts.apps?.find((a) => a.installationId === m![1]);
-      if (jwt.length !== 3 || !app) return send(401, { message: "A JSON web token could not be decoded" });
-      const claims = JSON.parse(Buffer.from(jwt[1]!, "base64url").toString("utf8")) as { iss?: unknown; exp?: number; iat?: number };
-      const head = JSON.parse(Buffer.from(jwt[0]!, "base64url").toString("utf8")) as { alg?: string };
-      const signed = verify("RSA-SHA256", Buffer.from(`${jwt[0]}.${jwt[1]}`), createPublicKey(app.publicKeyPem), Buffer.from(jwt[2]!, "base64url"));
-      if (head.alg !== "RS256" || !signed || String(claims.iss) !== app.appId) return send(401, { message: "A JSON web token could not be decoded" });
-      const claimProblem = appJwtClaimsProblem(claims, Math.floor(Date.now() / 1000));
-      if (claimProblem) return send(401, { message: claimProblem });
-      const token = `ghs_${randomBytes(18).toString("hex")}`;
-      const installation: Installation = { account: app.account, repositories: app.repositories ?? "all", permissions: app.permissions ?? { organization_self_hosted_runners: "write" } };
-      installationTokens.set(token, installation);
-      return send(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: installation.permissions, repository_selection: installation.repositories === "all" ? "all" : "selected" });
-    }
-
-    // GitHub: registration token for a scope, then the admin connection for the same scope.
-    m = /^\/api\/v3\/((orgs\/[^/]+)|(repos\/[^/]+\/[^/]+)|(enterprises\/[^/]+))\/actions\/runners\/registration-token$/.exec(p);
-    if (m) {
-      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
-      const bearer = /^bearer /i.test(auth) ? auth.slice(7) : "";
-      const installation = installationTokens.get(bearer);
-      if (!opts.githubTokens.includes(bearer) && !installation) return send(401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
-      const scope = scopeOfRoute(host, m[1]!);
-      const world = scope && worlds.get(scope.key);
-      if (installation && scope) {
-        if (scope.kind === "enterprise") return send(403, { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest" });
-        const template = scope.kind === "organization" ? "/orgs/{org}/actions/runners/registration-token" : "/repos/{owner}/{repo}/actions/runners/registration-token";
-        const params: Record<string, string> = scope.kind === "organization" ? { org: scope.org } : { owner: scope.org, repo: scope.repo };
-        const access = installationScope(installation, "POST", template, params);
-        if (!access.ok) return send(access.status, { message: access.message, documentation_url: "https://docs.github.com/rest" });
-      }
-      if (!world) return send(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
-      const token = `AREG${randomBytes(12).toString("hex").toUpperCase()}`;
-      registrationTokens.set(token, { world, expires: Date.now() + 3_600_000 });
-      return send(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString() });
-    }
-    if (p === "/api/v3/actions/runner-registration") {
-      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
-      const reg = auth.startsWith("RemoteAuth ") ? registrationTokens.get(auth.slice(11)) : undefined;
-      if (!reg || reg.expires < Date.now()) return send(401, { message: "RemoteAuth registration token required" });
-      const b = body as { url?: string; runner_event?: string } | undefined;
-      if (!b || b.runner_event !== "register" || typeof b.url !== "string") return send(400, { message: "url and runner_event: register required" });
-      // An unknown URL, or a token issued for another scope: what config.sh prints as "Http response code: NotFound".
-      if (worldOf(b.url) !== reg.world) return send(404, NOT_FOUND);
-      return send(201, { url: `${base}/tenant/${reg.world.tenant}/`, token: adminJwt(reg.world) });
-    }
+    // GitHub: an App's installation token, a scope's registration token, the scope's admin connection.
+    const github = scopeAuth.handle(req.method ?? "", p, auth, body);
+    if (github) return send(github.status, github.body);
 
     // The message queue: the session's token.
-    m = /^\/queue\/([0-9a-f-]+)(?:\/(\d+))?$/.exec(p);
+    let m = /^\/queue\/([0-9a-f-]+)(?:\/(\d+))?$/.exec(p);
     if (m) {
       const s = sessions.get(m[1]!);
       if (!s) return fail(404, "TaskAgentSessionExpiredException", "session not found");
