@@ -52,8 +52,16 @@ describe("config URLs are always checked", () => {
       expect({ url, status: res.status, body: await res.json() }).toEqual({ url, status: 404, body: NOT_FOUND });
     }
     expect((await exchange(st, reg.token, st.configUrl("acme"))).status).toBe(201);
+    // Slashes are trimmed as config.go trims them; a ".git" suffix names another repository
+    // (removing it is the known fix for config.sh's NotFound: myoung34/docker-github-actions-runner#377).
+    expect((await exchange(st, reg.token, `${st.configUrl("acme")}/`)).status).toBe(201);
+    await st.close();
+    const repo = await start({ scopes: ["acme/widgets"] });
+    const repoReg = (await (await registrationToken(repo, "repos/acme/widgets")).json()) as { token: string };
+    expect((await exchange(repo, repoReg.token, `${repo.configUrl("acme/widgets")}.git`)).status).toBe(404);
+    expect((await exchange(repo, repoReg.token, repo.configUrl("Acme/Widgets"))).status).toBe(201);
     // The real client on an undeclared URL fails, saying where.
-    await expect(client(st, "initech").getRunnerGroupByName("default")).rejects.toMatchObject({ status: 404 });
+    await expect(client(repo, "initech").getRunnerGroupByName("default")).rejects.toMatchObject({ status: 404 });
   });
 
   it("github.com and www.github.com are one instance; a GHES serves its own host only", async () => {

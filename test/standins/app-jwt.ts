@@ -1,9 +1,10 @@
 /**
  * GitHub's rules for an App JWT's times, one function for every stand-in that takes an App JWT
  * (the REST stand-in, the scale-set stand-in), so they cannot drift apart: iat and exp are numbers,
- * exp is in the future, iat at most 60 s ahead (GitHub's documented allowance for clock drift),
- * and the token lives at most 10 minutes (exp − iat ≤ 600). The messages are GitHub's own.
- * Source: docs.github.com "Generating a JSON Web Token (JWT) for a GitHub App".
+ * exp is in the future, the token lives at most 10 minutes (exp − iat ≤ 600), and iat is not in
+ * the future beyond 60 s of clock skew (GitHub's docs advise backdating iat 60 s against drift;
+ * the allowance is ours). Source: docs.github.com "Generating a JSON Web Token (JWT) for a GitHub
+ * App"; the messages are the ones GitHub answers with.
  */
 export function appJwtClaimsProblem(claims: { iat?: unknown; exp?: unknown }, nowS: number): string | undefined {
   if (typeof claims.iat !== "number") return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";

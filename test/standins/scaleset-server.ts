@@ -7,8 +7,6 @@ import { labelsMatch } from "../../protocol/labels";
 import { ScopeAuth, type StandinApp } from "./scaleset-github-auth";
 import { instanceHost, isHostedHost, parseScope, scopeServes, type StandinScope } from "./scaleset-scope";
 
-export { appJwtClaimsProblem } from "./app-jwt";
-
 /**
  * The runner scale set service on 127.0.0.1, after actions/scaleset 0.4.0's client and its
  * internal/testserver, and at least as strict: every route checks its Authorization scheme and
@@ -561,7 +559,10 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     if (worlds.has(scope.key)) throw new Error(`scale-set stand-in: scope ${decl.url} declared twice`);
     worlds.set(scope.key, { scope, tenant: ++tenant, groups: (decl.runnerGroups ?? opts.runnerGroups ?? [{ id: 1, name: "Default", isDefaultGroup: true }]).map((g) => ({ ...g })), organizations: decl.organizations ?? [] });
   }
-  const runnerOf = (j: Job, name: string) => [...runners.values()].find((x) => x.name === name && x.scaleSetId !== undefined && setWorld.get(x.scaleSetId) === setWorld.get(j.scaleSetId ?? -1));
+  const runnerOf = (j: Job, name: string): Runner | undefined => {
+    const world = j.scaleSetId === undefined ? undefined : setWorld.get(j.scaleSetId);
+    return world && [...runners.values()].find((x) => x.name === name && x.world === world.scope.key);
+  };
   return {
     url: base,
     web,
