@@ -93,6 +93,8 @@ describe("the scale-set stand-in's App JWT time rules (GitHub's, as the REST sta
     expect(appJwtClaimsProblem({ iat: now - 30, exp: now - 30 + 600 }, now)).toBeUndefined();
     expect(appJwtClaimsProblem({ exp: now + 300 }, now)).toMatch(/'iat'/);
     expect(appJwtClaimsProblem({ iat: now, exp: now + 601 }, now)).toMatch(/too far in the future/);
+    // iat within the skew allowance, exp − iat = 600, but exp more than 10 minutes ahead of GitHub's clock.
+    expect(appJwtClaimsProblem({ iat: now + 30, exp: now + 630 }, now)).toMatch(/too far in the future/);
     expect(appJwtClaimsProblem({ iat: now - 700, exp: now - 100 }, now)).toMatch(/'exp'/);
     expect(appJwtClaimsProblem({ iat: now + 120, exp: now + 500 }, now)).toMatch(/'iat'/);
     expect(appJwtClaimsProblem({ iat: String(now), exp: now + 300 }, now)).toMatch(/'iat'/);
