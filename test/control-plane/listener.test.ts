@@ -35,7 +35,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
   });
   beforeEach(async () => {
     await moto.reset();
-    standin = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 150 });
+    standin = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], pollMs: 150 });
     samples = [];
     reactions = [];
     jobs = [];
