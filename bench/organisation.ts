@@ -104,6 +104,7 @@ export async function organisation(pools: number, dayTrace: (seed: number) => Si
     const burst = Array.from({ length: share }, (_, i) => ({ arrive: BURST_AT + Math.round(((i * pools + p) / BURST_JOBS) * BURST_MS), duration: 4 * MIN + ((i * 7919 + p) % 8) * MIN, runsOn: [base.scaleSetName] }));
     const jobs = [...own, ...burst].sort((a, b) => a.arrive - b.arrive);
     const report = await simulate({
+      scope: "https://github.com/acme",
       pool: { ...base, name: `pool-${p}`, asgName: `pool-${p}`, maxHosts: Math.max(40, Math.ceil(share / base.runnersPerHost)) },
       jobs,
       bootMs: 20_000,

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
       [8, 15],
     ] as const) {
       const report = await simulate({
+        scope: "https://github.com/acme",
         pool: { ...base, warmIdleRunners: warm },
         jobs,
         bootMs,

@@ -5,7 +5,7 @@ import type { RunnerSetModel } from "../../config/model";
 import { ARC_CHART_VERSION, ARC_SCALE_SET_CHART } from "../../config/versions";
 import { hookConfigMapData } from "./hook-config-map";
 import { hookTemplateConfigMapName, usesContainerHooks } from "./hook-template-names";
-import { instanceLabels, registrationKey, scaleSetValues } from "./scale-set-values";
+import { instanceLabels, REGISTRATION_VALUE_PATHS, registrationKey, scaleSetValues } from "./scale-set-values";
 
 export interface RunnerScaleSetArgs {
   set: RunnerSetModel;
@@ -86,8 +86,10 @@ export class RunnerScaleSet extends pulumi.ComponentResource {
           dependsOn: deps,
           // Labels and runner group are fixed when ARC creates the set: a change replaces the
           // release, old one first (its finalizer deletes the GitHub set; a new one of the same
-          // name created first would find and reuse the old set, old labels and all).
+          // name created first would find and reuse the old set, old labels and all). The paths
+          // do it for releases deployed before they carried a trigger (REGISTRATION_VALUE_PATHS).
           replacementTrigger: registrationKey(set, inst),
+          replaceOnChanges: [...REGISTRATION_VALUE_PATHS],
           deleteBeforeReplace: true,
         },
       );

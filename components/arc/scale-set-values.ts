@@ -113,6 +113,17 @@ export function registrationKey(set: RunnerSetModel, inst: ScaleSetInstance): st
   return JSON.stringify({ labels: inst.registeredLabels, runnerGroup: set.runnerGroup ?? null });
 }
 
+/**
+ * The release inputs that hold what `registrationKey` covers, as the engine's `replaceOnChanges`
+ * paths. A replacement trigger alone does not replace a release whose state has none (the engine
+ * reads a missing old trigger as "no trigger": pulumi/pulumi step_generator.go,
+ * shouldTriggerReplace), which is every release deployed before the trigger existed. The Helm
+ * Release provider diffs `values` property by property (pulumi-kubernetes helm_release.go, Diff →
+ * convertPatchToDiff), and the engine turns a change under these paths into a replacement
+ * (applyReplaceOnChanges), so an upgraded stack re-creates a set whose labels changed too.
+ */
+export const REGISTRATION_VALUE_PATHS = ["values.scaleSetLabels", "values.runnerGroup"] as const;
+
 /** Values for one gha-runner-scale-set release; the credential is only ever named, never inlined. */
 export function scaleSetValues(set: RunnerSetModel, inst: ScaleSetInstance, ctx: ScaleSetContext): ScaleSetValues {
   const values: ScaleSetValues = {

@@ -61,10 +61,16 @@ const APT: OsPackages = {
  * Debian 13 split the docker CLI out of docker.io into docker-cli, which docker.io only
  * recommends (and the install takes no recommends): without it a slot has dockerd but no
  * `docker`. Seen on the booted trixie root (recycle.test: "docker: command not found").
+ * docker-buildx (trixie main, 0.13) makes `docker build` use BuildKit, as jobs written for
+ * GitHub's hosted runners expect (docker/setup-buildx-action, `RUN --mount`); without it Debian
+ * 13's docker builds with the deprecated legacy builder. Debian 12 has no docker-buildx package.
  */
 const APT_TRIXIE: OsPackages = {
   ...APT,
-  docker: { rootless: [["docker.io"], ["docker-cli"], ["uidmap"], ["rootlesskit"], ["slirp4netns"]], rootful: [["docker.io"], ["docker-cli"]] },
+  docker: {
+    rootless: [["docker.io"], ["docker-cli"], ["docker-buildx"], ["uidmap"], ["rootlesskit"], ["slirp4netns"]],
+    rootful: [["docker.io"], ["docker-cli"], ["docker-buildx"]],
+  },
 };
 
 /** Amazon Linux 2023 (dnf, rpm). */

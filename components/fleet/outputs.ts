@@ -90,18 +90,8 @@ export interface RunnerSetOutput {
   routingExpression?: string;
 }
 
-export interface HostPoolOutput {
-  arch: string;
-  /** Exactly what the pool's scale set is registered with, name first: a job is routed here when all its runs-on labels are among these. */
-  labels: string[];
-  /** The pool's GitHub runner scale set. */
-  scaleSetName: string;
-  /** The `runs-on:` value that selects exactly this pool: the scale set's name, registered as its first label. */
-  runsOn: string;
-  runnersPerHost: number;
-  capacity: CapacityOutput;
-  asgName: pulumi.Output<string>;
-}
+/** A host pool in the stack's outputs: the component's report, its group's name still an Output. */
+export type HostPoolOutput = Omit<HostPoolInfo, "asgName"> & { asgName: pulumi.Output<string> };
 
 /** A host pool's Auto Scaling group size. */
 export interface CapacityOutput {
@@ -117,11 +107,11 @@ export interface CapacityOutput {
 export interface HostPoolInfo {
   /** The hosts' architecture. */
   arch: string;
-  /** The pool's scale-set labels. */
+  /** Exactly what the pool's scale set is registered with, name first: a job is routed here when all its runs-on labels are among these. */
   labels: string[];
   /** The pool's GitHub runner scale set. */
   scaleSetName: string;
-  /** The `runs-on:` value that selects exactly this pool. */
+  /** The `runs-on:` value that selects exactly this pool: the scale set's name, registered as its first label. */
   runsOn: string;
   /** Runner slots per host. */
   runnersPerHost: number;

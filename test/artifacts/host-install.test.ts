@@ -105,7 +105,7 @@ describe("host user-data", () => {
     expect(ub("rootful")).not.toContain("rootlesskit");
     expect(ub("none")).not.toMatch(/docker\.io|dockerd/);
     const deb = installOf({ os: "debian", arch: "arm64", docker: "rootless" });
-    expect(deb).toContain("'docker.io' 'docker-cli' 'uidmap' 'rootlesskit' 'slirp4netns'");
+    expect(deb).toContain("'docker.io' 'docker-cli' 'docker-buildx' 'uidmap' 'rootlesskit' 'slirp4netns'");
     expect(installOf({ os: "debian-12", arch: "amd64", docker: "rootful" })).not.toContain("docker-cli");
     expect(deb).toMatch(/for c in dockerd dockerd-rootless\.sh rootlesskit newuidmap newgidmap; do/);
     // al2023 offers no rootless docker (the schema refuses it); its rootful docker is Amazon's package.

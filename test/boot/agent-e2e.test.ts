@@ -98,12 +98,15 @@ for d in /var/lib/runner-fleet/slots/*/state; do [ "$d" = "$RUNNER_FLEET_STATE" 
       repo: "d",
       steps: [
         'echo "$RUNNER_FLEET_STATE"; echo "$DOCKER_HOST" > /var/tmp/rf-e2e-dh; chmod 644 /var/tmp/rf-e2e-dh',
-        // No registry here: an image from the host's busybox, then a build on top of it (Debian 13's
-        // docker.io builds with the legacy builder and says so on stderr: shown only if the build fails).
+        // No registry here: an image from the host's busybox, then a build on top of it, by BuildKit
+        // (docker-buildx): Debian 13's docker.io alone builds with the legacy builder and says so.
         String.raw`d=$(mktemp -d); mkdir -p "$d/bin"; cp /bin/busybox "$d/bin/"; for t in sh echo cat nc mkdir touch chown chmod sleep; do ln -s busybox "$d/bin/$t"; done
 tar -C "$d" -c . | docker import - rf/busybox >/dev/null
 printf 'FROM rf/busybox\nRUN echo built-in-a-build > /built\n' > "$d/Dockerfile"
-docker build -q -t rf/built "$d" >/dev/null 2>"$d/build.err" || { cat "$d/build.err"; exit 1; }; docker run --rm rf/built cat /built`,
+docker buildx version >/dev/null
+docker build -q -t rf/built "$d" >/dev/null 2>"$d/build.err" || { cat "$d/build.err"; exit 1; }
+if grep -qi 'legacy builder' "$d/build.err"; then cat "$d/build.err"; exit 1; fi
+docker run --rm rf/built cat /built`,
         // As the runner runs service containers: a network, a named container on it, reached by name.
         String.raw`docker network create rf-net >/dev/null
 docker run -d --name svc --network rf-net rf/busybox sh -c 'while true; do echo from-service | nc -l -p 8080; done' >/dev/null

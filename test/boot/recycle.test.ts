@@ -11,7 +11,7 @@ import { canBootHosts, Lab } from "./harness";
 const rootfulJob = (lab: string): string => String.raw`d=$(mktemp -d); mkdir -p "$d/bin"; cp /bin/busybox "$d/bin/"; for t in sh echo cat nc printf head sleep; do ln -s busybox "$d/bin/$t"; done
 tar -C "$d" -c . | docker import - rf/busybox > /dev/null
 printf 'FROM rf/busybox\nRUN echo built-in-a-build > /built\n' > "$d/Dockerfile"
-docker build -q -t rf/built "$d" > /dev/null && docker run --rm rf/built cat /built
+docker buildx version > /dev/null && docker build -q -t rf/built "$d" > /dev/null 2> "$d/build.err" && ! grep -qi 'legacy builder' "$d/build.err" && docker run --rm rf/built cat /built
 docker run --rm rf/busybox sh -c '(printf "GET / HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n"; sleep 2) | nc -w 5 ${lab} 8082 | head -n 1; echo control-done'
 docker run --rm rf/busybox sh -c '(printf "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\nX-aws-ec2-metadata-token-ttl-seconds: 5\r\nConnection: close\r\n\r\n"; sleep 3) | nc -w 5 169.254.169.254 80 | head -n 1; echo imds-probe-done'`;
 

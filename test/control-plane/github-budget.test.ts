@@ -130,7 +130,7 @@ describe("the scale-set client's JIT burst against the stand-in with GitHub's li
 
   async function burst(paced: boolean, n: number) {
     const limits = new GitHubRateLimits({ pointsPerMinute: 100, concurrent: 8, windowMs: WINDOW, retryAfterSeconds: 1 });
-    standin = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 100, rateLimits: limits });
+    standin = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], pollMs: 100, rateLimits: limits });
     const budget = new GitHubBudget({ pointsPerMinute: 80, concurrent: 6, windowMs: WINDOW });
     const client = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT }, {
       http: { retryMax: 0 },
@@ -166,7 +166,7 @@ describe("the scale-set client's JIT burst against the stand-in with GitHub's li
 
   it("the broker's client answers a spent budget as GitHub's throttling, with when to come back", async () => {
     const limits = new GitHubRateLimits({ pointsPerMinute: 100, concurrent: 8, windowMs: WINDOW });
-    standin = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 100, rateLimits: limits });
+    standin = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], pollMs: 100, rateLimits: limits });
     // The connection (two POSTs), the group (GET) and the set (POST) spend 16 of 20 points: no room for a JIT (5) this window.
     const budget = new GitHubBudget({ pointsPerMinute: 20, concurrent: 2, windowMs: WINDOW });
     const client = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT }, { http: { retryMax: 0 }, budget: { budget, maxWaitMs: 100 } });

@@ -43,7 +43,7 @@ describe.runIf(hasMoto())("the control plane under its rendered IAM policy", () 
 
   beforeAll(async () => {
     moto = await startControlPlaneMoto();
-    standin = await startScaleSetStandin({ githubTokens: [CANARY_TOKEN], pollMs: 100 });
+    standin = await startScaleSetStandin({ scopes: ["my-org"], githubTokens: [CANARY_TOKEN], pollMs: 100 });
     fleet = await setUpFleet(moto, [pool("alpha", { runnerGroup: "default", runnersPerHost: 1 })], { alpha: 2 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
     fleet.config.pools[0]!.githubUrl = standin.orgUrl("my-org");
     iam = moto.proxy.iam!;
@@ -72,7 +72,7 @@ describe.runIf(hasMoto())("the control plane under its rendered IAM policy", () 
   });
 
   it("runs its real paths with every AWS call allowed by the rendered policy", async () => {
-    for (let i = 0; i < 3; i++) standin.submitJob({ runsOn: "alpha-set" });
+    for (let i = 0; i < 3; i++) standin.submitJob({ runsOn: "alpha-set", repository: "my-org/app" });
     // First run registers the set and opens a session; the second acquires the jobs and raises the group.
     await scheduled();
     await scheduled();
@@ -160,7 +160,7 @@ describe.runIf(hasMoto())("the control plane under its rendered IAM policy", () 
     moto.proxy.iam = { ...withoutGroups, authorize: (req, resource) => authorize(req, { identity: withoutGroups.controlPlanePolicies, ...(resource ? { resource } : {}) }) };
     try {
       const before = await desired("asg-alpha");
-      for (let i = 0; i < 5; i++) standin.submitJob({ runsOn: "alpha-set" });
+      for (let i = 0; i < 5; i++) standin.submitJob({ runsOn: "alpha-set", repository: "my-org/app" });
       const out = await scheduled();
       expect(out.listener.pools[0]!.errors.join("\n")).toMatch(/not authorized to perform: autoscaling:SetDesiredCapacity/);
       expect(await desired("asg-alpha")).toBe(before);

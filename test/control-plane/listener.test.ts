@@ -38,7 +38,7 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
   });
   beforeEach(async () => {
     await moto.reset();
-    standin = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 150 });
+    standin = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], pollMs: 150 });
     samples = [];
     reactions = [];
     jobs = [];
@@ -103,6 +103,24 @@ describe.runIf(run)("listener vs stand-in and moto", () => {
     expect(samples.at(-1)).toMatchObject({ pool: "linux", assigned: 3, desired: 2, groupDesired: 2 });
     // The state object is gone after a clean close.
     await expect(fleet.admin.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "listener/linux.json" }))).rejects.toMatchObject({ name: "NoSuchKey" });
+  }, 30_000);
+
+  it("keeps serving a set whose labels differ from the pool's (only a deploy re-creates it), and says so", async () => {
+    const [p] = await setUp([pool("linux", { runnersPerHost: 2, maxHosts: 4, labels: ["self-hosted", "linux", "X64"] })]);
+    // The set GitHub has was registered before the pool's labels changed: name and "old-label" only.
+    const admin = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT });
+    const group = await admin.getRunnerGroupByName("default");
+    const old = await admin.createRunnerScaleSet({ name: p!.scaleSetName, runnerGroupId: group.id, labels: [{ name: p!.scaleSetName, type: "System" }, { name: "old-label", type: "System" }], RunnerSetting: { disableUpdate: true } });
+    const waiting = standin.submitJob({ runsOn: ["self-hosted", "linux", "X64"] });
+    standin.submitJob({ runsOn: ["old-label"] });
+    const r = await runListener(deps(), { deadline: Date.now() + 1_500 });
+    expect(r.pools[0]).toMatchObject({ scaleSetId: old.id, acquired: 1, errors: [] });
+    expect(warnings).toContain("scale set kept by the listener");
+    // Nothing deleted or created: one set, the old one, with its old labels; GitHub routes by them.
+    expect(standin.scaleSets().map((x) => [x.id, x.labels.map((l) => l.name)])).toEqual([[old.id, [p!.scaleSetName, "old-label"]]]);
+    expect(standin.requests.some((q) => q.method === "DELETE" && q.path.includes("/scalesets/"))).toBe(false);
+    expect(standin.jobs().find((j) => j.requestId === waiting.requestId)).toMatchObject({ state: "queued", scaleSetId: undefined });
+    expect(await groupDesired(p!.asgName)).toBe(1);
   }, 30_000);
 
   it("reports each job's wait (queued → runner assigned) and runner time (→ finished) by repository, from the service's own timestamps", async () => {

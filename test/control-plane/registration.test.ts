@@ -11,7 +11,7 @@ const PAT = "ghp_registrationregistration01234";
 let standin: ScaleSetStandin;
 
 beforeEach(async () => {
-  standin = await startScaleSetStandin({ githubTokens: [PAT], runnerGroups: [{ id: 1, name: "Default", isDefaultGroup: true }, { id: 3, name: "gpu-team", isDefaultGroup: false }] });
+  standin = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], runnerGroups: [{ id: 1, name: "Default", isDefaultGroup: true }, { id: 3, name: "gpu-team", isDefaultGroup: false }] });
 });
 afterEach(async () => {
   await standin.close();
@@ -91,11 +91,11 @@ describe("registration", () => {
 
   it("fails the deploy when GitHub drops the extra labels (GHES 3.20 without the flag), naming them and the fix", async () => {
     await standin.close();
-    standin = await startScaleSetStandin({ githubTokens: [PAT], ghes: { version: "3.20" } });
+    standin = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], ghes: { version: "3.20" } });
     const { deps, pools } = setUp([pool("a", { labels: ["self-hosted", "linux", "ARM64"] })]);
     await expect(handleRegistration(crud(pools, "create", null), deps)).rejects.toThrow(/without the labels \[self-hosted, linux, ARM64\].*AllowRunnerScaleSetCustomLabels/s);
     await standin.close();
-    standin = await startScaleSetStandin({ githubTokens: [PAT], ghes: { version: "3.20", customLabelsFlag: true } });
+    standin = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], ghes: { version: "3.20", customLabelsFlag: true } });
     const again = setUp([pool("a", { labels: ["self-hosted", "linux", "ARM64"] })]);
     expect(await handleRegistration(crud(again.pools, "create", null), again.deps)).toMatchObject({ created: ["a"] });
   });
@@ -111,12 +111,12 @@ describe("registration", () => {
   it("fails readably: which pool, which scale set and runner group, what GitHub said; the other pools still done", async () => {
     const { deps, pools } = setUp([pool("nogroup", { runnerGroup: "missing" }), pool("broken"), pool("ok")]);
     // Five 500s: the client's first try and its four retries, all for pool "broken".
-    standin.failNext(/POST \/tenant\/123\/_apis\/runtime\/runnerscalesets$/, 500, 5);
+    standin.failNext(/POST \/tenant\/\d+\/_apis\/runtime\/runnerscalesets$/, 500, 5);
     const p = handleRegistration(crud(pools, "create", null), deps);
     await expect(p).rejects.toThrow(/scale-set registration failed for 2 pool\(s\)/);
     expect(standin.scaleSets().map((s) => s.name)).toEqual(["ok-set"]);
     const message = await p.catch((e: Error) => e.message);
-    expect(message).toMatch(/pool nogroup \(scale set "nogroup-set" in http:\/\/127\.0\.0\.1:\d+\/acme, runner group "missing"\): GitHub answered 200 \(not-found\): no runner group found with name "missing"/);
+    expect(message).toMatch(/pool nogroup \(scale set "nogroup-set" in https:\/\/github\.com\/acme, runner group "missing"\): GitHub answered 200 \(not-found\): no runner group found with name "missing"/);
     expect(message).toMatch(/pool broken .*GitHub answered 500 \(server\)/);
     expect(message).not.toContain(PAT);
   });

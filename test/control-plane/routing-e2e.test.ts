@@ -31,7 +31,7 @@ describe.runIf(hasMoto())("routing end to end: runs-on → registered set → sc
 
   beforeAll(async () => {
     moto = await startControlPlaneMoto();
-    standin = await startScaleSetStandin({ githubTokens: [CANARY_TOKEN], pollMs: 100, runnerGroups: [{ id: 1, name: "Default", isDefaultGroup: true }, { id: 2, name: "kernel", isDefaultGroup: false }] });
+    standin = await startScaleSetStandin({ scopes: ["acme-platform"], githubTokens: [CANARY_TOKEN], pollMs: 100, runnerGroups: [{ id: 1, name: "Default", isDefaultGroup: true }, { id: 2, name: "kernel", isDefaultGroup: false }] });
     const file = readStackFile(REPO, "prod");
     const cfg = parseStackConfig({ project: "runner-fleet", stack: "prod", all: () => file.config, isSecret: (k) => file.secretKeys.includes(k) });
     const graviton = cfg.hostPools.find((p) => p.name === "graviton-builders")!;
@@ -80,8 +80,9 @@ describe.runIf(hasMoto())("routing end to end: runs-on → registered set → sc
   it("a job for labels nobody registered stays queued, offered to no set (the pool's labels alone were all that was registered before)", async () => {
     const set = standin.scaleSets()[0]!;
     const before = standin.statistics(set.id);
-    const x64 = standin.submitJob({ runsOn: ["self-hosted", "linux", "X64"] });
-    const typo = standin.submitJob({ runsOn: "graviton-builder" });
+    // From a repository the set's scope serves, so only the labels keep them queued.
+    const x64 = standin.submitJob({ runsOn: ["self-hosted", "linux", "X64"], repository: "acme-platform/kernel" });
+    const typo = standin.submitJob({ runsOn: "graviton-builder", repository: "acme-platform/kernel" });
     await route({ "detail-type": "Scheduled Event", source: "aws.events", detail: {} }, ctx, services);
     for (const j of [x64, typo]) expect(j).toMatchObject({ state: "queued", scaleSetId: undefined });
     expect(standin.statistics(set.id).totalAvailableJobs + standin.statistics(set.id).totalAssignedJobs).toBe(before.totalAvailableJobs + before.totalAssignedJobs);

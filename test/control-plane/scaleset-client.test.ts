@@ -15,7 +15,7 @@ const PAT = "ghp_standinstandinstandin0123456789";
 let standin: ScaleSetStandin | undefined;
 
 async function setup(opts: Partial<ScaleSetStandinOptions> = {}, client: { now?: () => number } = {}) {
-  standin = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 150, ...opts });
+  standin = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], pollMs: 150, ...opts });
   const waits: number[] = [];
   const c = createScaleSetClient(standin.orgUrl("acme"), `${standin.url}/api/v3`, { kind: "token", token: PAT }, {
     http: { sleep: async (ms) => void waits.push(ms) },
@@ -58,7 +58,7 @@ describe("scale-set client vs stand-in", () => {
     expect(s.requests.slice(0, 3).map((r) => `${r.method} ${r.path} ${r.auth} ${r.status}`)).toEqual([
       "POST /api/v3/orgs/acme/actions/runners/registration-token Bearer 201",
       "POST /api/v3/actions/runner-registration RemoteAuth 201",
-      "GET /tenant/123/_apis/runtime/runnergroups/ Bearer 200",
+      "GET /tenant/101/_apis/runtime/runnergroups/ Bearer 200",
     ]);
     expect(await c.getRunnerScaleSet(group.id, "linux-x64")).toBeUndefined();
     const set = await c.createRunnerScaleSet({ name: "linux-x64", runnerGroupId: group.id, labels: [{ type: "User", name: "gpu" }], RunnerSetting: { disableUpdate: true } });
@@ -115,7 +115,7 @@ describe("scale-set client vs stand-in", () => {
   it("authenticates as a GitHub App: installation token from an RS256 app JWT, then the registration token", async () => {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const s = await startScaleSetStandin({ githubTokens: [], apps: [{ appId: "4242", installationId: "77", publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString() }] });
+    const s = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [], apps: [{ appId: "4242", installationId: "77", account: "acme", publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString() }] });
     standin = s;
     const c = createScaleSetClient(s.orgUrl("acme"), `${s.url}/api/v3`, { kind: "app", appId: "4242", installationId: "77", privateKey: pem }, { http: { sleep: async () => {} } });
     expect(await c.getRunnerGroupByName("default")).toMatchObject({ id: 1 });

@@ -23,7 +23,7 @@ describe.runIf(run)("scale-set parts in the Lambda services", () => {
   let standin: ScaleSetStandin;
   beforeAll(async () => {
     moto = await startControlPlaneMoto();
-    standin = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 100 });
+    standin = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], pollMs: 100 });
   }, 30_000);
   afterAll(async () => {
     await standin?.close();

@@ -16,19 +16,21 @@ export class ScaleSetSide implements ScaleSetAdmin {
     readonly standin: ScaleSetStandin,
     readonly client: HttpScaleSetClient,
     readonly sets: Record<string, RunnerScaleSet>,
+    /** The organisation the sets were made in: the only scope this service serves. */
+    readonly org: string,
   ) {}
 
   static async start(token: string, org: string, setNames: string[]): Promise<ScaleSetSide> {
-    const standin = await startScaleSetStandin({ githubTokens: [token], pollMs: 100 });
+    const standin = await startScaleSetStandin({ scopes: [org], githubTokens: [token], pollMs: 100 });
     const client = createScaleSetClient(standin.orgUrl(org), `${standin.url}/api/v3`, { kind: "token", token }, { http: { ...BROKER_HTTP, sleep: async () => {} } });
     const group = await client.getRunnerGroupByName("default");
     const sets: Record<string, RunnerScaleSet> = {};
     for (const name of setNames) sets[name] = await client.createRunnerScaleSet({ name, runnerGroupId: group.id, labels: [{ type: "System", name }] });
-    return new ScaleSetSide(standin, client, sets);
+    return new ScaleSetSide(standin, client, sets, org);
   }
 
   get githubUrl(): string {
-    return this.standin.orgUrl("my-org");
+    return this.standin.orgUrl(this.org);
   }
   get runners(): Map<number, RunnerReference> {
     return new Map(this.standin.runners().map((r) => [r.id, { id: r.id, name: r.name, runnerScaleSetId: r.scaleSetId }]));

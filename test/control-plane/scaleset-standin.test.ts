@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createScaleSetClient } from "../../control-plane/scaleset/create";
-import { appJwtClaimsProblem, startScaleSetStandin, type ScaleSetStandin } from "../standins/scaleset-server";
+import { appJwtClaimsProblem } from "../standins/app-jwt";
+import { startScaleSetStandin, type ScaleSetStandin } from "../standins/scaleset-server";
 
 /**
  * The stand-in refuses what the service refuses: a fake that accepts a wrong request proves
@@ -24,7 +25,7 @@ async function admin(): Promise<{ token: string; base: string }> {
 
 describe("scale-set stand-in strictness", () => {
   it("the admin connection needs RemoteAuth with a registration token and {url, runner_event: register}", async () => {
-    s = await startScaleSetStandin({ githubTokens: [PAT], configUrls: [] });
+    s = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT] });
     const reg = await fetch(`${s.url}/api/v3/orgs/acme/actions/runners/registration-token`, { method: "POST", headers: { Authorization: `Bearer ${PAT}` } });
     expect(reg.status).toBe(201);
     const { token } = (await reg.json()) as { token: string };
@@ -32,13 +33,14 @@ describe("scale-set stand-in strictness", () => {
     expect((await post(`Bearer ${token}`, { url: s.orgUrl("acme"), runner_event: "register" })).status).toBe(401);
     expect((await post(`RemoteAuth ${PAT}`, { url: s.orgUrl("acme"), runner_event: "register" })).status).toBe(401);
     expect((await post(`RemoteAuth ${token}`, { url: s.orgUrl("acme") })).status).toBe(400);
-    // configUrls: [] knows no URL.
-    expect((await post(`RemoteAuth ${token}`, { url: s.orgUrl("acme"), runner_event: "register" })).status).toBe(404);
+    // A config URL of no declared scope is unknown (scaleset-scopes.test.ts holds the rest of scope).
+    expect((await post(`RemoteAuth ${token}`, { url: s.orgUrl("initech"), runner_event: "register" })).status).toBe(404);
+    expect((await post(`RemoteAuth ${token}`, { url: s.orgUrl("acme"), runner_event: "register" })).status).toBe(201);
     expect((await fetch(`${s.url}/api/v3/orgs/acme/actions/runners/registration-token`, { method: "POST", headers: { Authorization: "Bearer nope" } })).status).toBe(401);
   });
 
   it("the service needs the admin JWT and api-version=6.0-preview; the queue needs its own token, Accept and max capacity", async () => {
-    s = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 50 });
+    s = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], pollMs: 50 });
     const { token, base } = await admin();
     const groups = (q: string, auth: string) => fetch(`${base}_apis/runtime/runnergroups/?groupName=Default${q}`, { headers: { Authorization: auth } });
     expect((await groups("&api-version=6.0-preview", `Bearer ${token}`)).status).toBe(200);
@@ -64,7 +66,7 @@ describe("scale-set stand-in strictness", () => {
   });
 
   it("keeps the statistics consistent with the jobs a test drives, and ephemeral runners leave after their job", async () => {
-    s = await startScaleSetStandin({ githubTokens: [PAT], pollMs: 50 });
+    s = await startScaleSetStandin({ scopes: ["acme"], githubTokens: [PAT], pollMs: 50 });
     const c = createScaleSetClient(s.orgUrl("acme"), `${s.url}/api/v3`, { kind: "token", token: PAT });
     const set = await c.createRunnerScaleSet({ name: "p", runnerGroupId: 1, labels: [{ type: "User", name: "p" }] });
     const a = s.submitJob({ runsOn: "p" });
@@ -91,6 +93,8 @@ describe("the scale-set stand-in's App JWT time rules (GitHub's, as the REST sta
     expect(appJwtClaimsProblem({ iat: now - 30, exp: now - 30 + 600 }, now)).toBeUndefined();
     expect(appJwtClaimsProblem({ exp: now + 300 }, now)).toMatch(/'iat'/);
     expect(appJwtClaimsProblem({ iat: now, exp: now + 601 }, now)).toMatch(/too far in the future/);
+    // iat within the skew allowance, exp − iat = 600, but exp more than 10 minutes ahead of GitHub's clock.
+    expect(appJwtClaimsProblem({ iat: now + 30, exp: now + 630 }, now)).toMatch(/too far in the future/);
     expect(appJwtClaimsProblem({ iat: now - 700, exp: now - 100 }, now)).toMatch(/'exp'/);
     expect(appJwtClaimsProblem({ iat: now + 120, exp: now + 500 }, now)).toMatch(/'iat'/);
     expect(appJwtClaimsProblem({ iat: String(now), exp: now + 300 }, now)).toMatch(/'iat'/);

@@ -49,6 +49,7 @@ describe("listener over random traces", () => {
         const p = pool("sim", { labels: ["sim-set", "kvm", "self-hosted", "linux", "X64"], runnersPerHost: t.runnersPerHost, minHosts: t.minHosts, maxHosts: t.minHosts + t.extraMax, warmIdleRunners: t.warmIdleRunners });
         const lastArrival = Math.max(...t.jobs.map((j) => j.arrive));
         const report = await simulate({
+          scope: "https://github.com/my-org",
           pool: p,
           jobs: t.jobs,
           bootMs: t.bootMs,
@@ -79,7 +80,7 @@ describe("listener over random traces", () => {
 
   it("a job offered while a run listens gets capacity requested within that poll (no wait for the next run)", async () => {
     const p = pool("react", { runnersPerHost: 2, minHosts: 0, maxHosts: 10 });
-    const report = await simulate({ pool: p, jobs: [0, 1, 2].map(() => ({ arrive: 10_000, duration: 60_000, runsOn: [p.scaleSetName] })), bootMs: 20_000, idleLeaveMs: 5 * MIN, endMs: 10 * MIN });
+    const report = await simulate({ scope: "https://github.com/my-org", pool: p, jobs: [0, 1, 2].map(() => ({ arrive: 10_000, duration: 60_000, runsOn: [p.scaleSetName] })), bootMs: 20_000, idleLeaveMs: 5 * MIN, endMs: 10 * MIN });
     expect(report.violations).toEqual([]);
     expect(report.jobs.map((j) => j.covered! - j.arrive)).toEqual([0, 0, 0]);
     expect(report.maxDesired).toBe(2);

@@ -20,7 +20,7 @@ describe.runIf(hasMoto())("control plane as deployed, against the scale-set stan
 
   beforeAll(async () => {
     moto = await startControlPlaneMoto();
-    standin = await startScaleSetStandin({ githubTokens: [CANARY_TOKEN], pollMs: 100 });
+    standin = await startScaleSetStandin({ scopes: ["my-org"], githubTokens: [CANARY_TOKEN], pollMs: 100 });
     fleet = await setUpFleet(moto, [pool("alpha", { runnerGroup: "default" })], { alpha: 1 }, JSON.stringify({ kind: "token", token: CANARY_TOKEN }));
     fleet.config.pools[0]!.githubUrl = standin.orgUrl("my-org");
     const config = { ...fleet.config, endpoints: { aws: moto.controlPlane.endpoint, github: `${standin.url}/api/v3` } };

@@ -3,6 +3,7 @@ import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GitHubOpenApi } from "./openapi";
+import { appJwtClaimsProblem } from "./app-jwt";
 
 /**
  * GitHub REST on 127.0.0.1 for the control plane's reaper and mirror. Every route it serves is an
@@ -74,6 +75,9 @@ const ROUTE_PERMISSIONS: Record<string, Partial<Record<string, [string, "read" |
   "/orgs/{org}/actions/runners/{runner_id}": { GET: ["organization_self_hosted_runners", "read"], DELETE: ["organization_self_hosted_runners", "write"] },
   "/repos/{owner}/{repo}/actions/runners": { GET: ["administration", "read"] },
   "/repos/{owner}/{repo}/actions/runners/{runner_id}": { GET: ["administration", "read"], DELETE: ["administration", "write"] },
+  // Served by the scale-set stand-in (test/standins/scaleset-server.ts), held to the same rule.
+  "/orgs/{org}/actions/runners/registration-token": { POST: ["organization_self_hosted_runners", "write"] },
+  "/repos/{owner}/{repo}/actions/runners/registration-token": { POST: ["administration", "write"] },
 };
 
 type Access = { ok: true } | { ok: false; status: 403 | 404; message: string };
@@ -201,8 +205,7 @@ export class GitHubStandIn {
     const claims = JSON.parse(b64url(p).toString()) as { iss?: unknown; iat?: number; exp?: number };
     const now = Math.floor(Date.now() / 1000);
     if (String(claims.iss) !== this.opts.app.appId) return "iss is not the app id";
-    if (typeof claims.exp !== "number" || typeof claims.iat !== "number" || claims.exp <= now || claims.exp - claims.iat > 600 || claims.iat > now + 60) return "bad iat/exp";
-    return undefined;
+    return appJwtClaimsProblem(claims, now);
   }
 
   private takeFault(method: string, path: string): Fault | undefined {

@@ -1,9 +1,11 @@
-import { createHmac, createPublicKey, randomBytes, randomUUID, verify } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { GitHubRateLimits } from "./rate-limits";
 import type { AddressInfo } from "node:net";
 import type { RunnerScaleSet, RunnerScaleSetStatistic } from "../../control-plane/scaleset/api";
 import { labelsMatch } from "../../protocol/labels";
+import { ScopeAuth, type StandinApp } from "./scaleset-github-auth";
+import { instanceHost, isHostedHost, parseScope, scopeServes, type StandinScope } from "./scaleset-scope";
 
 /**
  * The runner scale set service on 127.0.0.1, after actions/scaleset 0.4.0's client and its
@@ -24,6 +26,16 @@ import { labelsMatch } from "../../protocol/labels";
  * without DistributedTask.AllowRunnerScaleSetCustomLabels) keeps only the name, silently
  * (actions/scaleset README). A job nothing matches stays queued, and is offered when a matching set
  * is created, as GitHub holds it; with two matching sets, either may get it.
+ *
+ * One service, many scopes (enterprise, organisation, repository), each a world of its own as the
+ * service keeps them: its runner groups, scale sets, runners, sessions, its own actions-service
+ * tenant (`/tenant/<n>/`) and admin token. Every scope a test uses is declared (`scopes`), and the
+ * config URL is always checked, read as actions/scaleset's config.go reads it
+ * (test/standins/scaleset-scope.ts). A registration token or admin token works only for the scope
+ * it was issued for; an App installation token only for its installation's account, with the
+ * permission GitHub's REST reference names (test/standins/scaleset-github-auth.ts, with the status
+ * and body GitHub gives for each refusal). A name lookup, a set id, a runner id or name from
+ * another scope finds nothing here; a scale set gets jobs only from repositories its scope covers.
  */
 
 type JobState = "queued" | "available" | "acquired" | "running" | "completed";
@@ -49,6 +61,8 @@ export interface Job {
 interface Runner {
   id: number;
   name: string;
+  /** The scope (world key) the runner is registered in. */
+  world: string;
   scaleSetId: number;
   busy: boolean;
   jitConfig: string;
@@ -100,19 +114,37 @@ export interface JobSubmission {
   workflowRef?: string;
 }
 
+/** A scope the service serves, with what belongs to it. */
+export interface StandinScopeDeclaration {
+  /** A config URL on this GitHub, or its path ("acme", "acme/widgets", "enterprises/big"). */
+  url: string;
+  /** This scope's runner groups; default the stand-in's `runnerGroups`. */
+  runnerGroups?: StandinRunnerGroup[];
+  /** Enterprise scopes: the organisations in the enterprise, whose repositories its sets serve. */
+  organizations?: string[];
+}
+
 export interface ScaleSetStandinOptions {
-  /** GitHub tokens accepted for the registration-token call. */
+  /**
+   * Every scope this service serves: organisation, repository or enterprise config URLs (or their
+   * paths on this GitHub). Anything else is unknown to it, as an organisation that does not exist is.
+   */
+  scopes: (string | StandinScopeDeclaration)[];
+  /** Personal access tokens of an admin of every declared scope, for the registration-token call. */
   githubTokens: string[];
-  /** The config URLs (org/repo/enterprise) the service knows. */
-  configUrls?: string[];
+  /** Runner groups of each scope that declares none; default one "Default" group (id 1). */
   runnerGroups?: StandinRunnerGroup[];
   /** A GitHub Enterprise Server of this version; unset: github.com. */
   ghes?: { version: string; customLabelsFlag?: boolean };
   /** How long a long-poll waits for a message before answering 202. */
   pollMs?: number;
   adminTokenTtlMs?: number;
-  /** GitHub Apps whose installation tokens (POST /app/installations/:id/access_tokens, RS256 app JWT) are accepted. */
-  apps?: { appId: string; installationId: string; publicKeyPem: string }[];
+  /**
+   * GitHub Apps whose installation tokens (POST /app/installations/:id/access_tokens, RS256 app JWT)
+   * are accepted, each installed on one account (organisation) with its repositories and permissions
+   * (default all repositories, organization_self_hosted_runners: write).
+   */
+  apps?: StandinApp[];
   /** Start JSON bodies with a UTF-8 BOM, as the service sometimes does. */
   bom?: boolean;
   /**
@@ -133,10 +165,15 @@ export interface RequestRecord {
 
 export interface ScaleSetStandin {
   url: string;
-  /** The config URL of an organisation on this server, e.g. http://127.0.0.1:p/acme */
+  /** The GitHub web root config URLs live under: https://github.com, or the GHES's own address. */
+  web: string;
+  /** The config URL of a path on this GitHub ("acme", "acme/widgets", "enterprises/big"). */
+  configUrl(path: string): string;
+  /** configUrl(org). */
   orgUrl(org: string): string;
   requests: RequestRecord[];
-  scaleSets(): RunnerScaleSet[];
+  /** Every scale set, or those of one scope (its config URL or path). */
+  scaleSets(scope?: string): RunnerScaleSet[];
   /** Queues a job by its runs-on; routed to a matching set now, or when one is created. */
   submitJob(job: JobSubmission): Job;
   startJob(requestId: number, runnerName: string): void;
@@ -156,11 +193,21 @@ function b64url(s: string | Buffer): string {
   return Buffer.from(s).toString("base64url");
 }
 
+/** One scope's world: what the service keeps for it, behind its own tenant. */
+interface World {
+  scope: StandinScope;
+  tenant: number;
+  groups: StandinRunnerGroup[];
+  organizations: string[];
+}
+
 export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promise<ScaleSetStandin> {
   const secret = randomBytes(32);
-  const groups = opts.runnerGroups ?? [{ id: 1, name: "Default", isDefaultGroup: true }];
   const pollMs = opts.pollMs ?? 200;
+  const worlds = new Map<string, World>();
   const sets = new Map<number, RunnerScaleSet>();
+  /** The world each set belongs to. */
+  const setWorld = new Map<number, World>();
   /** What each set matches: its labels as created (GHES may have dropped some), never a later PATCH. */
   const matchLabels = new Map<number, string[]>();
   const publicRepos = new Set<string>();
@@ -168,25 +215,42 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
   const runners = new Map<number, Runner>();
   const sessions = new Map<string, Session>();
   const messages: Message[] = [];
-  const registrationTokens = new Map<string, number>();
-  const adminTokens = new Set<string>();
+  /** Admin tokens: the world (tenant) they were issued for. */
+  const adminTokens = new Map<string, World>();
   const failures: Failure[] = [];
   const requests: RequestRecord[] = [];
   const waiters = new Set<() => void>();
   let seq = { set: 0, job: 1000, runner: 0, message: 0 };
   let base = "";
+  let web = "";
+  /** The GitHub this service stands for: github.com, or the GHES at the stand-in's own address. */
+  let host = "";
 
-  const adminJwt = () => {
+  const worldOf = (configUrl: string): World | undefined => {
+    const scope = parseScope(configUrl);
+    return "error" in scope || scope.host !== host ? undefined : worlds.get(scope.key);
+  };
+  const worldOfTenant = (tenant: number): World | undefined => [...worlds.values()].find((w) => w.tenant === tenant);
+  const scopeAuth = new ScopeAuth<World>({
+    apps: opts.apps ?? [],
+    githubTokens: opts.githubTokens,
+    host: () => host,
+    worlds,
+    worldOf,
+    connect: (world) => ({ url: `${base}/tenant/${world.tenant}/`, token: adminJwt(world) }),
+  });
+
+  const adminJwt = (world: World) => {
     const now = Math.floor(Date.now() / 1000);
     const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-    const body = b64url(JSON.stringify({ iat: now, exp: now + Math.floor((opts.adminTokenTtlMs ?? 3_600_000) / 1000), iss: "standin" }));
+    const body = b64url(JSON.stringify({ iat: now, exp: now + Math.floor((opts.adminTokenTtlMs ?? 3_600_000) / 1000), iss: "standin", tenant: world.tenant }));
     const sig = b64url(createHmac("sha256", secret).update(`${head}.${body}`).digest());
     const t = `${head}.${body}.${sig}`;
-    adminTokens.add(t);
+    adminTokens.set(t, world);
     return t;
   };
-  const validAdmin = (t: string) => {
-    if (!adminTokens.has(t)) return false;
+  const validAdmin = (t: string, world: World) => {
+    if (adminTokens.get(t) !== world) return false;
     const exp = (JSON.parse(Buffer.from(t.split(".")[1]!, "base64url").toString()) as { exp: number }).exp;
     return exp * 1000 > Date.now();
   };
@@ -217,8 +281,8 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
   };
   // selected_workflows takes `…@main` or `…@refs/heads/main`: compare them as one.
   const workflowKey = (ref: string) => ref.replace(/@refs\/(heads|tags)\//, "@");
-  const groupAllows = (groupId: number, j: Job): boolean => {
-    const g = groups.find((x) => x.id === groupId);
+  const groupAllows = (world: World, groupId: number, j: Job): boolean => {
+    const g = world.groups.find((x) => x.id === groupId);
     if (!g) return false;
     const isPublic = publicRepos.has(j.repository);
     if (isPublic && !g.allowsPublicRepositories) return false;
@@ -230,13 +294,16 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
   };
   /** Offers a queued job to one set that matches it, if any: either of several may get it. */
   const route = (j: Job): void => {
-    const fits = [...sets.values()].filter((x) => labelsMatch(j.runsOn, matchLabels.get(x.id) ?? []) && groupAllows(x.runnerGroupId, j));
+    const fits = [...sets.values()].filter((x) => {
+      const world = setWorld.get(x.id)!;
+      return scopeServes(world.scope, j.repository, world.organizations) && labelsMatch(j.runsOn, matchLabels.get(x.id) ?? []) && groupAllows(world, x.runnerGroupId, j);
+    });
     const to = fits[Math.floor(Math.random() * fits.length)];
     if (!to) return;
     j.scaleSetId = to.id;
     j.state = "available";
     j.assignedAt = new Date().toISOString();
-    post(to.id, [{ ...jobMessage("JobAvailable", j), acquireJobUrl: `${base}/acquire/${j.requestId}` }]);
+    post(to.id, [{ ...jobMessage("JobAvailable", j), acquireJobUrl: `${base}/tenant/${setWorld.get(to.id)!.tenant}/_apis/runtime/runnerscalesets/${to.id}/acquirejobs` }]);
   };
 
   const jobMessage = (type: string, j: Job, extra: Record<string, unknown> = {}) => ({
@@ -282,7 +349,7 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
       injected.times--;
       return send(injected.status, { typeName: "InjectedFailure", message: `injected ${injected.status}` }, injected.headers);
     }
-    const limited = opts.rateLimits && (url.pathname.startsWith("/api/v3/") || (url.pathname.startsWith("/tenant/123/") && !/\/(sessions|acquirejobs)(\/|$)/.test(url.pathname)));
+    const limited = opts.rateLimits && (url.pathname.startsWith("/api/v3/") || (/^\/tenant\/\d+\//.test(url.pathname) && !/\/(sessions|acquirejobs)(\/|$)/.test(url.pathname)));
     if (limited) {
       const admitted = opts.rateLimits!.enter(req.method ?? "GET", url.pathname);
       if (!admitted.ok) return send(admitted.status, admitted.body, admitted.headers);
@@ -299,46 +366,12 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     }
     const p = url.pathname;
 
-    // GitHub App: an installation token for an app JWT (RS256, iss = app id, exp at most 10 min ahead).
-    let m = /^\/api\/v3\/app\/installations\/(\d+)\/access_tokens$/.exec(p);
-    if (m) {
-      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
-      // Auth schemes are case-insensitive (RFC 9110); @octokit/auth-app sends "bearer".
-      const jwt = /^bearer /i.test(auth) ? auth.slice(7).split(".") : [];
-      const app = opts.apps?.find((a) => a.installationId === m![1]);
-      if (jwt.length !== 3 || !app) return send(401, { message: "A JSON web token could not be decoded" });
-      const claims = JSON.parse(Buffer.from(jwt[1]!, "base64url").toString("utf8")) as { iss?: unknown; exp?: number; iat?: number };
-      const head = JSON.parse(Buffer.from(jwt[0]!, "base64url").toString("utf8")) as { alg?: string };
-      const signed = verify("RSA-SHA256", Buffer.from(`${jwt[0]}.${jwt[1]}`), createPublicKey(app.publicKeyPem), Buffer.from(jwt[2]!, "base64url"));
-      if (head.alg !== "RS256" || !signed || String(claims.iss) !== app.appId) return send(401, { message: "A JSON web token could not be decoded" });
-      const claimProblem = appJwtClaimsProblem(claims, Date.now() / 1000);
-      if (claimProblem) return send(401, { message: claimProblem });
-      const token = `ghs_${randomBytes(18).toString("hex")}`;
-      opts.githubTokens.push(token);
-      return send(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { organization_self_hosted_runners: "write" } });
-    }
-
-    // GitHub: registration token, then the admin connection.
-    m = /^\/api\/v3\/(orgs\/[^/]+|repos\/[^/]+\/[^/]+|enterprises\/[^/]+)\/actions\/runners\/registration-token$/.exec(p);
-    if (m) {
-      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
-      if (!auth.startsWith("Bearer ") || !opts.githubTokens.includes(auth.slice(7))) return send(401, { message: "Bad credentials" });
-      const token = `AREG${randomBytes(12).toString("hex").toUpperCase()}`;
-      registrationTokens.set(token, Date.now() + 3_600_000);
-      return send(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString() });
-    }
-    if (p === "/api/v3/actions/runner-registration") {
-      if (req.method !== "POST") return fail(405, "MethodNotAllowed", "POST only");
-      const reg = auth.startsWith("RemoteAuth ") ? registrationTokens.get(auth.slice(11)) : undefined;
-      if (!reg || reg < Date.now()) return send(401, { message: "RemoteAuth registration token required" });
-      const b = body as { url?: string; runner_event?: string } | undefined;
-      if (!b || b.runner_event !== "register" || typeof b.url !== "string") return send(400, { message: "url and runner_event: register required" });
-      if (opts.configUrls && !opts.configUrls.includes(b.url.replace(/\/+$/, ""))) return send(404, { message: `unknown config url ${b.url}` });
-      return send(201, { url: `${base}/tenant/123/`, token: adminJwt() });
-    }
+    // GitHub: an App's installation token, a scope's registration token, the scope's admin connection.
+    const github = scopeAuth.handle(req.method ?? "", p, auth, body);
+    if (github) return send(github.status, github.body);
 
     // The message queue: the session's token.
-    m = /^\/queue\/([0-9a-f-]+)(?:\/(\d+))?$/.exec(p);
+    let m = /^\/queue\/([0-9a-f-]+)(?:\/(\d+))?$/.exec(p);
     if (m) {
       const s = sessions.get(m[1]!);
       if (!s) return fail(404, "TaskAgentSessionExpiredException", "session not found");
@@ -376,13 +409,17 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
       return send(200, { messageId: msg.id, messageType: "RunnerScaleSetJobMessages", body: JSON.stringify(msg.body), statistics: msg.statistics });
     }
 
-    // The actions service.
-    if (!p.startsWith("/tenant/123/")) return fail(404, "NotFound", `no route ${p}`);
+    // The actions service: one tenant per scope.
+    m = /^\/tenant\/(\d+)\/(.*)$/.exec(p);
+    const world = m ? worldOfTenant(Number(m[1])) : undefined;
+    if (!m || !world) return fail(404, "NotFound", `no route ${p}`);
     if (url.searchParams.get("api-version") !== "6.0-preview") return fail(400, "ArgumentException", "api-version=6.0-preview is required");
-    const rest = p.slice("/tenant/123/".length).replace(/\/+$/, "");
+    const rest = m[2]!.replace(/\/+$/, "");
+    /** A set of this world, or nothing: another scope's set is not found here. */
+    const ownSet = (id: number) => (setWorld.get(id) === world ? sets.get(id) : undefined);
     m = /^_apis\/runtime\/runnerscalesets\/(\d+)\/acquirejobs$/.exec(rest);
     if (m) {
-      const s = [...sessions.values()].find((x) => x.scaleSetId === Number(m![1]));
+      const s = ownSet(Number(m[1])) && [...sessions.values()].find((x) => x.scaleSetId === Number(m![1]));
       if (!s || auth !== `Bearer ${s.queueToken}`) return send(401, undefined);
       if (!Array.isArray(body) || !body.every((x) => typeof x === "number")) return fail(400, "ArgumentException", "a JSON array of request ids");
       const got = (body as number[]).filter((id) => jobs.get(id)?.state === "available" && jobs.get(id)?.scaleSetId === s.scaleSetId);
@@ -390,45 +427,51 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
       if (got.length > 0) post(s.scaleSetId, got.map((id) => jobMessage("JobAssigned", jobs.get(id)!)));
       return send(200, { count: got.length, value: got });
     }
-    if (!auth.startsWith("Bearer ") || !validAdmin(auth.slice(7))) return send(401, { typeName: "VssUnauthorizedException", message: "admin token required" });
+    // An admin token of another scope is no admin token here.
+    if (!auth.startsWith("Bearer ") || !validAdmin(auth.slice(7), world)) return send(401, { typeName: "VssUnauthorizedException", message: "admin token required" });
 
     if (rest === "_apis/runtime/runnergroups") {
       const name = url.searchParams.get("groupName") ?? "";
-      const hit = groups.filter((g) => g.name.toLowerCase() === name.toLowerCase());
+      const hit = world.groups.filter((g) => g.name.toLowerCase() === name.toLowerCase());
       return send(200, { count: hit.length, value: hit });
     }
     if (rest === "_apis/runtime/runnerscalesets") {
+      const own = [...sets.values()].filter((x) => setWorld.get(x.id) === world);
       if (req.method === "GET") {
-        const hit = [...sets.values()].filter((x) => x.runnerGroupId === Number(url.searchParams.get("runnerGroupId")) && x.name === url.searchParams.get("name"));
+        const hit = own.filter((x) => x.runnerGroupId === Number(url.searchParams.get("runnerGroupId")) && x.name === url.searchParams.get("name"));
         return send(200, { count: hit.length, value: hit });
       }
       if (req.method !== "POST") return fail(405, "MethodNotAllowed", "GET or POST");
       const b = body as Partial<RunnerScaleSet> | undefined;
       if (!b?.name || !b.runnerGroupId || !Array.isArray(b.labels) || b.labels.length === 0) return fail(400, "ArgumentException", "name, runnerGroupId and labels are required");
-      if ([...sets.values()].some((x) => x.name === b.name && x.runnerGroupId === b.runnerGroupId)) return fail(409, "RunnerScaleSetExistsException", `scale set ${b.name} exists`);
-      if (!groups.some((g) => g.id === b.runnerGroupId)) return fail(400, "RunnerGroupNotFoundException", `no runner group ${b.runnerGroupId}`);
+      if (own.some((x) => x.name === b.name && x.runnerGroupId === b.runnerGroupId)) return fail(409, "RunnerScaleSetExistsException", `scale set ${b.name} exists`);
+      const group = world.groups.find((g) => g.id === b.runnerGroupId);
+      if (!group) return fail(400, "RunnerGroupNotFoundException", `no runner group ${b.runnerGroupId}`);
       // Without custom labels GHES keeps the name as the only label, and says nothing.
       const labels = customLabels() ? b.labels : [{ type: "System" as const, name: b.name }];
-      const created: RunnerScaleSet = { id: ++seq.set, name: b.name, runnerGroupId: b.runnerGroupId, runnerGroupName: groups.find((g) => g.id === b.runnerGroupId)!.name, labels, RunnerSetting: b.RunnerSetting ?? {} };
+      const created: RunnerScaleSet = { id: ++seq.set, name: b.name, runnerGroupId: b.runnerGroupId, runnerGroupName: group.name, labels, RunnerSetting: b.RunnerSetting ?? {} };
       sets.set(created.id, created);
+      setWorld.set(created.id, world);
       matchLabels.set(created.id, labels.map((l) => l.name));
       for (const j of jobs.values()) if (j.state === "queued") route(j);
       return send(200, { ...created, statistics: stats(created.id) });
     }
     m = /^_apis\/runtime\/runnerscalesets\/(\d+)(\/.*)?$/.exec(rest);
     if (m) {
-      const set = sets.get(Number(m[1]));
+      const set = ownSet(Number(m[1]));
       if (!set) return fail(404, "RunnerScaleSetNotFoundException", `scale set ${m[1]} not found`);
       const sub = m[2] ?? "";
       if (sub === "") {
         if (req.method === "GET") return send(200, { ...set, statistics: stats(set.id) });
         if (req.method === "PATCH") {
           const b = (body ?? {}) as Partial<RunnerScaleSet>;
+          if (b.runnerGroupId && !world.groups.some((g) => g.id === b.runnerGroupId)) return fail(400, "RunnerGroupNotFoundException", `no runner group ${b.runnerGroupId}`);
           Object.assign(set, { ...(b.name ? { name: b.name } : {}), ...(b.labels ? { labels: b.labels } : {}), ...(b.runnerGroupId ? { runnerGroupId: b.runnerGroupId } : {}), ...(b.RunnerSetting ? { RunnerSetting: b.RunnerSetting } : {}) });
           return send(200, { ...set, statistics: stats(set.id) });
         }
         if (req.method === "DELETE") {
           sets.delete(set.id);
+          setWorld.delete(set.id);
           matchLabels.delete(set.id);
           for (const [k, s] of sessions) if (s.scaleSetId === set.id) sessions.delete(k);
           // Jobs offered to it and not yet taken wait for another set that matches.
@@ -468,21 +511,23 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
         const b = body as { name?: string; workFolder?: string } | undefined;
         if (!b?.name || typeof b.workFolder !== "string") return fail(400, "ArgumentException", "name and workFolder are required");
         if (b.name.length > 64) return fail(400, "ArgumentException", "runner names are at most 64 characters");
-        if ([...runners.values()].some((r) => r.name === b.name)) return fail(409, "AgentExistsException", `a runner named ${b.name} exists`);
-        const r: Runner = { id: ++seq.runner, name: b.name, scaleSetId: set.id, busy: false, jitConfig: "" };
-        r.jitConfig = Buffer.from(JSON.stringify({ ".runner": b64url(JSON.stringify({ agentId: r.id, agentName: r.name, poolId: 0, workFolder: b.workFolder, serverUrl: base })), ".credentials": b64url(JSON.stringify({ scheme: "OAuth", data: { clientId: randomUUID() } })) })).toString("base64");
+        if ([...runners.values()].some((r) => r.world === world.scope.key && r.name === b.name)) return fail(409, "AgentExistsException", `a runner named ${b.name} exists`);
+        const r: Runner = { id: ++seq.runner, name: b.name, world: world.scope.key, scaleSetId: set.id, busy: false, jitConfig: "" };
+        // The runner talks to its scope's tenant, nowhere else.
+        r.jitConfig = Buffer.from(JSON.stringify({ ".runner": b64url(JSON.stringify({ agentId: r.id, agentName: r.name, poolId: 0, workFolder: b.workFolder, serverUrl: `${base}/tenant/${world.tenant}/`, gitHubUrl: configUrlOf(world) })), ".credentials": b64url(JSON.stringify({ scheme: "OAuth", data: { clientId: randomUUID() } })) })).toString("base64");
         runners.set(r.id, r);
         return send(200, { runner: { id: r.id, name: r.name, runnerScaleSetId: set.id }, encodedJITConfig: r.jitConfig });
       }
       return fail(404, "NotFound", `no route ${req.method} ${rest}`);
     }
+    const own = [...runners.values()].filter((r) => r.world === world.scope.key);
     if (rest === "_apis/distributedtask/pools/0/agents") {
-      const hit = [...runners.values()].filter((r) => r.name === url.searchParams.get("agentName"));
+      const hit = own.filter((r) => r.name === url.searchParams.get("agentName"));
       return send(200, { count: hit.length, value: hit.map((r) => ({ id: r.id, name: r.name, runnerScaleSetId: r.scaleSetId })) });
     }
     m = /^_apis\/distributedtask\/pools\/0\/agents\/(\d+)$/.exec(rest);
     if (m) {
-      const r = runners.get(Number(m[1]));
+      const r = own.find((x) => x.id === Number(m![1]));
       if (!r) return fail(404, "AgentNotFoundException", `runner ${m[1]} not found`);
       if (req.method === "GET") return send(200, { id: r.id, name: r.name, runnerScaleSetId: r.scaleSetId });
       if (req.method === "DELETE") {
@@ -494,17 +539,47 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     return fail(404, "NotFound", `no route ${req.method} ${rest}`);
   }
 
+  const configUrlOf = (w: World): string => {
+    const s = w.scope;
+    return `${web}/${s.kind === "enterprise" ? `enterprises/${s.enterprise}` : s.kind === "organization" ? s.org : `${s.org}/${s.repo}`}`;
+  };
+  const configUrl = (path: string) => (/^https?:\/\//.test(path) ? path : `${web}/${path.replace(/^\/+/, "")}`);
+
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  web = opts.ghes ? base : "https://github.com";
+  host = instanceHost(new URL(web).host);
+  // Every scope is declared before the first request; a declaration on another GitHub is the test's mistake.
+  let tenant = 100;
+  for (const d of opts.scopes) {
+    const decl = typeof d === "string" ? { url: d } : d;
+    const scope = parseScope(configUrl(decl.url));
+    if ("error" in scope) throw new Error(`scale-set stand-in: scope ${decl.url}: ${scope.error}`);
+    if (scope.host !== host) throw new Error(`scale-set stand-in: scope ${decl.url} is not on ${web} (${isHostedHost(scope.host) ? "github.com" : "a GHES"}); this stand-in is ${opts.ghes ? "a GHES" : "github.com"}`);
+    if (worlds.has(scope.key)) throw new Error(`scale-set stand-in: scope ${decl.url} declared twice`);
+    worlds.set(scope.key, { scope, tenant: ++tenant, groups: (decl.runnerGroups ?? opts.runnerGroups ?? [{ id: 1, name: "Default", isDefaultGroup: true }]).map((g) => ({ ...g })), organizations: decl.organizations ?? [] });
+  }
+  const runnerOf = (j: Job, name: string): Runner | undefined => {
+    const world = j.scaleSetId === undefined ? undefined : setWorld.get(j.scaleSetId);
+    return world && [...runners.values()].find((x) => x.name === name && x.world === world.scope.key);
+  };
   return {
     url: base,
-    orgUrl: (org) => `${base}/${org}`,
+    web,
+    configUrl,
+    orgUrl: (org) => configUrl(org),
     requests,
-    scaleSets: () => [...sets.values()],
+    scaleSets(scope) {
+      if (scope === undefined) return [...sets.values()];
+      const w = worldOf(configUrl(scope));
+      if (!w) throw new Error(`scale-set stand-in: ${scope} is no declared scope`);
+      return [...sets.values()].filter((x) => setWorld.get(x.id) === w);
+    },
     submitJob(sub) {
       const runsOn = typeof sub.runsOn === "string" ? [sub.runsOn] : [...sub.runsOn];
       if (runsOn.length === 0 || runsOn.some((l) => l.length === 0)) throw new Error("runs-on needs at least one non-empty label");
       const repository = sub.repository ?? "acme/widgets";
+      if (!/^[^/]+\/[^/]+$/.test(repository)) throw new Error(`repository ${repository}: owner/name`);
       if (sub.public) publicRepos.add(repository);
       const workflowRef = sub.workflowRef ?? `${repository}/.github/workflows/ci.yml@refs/heads/main`;
       const j: Job = { requestId: ++seq.job, scaleSetId: undefined, runsOn, repository, workflowRef, jobId: randomUUID(), state: "queued", queuedAt: new Date().toISOString() };
@@ -514,7 +589,8 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
     },
     startJob(requestId, runnerName) {
       const j = jobs.get(requestId);
-      const r = [...runners.values()].find((x) => x.name === runnerName);
+      // The job's runner is one of its set's scope: a runner of the same name elsewhere is another runner.
+      const r = j && runnerOf(j, runnerName);
       if (!j || j.state !== "acquired" || !r || r.busy) throw new Error(`cannot start job ${requestId} on ${runnerName}`);
       j.state = "running";
       j.runnerAssignedAt = new Date().toISOString();
@@ -554,18 +630,4 @@ export async function startScaleSetStandin(opts: ScaleSetStandinOptions): Promis
         server.close(() => resolve());
       }),
   };
-}
-
-/**
- * GitHub's rules for an App JWT's times, the same as the REST stand-in's (test/standins/github-rest.ts):
- * iat and exp are numbers, exp is in the future, iat at most 60 s ahead (clock drift), and the token
- * lives at most 10 minutes (exp − iat ≤ 600). Kept apart from routing so scope and auth merge cleanly.
- */
-export function appJwtClaimsProblem(claims: { iat?: unknown; exp?: unknown }, nowS: number): string | undefined {
-  if (typeof claims.iat !== "number") return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
-  if (typeof claims.exp !== "number") return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
-  if (claims.iat > nowS + 60) return "'Issued at' claim ('iat') must be an Integer representing a time in the past";
-  if (claims.exp <= nowS) return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
-  if (claims.exp - claims.iat > 600) return "'Expiration time' claim ('exp') is too far in the future";
-  return undefined;
 }

@@ -14,6 +14,7 @@ import { runListener } from "../../control-plane/listener/listener";
 import type { ListenerState } from "../../control-plane/listener/state";
 import { desiredHosts } from "../../control-plane/scaling/desired";
 import { labelsMatch } from "../../protocol/labels";
+import { parseScope, scopeServes, type StandinScope } from "./scaleset-scope";
 
 /**
  * A discrete-event world on a fake clock for the property test and bench:scaling. The scale-set
@@ -22,6 +23,10 @@ import { labelsMatch } from "../../protocol/labels";
  * whose hosts boot, run `runnersPerHost` jobs, leave by themselves when idle (decrementing desired,
  * never below min) and can be lost (spot: replaced without decrement). The real listener
  * (runListener) runs every minute against it, as the Lambda schedule does.
+ *
+ * Like the HTTP stand-in, the service serves one declared scope (`scope`, a config URL): a pool
+ * whose githubUrl names another scope gets no client (GitHub's 404, recorded as a violation), and a
+ * job from a repository outside the scope is never offered to the set.
  */
 
 export interface SimJob {
@@ -29,9 +34,13 @@ export interface SimJob {
   duration: number;
   /** As the workflow writes it; offered only when every label is among the set's (as created). */
   runsOn: string[];
+  /** owner/name; default a repository of the scope (`<org>/app`, or the scope's repository). */
+  repository?: string;
 }
 
 export interface SimOptions {
+  /** The config URL (organisation or repository) of the one scope this service serves. */
+  scope: string;
   pool: ControlPlanePool;
   jobs: SimJob[];
   bootMs: number;
@@ -57,6 +66,7 @@ interface Job {
   arrive: number;
   duration: number;
   runsOn: string[];
+  repository: string;
   state: JobState;
   host?: number;
   started?: number;
@@ -111,6 +121,11 @@ class Clock {
 }
 
 export async function simulate(o: SimOptions): Promise<SimReport> {
+  const parsed = parseScope(o.scope);
+  if ("error" in parsed) throw new Error(`simulate: scope ${parsed.error}`);
+  const scope: StandinScope = parsed;
+  if (scope.kind === "enterprise") throw new Error("simulate: an organisation or repository scope (enterprise jobs would need their organisations)");
+  const defaultRepository = scope.kind === "repository" ? `${scope.org}/${scope.repo}` : `${scope.org}/app`;
   const clock = new Clock();
   const pool = o.pool;
   const pollMs = o.pollMs ?? 50_000;
@@ -166,7 +181,7 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
   /** Labels fixed when the set was created; a job waits (queued) until a set matches it. */
   let setLabels: string[] = [];
   const offer = (j: Job) => {
-    if (j.state !== "queued" || !scaleSet || !labelsMatch(j.runsOn, setLabels)) return;
+    if (j.state !== "queued" || !scaleSet || !scopeServes(scope, j.repository, []) || !labelsMatch(j.runsOn, setLabels)) return;
     j.state = "available";
     post("JobAvailable", [j.id]);
   };
@@ -231,7 +246,7 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
 
   for (const spec of o.jobs) {
     clock.at(spec.arrive, () => {
-      const j: Job = { id: jobs.length, arrive: clock.t, duration: spec.duration, runsOn: spec.runsOn, state: "queued" };
+      const j: Job = { id: jobs.length, arrive: clock.t, duration: spec.duration, runsOn: spec.runsOn, repository: spec.repository ?? defaultRepository, state: "queued" };
       jobs.push(j);
       offer(j);
     });
@@ -370,7 +385,14 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
     await runListener(
       {
         config,
-        clientFor: () => client,
+        clientFor: (p) => {
+          const asked = parseScope(p.githubUrl);
+          if ("error" in asked || asked.key !== scope.key) {
+            violations.push(`t=${clock.t}: pool ${p.name} asked for ${p.githubUrl}, not the scope ${o.scope} this service serves`);
+            throw new ScaleSetError("not-found", 404, "Not Found");
+          }
+          return client;
+        },
         autoscaling,
         state,
         metrics: { scale: () => {}, reaction: () => {} },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { registrationKey, scaleSetValues } from "../../components/arc/scale-set-values";
+import { REGISTRATION_VALUE_PATHS, registrationKey, scaleSetValues } from "../../components/arc/scale-set-values";
 import { hostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
 import { fleetModel } from "../../config/model";
@@ -59,5 +59,37 @@ describe("scale-set labels", () => {
     expect(key({ labels: ["kernel", "big"] })).not.toBe(key({ labels: ["kernel"] }));
     expect(key({ labels: ["kernel"], selfHostedLabels: false })).not.toBe(key({ labels: ["kernel"] }));
     expect(key({ labels: ["kernel"], runnerGroup: "builders" })).not.toBe(key({ labels: ["kernel"] }));
+  });
+
+  it("ARC: the release's replaceOnChanges paths hold exactly what the replacement key covers", () => {
+    const model = (over: Record<string, unknown>) => {
+      const cfg = parseStackConfig(sourceFrom({ ...baseConfig(), github: { url: "https://github.com/acme", auth: "token" }, cluster: { type: "kind", name: "test", arch: "arm64" }, runnerSets: [{ name: "arm", arch: "arm64", ...over }] }, { secrets: TOKEN }));
+      return fleetModel(cfg).runnerSets[0]!;
+    };
+    const ctx = { credentialsSecretName: "s", controllerNamespace: "arc-systems", controllerServiceAccount: "arc" };
+    // What the provider's diff sees under each path ("values.x" is the release input values.x).
+    const atPaths = (over: Record<string, unknown>): string => {
+      const m = model(over);
+      const values = scaleSetValues(m, m.instances[0]!, ctx) as unknown as Record<string, unknown>;
+      return JSON.stringify(REGISTRATION_VALUE_PATHS.map((p) => values[p.replace(/^values\./, "")] ?? null));
+    };
+    const variants: Record<string, unknown>[] = [
+      { labels: ["kernel"] },
+      { labels: ["kernel"], maxRunners: 7 },
+      { labels: ["kernel"], minRunners: 1 },
+      { labels: ["kernel", "big"] },
+      { labels: ["kernel"], selfHostedLabels: false },
+      { labels: ["kernel"], runnerGroup: "builders" },
+      { labels: ["kernel"], runnerGroup: "others" },
+      { labels: [], selfHostedLabels: false },
+    ];
+    // Two configurations replace the release exactly when their registration keys differ.
+    for (const a of variants) {
+      for (const b of variants) {
+        const keyA = registrationKey(model(a), model(a).instances[0]!);
+        const keyB = registrationKey(model(b), model(b).instances[0]!);
+        expect(atPaths(a) === atPaths(b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(keyA === keyB);
+      }
+    }
   });
 });
