@@ -13,7 +13,8 @@
  *   (arn:<partition>:autoscaling:<region>:<acct>:autoScalingGroup:*:autoScalingGroupName/<project>-<stack>-*)
  *   and the groups' runner-fleet:project / runner-fleet:stack tags (aws:ResourceTag).
  * - describe: these Describe* actions take no resource-level permissions: Resource "*".
- * - bucket: the bucket ARN, with s3:prefix limited to `bucketPrefixes`.
+ * - bucket: the bucket ARN, unconditioned (S3's 404 for a missing object needs s3:ListBucket,
+ *   and which s3:prefix S3 checks for it is not documented).
  * - bucketObjects: <bucket ARN>/<prefix>* for each of `bucketPrefixes`.
  * - logGroup: the function's log group (metrics are embedded-metric-format log lines: no
  *   cloudwatch:PutMetricData).

@@ -62,7 +62,10 @@ export function controlPlanePolicy(i: ControlPlanePolicyInputs): PolicyDocument 
     { Sid: "PoolGroups", Effect: "Allow", Action: one(a.poolGroups), Resource: i.poolGroups.arn, Condition: { StringEquals: groupTags } },
     { Sid: "DescribeUnscopable", Effect: "Allow", Action: [...a.describe], Resource: "*" },
     { Sid: "BucketObjects", Effect: "Allow", Action: [...a.bucketObjects], Resource: prefixes.map((p) => `${i.bucketArn}/${p}*`) },
-    { Sid: "ListBucketPrefixes", Effect: "Allow", Action: one(a.bucket), Resource: i.bucketArn, Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } } },
+    // Unconditioned: S3 answers a read of a missing object 404 only to a caller allowed
+    // s3:ListBucket, and does not document which s3:prefix it checks; under an s3:prefix condition
+    // the listener's first read of its state could be a 403. Key names only, nothing of the contents.
+    { Sid: "ListBucket", Effect: "Allow", Action: one(a.bucket), Resource: i.bucketArn },
     { Sid: "WriteLogs", Effect: "Allow", Action: [...a.logGroup], Resource: `${i.logGroupArn}:*` },
   ];
   if (i.kmsKeyArn) {

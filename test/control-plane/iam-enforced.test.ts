@@ -108,7 +108,8 @@ describe.runIf(hasMoto())("the control plane under its rendered IAM policy", () 
       anotherStack: "AccessDenied",
       anotherProject: "AccessDenied",
       outsidePrefix: "AccessDenied",
-      listWholeBucket: "AccessDenied",
+      // Key names may be listed bucket-wide (policies.ts: S3's 404 for a missing object needs it).
+      listWholeBucket: "ok",
       readAgent: "AccessDenied",
       anotherSecret: "AccessDeniedException",
       unknownKey: "AccessDenied",
@@ -116,7 +117,7 @@ describe.runIf(hasMoto())("the control plane under its rendered IAM policy", () 
     expect(await Promise.all(["asg-eu-alpha", "asg-x-alpha", "someone-elses-group"].map(desired))).toEqual(before);
     // What the proxy refused, as IAM requests, for the mutation check below.
     const refusedCalls = moto.proxy.refused.filter((r) => r.includes("is not authorized"));
-    expect(refusedCalls).toHaveLength(6);
+    expect(refusedCalls).toHaveLength(5);
     const groupArn = async (name: string) => (await fleet.admin.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0]!.AutoScalingGroupARN!;
     const tagContext = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).flatMap(([k, v]) => [[`aws:ResourceTag/${k}`, v], [`autoscaling:ResourceTag/${k}`, v]]));
     const tags = iam.stackTags;
@@ -124,14 +125,13 @@ describe.runIf(hasMoto())("the control plane under its rendered IAM policy", () 
       { what: "another stack's group", action: "autoscaling:SetDesiredCapacity", resource: await groupArn("asg-eu-alpha"), context: tagContext({ ...tags, "runner-fleet:stack": `${tags["runner-fleet:stack"]}-eu` }), bucketPolicy: false },
       { what: "another project's group", action: "autoscaling:SetDesiredCapacity", resource: await groupArn("asg-x-alpha"), context: tagContext({ ...tags, "runner-fleet:project": "another-project" }), bucketPolicy: false },
       { what: "a group outside the prefix", action: "autoscaling:SetDesiredCapacity", resource: await groupArn("someone-elses-group"), context: tagContext(tags), bucketPolicy: false },
-      { what: "the whole bucket listed", action: "s3:ListBucket", resource: `arn:aws:s3:::${BUCKET}`, context: {}, bucketPolicy: true },
       { what: "an agent read", action: "s3:GetObject", resource: `arn:aws:s3:::${BUCKET}/agent/x/agent.js`, context: {}, bucketPolicy: true },
     );
   }, 60_000);
 
   it("refuses a call of these paths, or admits a refused one, when any one grant, resource or condition is removed", async () => {
     expect(paths.length).toBeGreaterThan(10);
-    expect(mustRefuse).toHaveLength(5);
+    expect(mustRefuse).toHaveLength(4);
     const decide = (identity: PolicyDocument[], c: IamCallRecord) =>
       authorize({ principal: iam.controlPlaneSession, action: c.action, resource: c.resource, context: c.context }, { identity, ...(c.bucketPolicy ? { resource: iam.bucketPolicy } : {}) });
     const unique = [...new Map(paths.map((c) => [JSON.stringify(c), c])).values()];

@@ -100,7 +100,8 @@ export function iamCalls(iam: RenderedIam): IamCall[] {
     { what: "functions write logs", role: cp, action: "logs:PutLogEvents", resource: logStream, expect: "Allowed" },
     // What the control plane must not do.
     { what: "control plane reads an agent", role: cp, action: "s3:GetObject", resource: obj("agent/x/agent.js"), expect: "Denied", resourcePolicy: bucket },
-    { what: "control plane lists the whole bucket", role: cp, action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "" }, expect: "Denied", resourcePolicy: bucket },
+    // Listing keys is allowed bucket-wide (policies.ts: a missing object's 404 needs it); reading is not.
+    { what: "control plane lists the whole bucket (key names)", role: cp, action: "s3:ListBucket", resource: bucket, context: { "s3:prefix": "" }, expect: "Allowed", resourcePolicy: bucket },
     { what: "control plane sets a foreign group", role: cp, action: "autoscaling:SetDesiredCapacity", resource: groupArnOf(iam, "someone-else"), expect: "Denied" },
     ...foreignGroups(iam).map(([what, group, context]): IamCall => ({ what: `control plane sets ${what}`, role: cp, action: "autoscaling:SetDesiredCapacity", resource: groupArnOf(iam, group), context, expect: "Denied" })),
     { what: "control plane writes without TLS", role: cp, action: "s3:PutObject", resource: obj("broker/x"), context: { "aws:SecureTransport": "false" }, expect: "Denied", resourcePolicy: bucket },

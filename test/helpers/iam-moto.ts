@@ -30,7 +30,7 @@ export async function startControlPlaneMoto(region = "eu-west-1"): Promise<Contr
       const bucket = `arn:aws:s3:::${names.bucket}`;
       for (const [action, resource, context] of [
         ["s3:GetObject", `${bucket}/listener/x.json`, {}],
-        ["s3:ListBucket", bucket, { "s3:prefix": "listener/x.json" }],
+        ["s3:ListBucket", bucket, {}],
         ["autoscaling:DescribeAutoScalingGroups", "*", {}],
         ["autoscaling:SetDesiredCapacity", iam.asgArn(names.asgName), iam.groupContext(names.asgName)],
       ] as const) {

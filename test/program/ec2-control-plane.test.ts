@@ -171,7 +171,7 @@ describe("the prod control plane", () => {
         Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
         Resource: ["arn:aws:s3:::host-pools/broker/*", "arn:aws:s3:::host-pools/hosts/*", "arn:aws:s3:::host-pools/runner/*", "arn:aws:s3:::host-pools/listener/*"],
       },
-      { Sid: "ListBucketPrefixes", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::host-pools", Condition: { StringLike: { "s3:prefix": ["broker/*", "hosts/*", "runner/*", "listener/*"] } } },
+      { Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::host-pools" },
       { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/runner-fleet/runner-fleet-prod/control-plane:*` },
     ]);
     for (const a of UNSCOPABLE_ACTIONS) expect(a).toMatch(/^(autoscaling|ec2):Describe[A-Za-z]+$/);

@@ -203,9 +203,10 @@ export async function startAwsIamProxy(o: { moto: string; region: string; accoun
             if (service === "s3" && up.statusCode === 404 && read?.action === "s3:GetObject") {
               // A missing object is 404 only to a caller allowed s3:ListBucket on the bucket, 403
               // otherwise (S3 API Reference, GetObject and HeadObject, "Permissions"). Which s3:prefix
-              // AWS evaluates for that check is not documented: the object's key is taken here.
-              const [bucketArn, ...key] = read.resource.split("/");
-              const list = { action: "s3:ListBucket", resource: bucketArn!, context: { "s3:prefix": key.join("/") }, bucketPolicy: true };
+              // AWS evaluates for that check is not documented, so none is given: the strict reading,
+              // under which a ListBucket grant conditioned on s3:prefix does not make it a 404.
+              const [bucketArn] = read.resource.split("/");
+              const list = { action: "s3:ListBucket", resource: bucketArn!, context: {}, bucketPolicy: true };
               const d = await decide(iam, list);
               if (!d.allowed) {
                 up.resume();
