@@ -912,7 +912,12 @@ async function initRepository(p, o, a) {
   await gitOk(["init", "--quiet", "--template=", p]);
   (0, import_node_fs3.writeFileSync)((0, import_node_path3.join)(p, ".git", "objects", "info", "alternates"), `${a.objects}
 `);
-  await gitOk(["-C", p, "remote", "add", "origin", o.remoteUrl]);
+  const url = o.remoteUrl.replace(/[\\"]/g, "\\$&");
+  if (/[\r\n]/.test(url)) throw new Error(`remote URL ${o.remoteUrl} has a line break`);
+  (0, import_node_fs3.appendFileSync)((0, import_node_path3.join)(p, ".git", "config"), `[remote "origin"]
+	url = "${url}"
+	fetch = +refs/heads/*:refs/remotes/origin/*
+`);
   const refs = a.refs.map(([name, sha]) => `create ${name} ${sha}
 `).join("");
   await gitOk(["-C", p, "update-ref", "--stdin"], { input: `${refs}option no-deref
@@ -920,13 +925,19 @@ update HEAD ${a.sha}
 ` });
 }
 async function fromShelf(p, a) {
-  const lfs = { GIT_LFS_SKIP_SMUDGE: "1" };
-  const r = await git(["-C", p, "read-tree", "-m", "-u", a.tree.base, a.sha], { env: lfs });
-  if (r.code !== 0) {
-    warning2(`the shelved tree could not be read over to ${a.sha} (${r.stderr.trim()}): writing every file instead`);
+  const changed = await git(["-C", p, "diff-tree", "-r", "-z", "--no-renames", "--name-only", a.tree.base, a.sha]);
+  if (changed.code !== 0) {
+    warning2(`the shelved tree's commit ${a.tree.base} cannot be compared with ${a.sha} (${changed.stderr.trim()}): writing every file instead`);
     return false;
   }
-  if (a.tree.restore.length > 0) await gitOk(["-C", p, "checkout-index", "-f", "-u", "-q", "-z", "--stdin"], { env: lfs, input: a.tree.restore.map((f) => `${f}\0`).join("") });
+  const paths = /* @__PURE__ */ new Set([...changed.stdout.split("\0").filter(Boolean), ...a.tree.restore]);
+  if (paths.size === 0) return true;
+  const env = { GIT_LFS_SKIP_SMUDGE: "1", GIT_LITERAL_PATHSPECS: "1" };
+  const r = await git(["-C", p, "restore", `--source=${a.sha}`, "--staged", "--worktree", "--quiet", "--pathspec-from-file=-", "--pathspec-file-nul"], { env, input: [...paths].map((f) => `${f}\0`).join("") });
+  if (r.code !== 0) {
+    warning2(`the shelved tree could not be brought to ${a.sha} (${r.stderr.trim()}): writing every file instead`);
+    return false;
+  }
   return true;
 }
 async function ownedCheckout(o, socket) {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { emptyDir, exists, isEmptyDir, removeTree } from "./fsutil";
 import { git, gitOk } from "./git";
@@ -17,9 +17,9 @@ import { info, saveState, warning } from "./runner";
  * Shelved trees: a finished job's files go back to the keeper (root) in the post step. Root checks
  * them once that job is over and keeps, out of every job's reach, the index that records what it
  * found (host/agent/keeper-trees.ts). A tree it hands out comes with that index as `.git/index`
- * and the list of files it removed because they differed; this step reads the tree over from the
- * index's commit to the job's (`read-tree -m -u`: only files that differ between the two commits
- * are written) and writes the listed ones. Nothing is hashed here.
+ * and the list of files it removed because they differed; this step writes the files that differ
+ * between the index's commit and the job's, and the listed ones (`git restore`). Nothing is
+ * hashed or walked here.
  */
 
 function isRealDir(p: string): boolean {
@@ -45,20 +45,33 @@ function vacate(path: string): void {
 async function initRepository(p: string, o: Options, a: KeeperResult): Promise<void> {
   await gitOk(["init", "--quiet", "--template=", p]);
   writeFileSync(join(p, ".git", "objects", "info", "alternates"), `${a.objects}\n`);
-  await gitOk(["-C", p, "remote", "add", "origin", o.remoteUrl]);
+  // What `git remote add origin <url>` writes, without its process; the URL is built from checked inputs.
+  const url = o.remoteUrl.replace(/[\\"]/g, "\\$&");
+  if (/[\r\n]/.test(url)) throw new Error(`remote URL ${o.remoteUrl} has a line break`);
+  appendFileSync(join(p, ".git", "config"), `[remote "origin"]\n\turl = "${url}"\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
   const refs = a.refs.map(([name, sha]) => `create ${name} ${sha}\n`).join("");
   await gitOk(["-C", p, "update-ref", "--stdin"], { input: `${refs}option no-deref\nupdate HEAD ${a.sha}\n` });
 }
 
-/** From the keeper's tree: read over from its index's commit, then the files root removed. */
+/**
+ * From the keeper's tree: the files that differ between the index's commit and the job's, and
+ * the ones root removed, written from the job's commit (index and files, deletions included). The
+ * index comes with root's stat data, so nothing else is read or walked.
+ */
 async function fromShelf(p: string, a: KeeperResult & { tree: NonNullable<KeeperResult["tree"]> }): Promise<boolean> {
-  const lfs = { GIT_LFS_SKIP_SMUDGE: "1" };
-  const r = await git(["-C", p, "read-tree", "-m", "-u", a.tree.base, a.sha], { env: lfs });
-  if (r.code !== 0) {
-    warning(`the shelved tree could not be read over to ${a.sha} (${r.stderr.trim()}): writing every file instead`);
+  const changed = await git(["-C", p, "diff-tree", "-r", "-z", "--no-renames", "--name-only", a.tree.base, a.sha]);
+  if (changed.code !== 0) {
+    warning(`the shelved tree's commit ${a.tree.base} cannot be compared with ${a.sha} (${changed.stderr.trim()}): writing every file instead`);
     return false;
   }
-  if (a.tree.restore.length > 0) await gitOk(["-C", p, "checkout-index", "-f", "-u", "-q", "-z", "--stdin"], { env: lfs, input: a.tree.restore.map((f) => `${f}\0`).join("") });
+  const paths = new Set([...changed.stdout.split("\0").filter(Boolean), ...a.tree.restore]);
+  if (paths.size === 0) return true;
+  const env = { GIT_LFS_SKIP_SMUDGE: "1", GIT_LITERAL_PATHSPECS: "1" };
+  const r = await git(["-C", p, "restore", `--source=${a.sha}`, "--staged", "--worktree", "--quiet", "--pathspec-from-file=-", "--pathspec-file-nul"], { env, input: [...paths].map((f) => `${f}\0`).join("") });
+  if (r.code !== 0) {
+    warning(`the shelved tree could not be brought to ${a.sha} (${r.stderr.trim()}): writing every file instead`);
+    return false;
+  }
   return true;
 }
 
