@@ -188,6 +188,11 @@ export class GitKeeper {
       };
       const mirrored = (ref: string) => (ref.startsWith("refs/heads/") ? `refs/remotes/origin/${ref.slice(11)}` : ref);
 
+      const listRefs = async () =>
+        (await gitOk(["-C", dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/remotes/origin/", "refs/tags/"]))
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.split(" ") as [string, string]);
       let sha: string;
       let ref: string;
       if (w.kind === "sha") {
@@ -218,11 +223,8 @@ export class GitKeeper {
         if ((await local(mirrored(full))) !== sha || !(await has(sha))) await fetch(extra.map((e) => `+${e}:${e}`));
         if (!(await has(sha))) throw new KeeperRefusal(`input ref: '${full}' moved while it was fetched (upstream reported ${sha}); try again`);
       }
-      const refs = (await gitOk(["-C", dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/remotes/origin/", "refs/tags/"]))
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => l.split(" ") as [string, string]);
-      return { v: 1, ok: true, objects: join(dir, "objects"), sha, ref, refs };
+
+      return { v: 1, ok: true, objects: join(dir, "objects"), sha, ref, refs: await listRefs() };
     });
   }
 

@@ -274,4 +274,22 @@ cd "${a.workspace}" && cp -p src/3.txt "${cache}/ref" && printf 'evil 3\\n' 1<> 
       expectOk(await runStep("post", j, m.state));
     }
   }, 300_000);
+
+  it("hands out no tree before the agent says the job that gave it back is over (its processes could still change it)", async () => {
+    const other = new Upstream(f.root, "acme", "other");
+    other.commit("o1", { "a.txt": "a\n", "dir/b.txt": "b\n" });
+    other.push("main");
+    const run = async () => {
+      const j = job({ with: { repository: "acme/other" } });
+      const m = await runStep("main", j);
+      expectOk(m);
+      expect(m.outputs).toMatchObject({ commit: other.sha("main"), mode: "keeper" });
+      expectOk(await runStep("post", j, m.state));
+      return m.raw;
+    };
+    expect(await run()).not.toContain("with a shelved tree"); // the first: nothing shelved yet
+    expect(await run()).not.toContain("with a shelved tree"); // given back, but not settled
+    await keeper.settle(socket);
+    expect(await run()).toContain("with a shelved tree");
+  }, 300_000);
 });
