@@ -139,11 +139,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -159,7 +159,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -843,13 +843,14 @@ async function withLock(file, waitSeconds, fn) {
 
 // src/owned.ts
 var import_node_fs3 = require("node:fs");
-var import_node_path3 = require("node:path");
+var import_node_path4 = require("node:path");
 
 // src/keeper.ts
 var import_node_net = require("node:net");
+var import_node_path3 = require("node:path");
 var SHA2 = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 function exchange(socket, req, timeoutMs) {
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const c = (0, import_node_net.connect)(socket);
     let buf = "";
     const t = setTimeout(() => {
@@ -873,7 +874,7 @@ function exchange(socket, req, timeoutMs) {
         return reject(new Error(`the git keeper at ${socket} sent no answer`));
       }
       if (!a.ok) return reject(a.refusal ? new Refusal(a.message) : new Error(`git keeper: ${a.message}`));
-      resolve2(a);
+      resolve3(a);
     });
   });
 }
@@ -885,7 +886,7 @@ async function askKeeper(socket, o, tree, timeoutMs) {
     throw new Error("the git keeper's answer is malformed");
   }
   const t = a.tree;
-  if (t !== void 0 && (!tree || o.cacheDir === void 0 || !t.path.startsWith(`${o.cacheDir}/.keeper-`) || t.path.slice(o.cacheDir.length + 1).includes("/") || !SHA2.test(t.base) || !Array.isArray(t.restore) || t.restore.some((p) => typeof p !== "string" || p === "" || p.startsWith("/") || p.split("/").includes(".."))))
+  if (t !== void 0 && (!tree || o.cacheDir === void 0 || (0, import_node_path3.dirname)(t.path) !== (0, import_node_path3.resolve)(o.cacheDir) || !(0, import_node_path3.basename)(t.path).startsWith(".keeper-") || !SHA2.test(t.base) || !Array.isArray(t.restore) || t.restore.some((p) => typeof p !== "string" || p === "" || p.startsWith("/") || p.split("/").includes(".."))))
     throw new Error("the git keeper's tree is malformed");
   if (want.kind === "sha" && a.sha !== want.sha) throw new Error(`the git keeper answered ${a.sha} for ${want.sha}`);
   return a;
@@ -910,11 +911,11 @@ function vacate(path) {
 }
 async function initRepository(p, o, a) {
   await gitOk(["init", "--quiet", "--template=", p]);
-  (0, import_node_fs3.writeFileSync)((0, import_node_path3.join)(p, ".git", "objects", "info", "alternates"), `${a.objects}
+  (0, import_node_fs3.writeFileSync)((0, import_node_path4.join)(p, ".git", "objects", "info", "alternates"), `${a.objects}
 `);
   const url = o.remoteUrl.replace(/[\\"]/g, "\\$&");
   if (/[\r\n]/.test(url)) throw new Error(`remote URL ${o.remoteUrl} has a line break`);
-  (0, import_node_fs3.appendFileSync)((0, import_node_path3.join)(p, ".git", "config"), `[remote "origin"]
+  (0, import_node_fs3.appendFileSync)((0, import_node_path4.join)(p, ".git", "config"), `[remote "origin"]
 	url = "${url}"
 	fetch = +refs/heads/*:refs/remotes/origin/*
 `);
@@ -966,8 +967,8 @@ async function ownedCheckout(o, socket) {
   const warm = claimed && await fromShelf(p, { ...a, tree: a.tree });
   if (!warm) {
     if (claimed) {
-      removeTree((0, import_node_path3.join)(p, ".git", "index"));
-      for (const f of (0, import_node_fs3.readdirSync)(p)) if (f !== ".git") removeTree((0, import_node_path3.join)(p, f));
+      removeTree((0, import_node_path4.join)(p, ".git", "index"));
+      for (const f of (0, import_node_fs3.readdirSync)(p)) if (f !== ".git") removeTree((0, import_node_path4.join)(p, f));
     }
     await gitOk(["-C", p, "read-tree", "--reset", "-u", a.sha], { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
   }
@@ -977,24 +978,24 @@ async function ownedCheckout(o, socket) {
 
 // src/mirror.ts
 var import_node_fs4 = require("node:fs");
-var import_node_path4 = require("node:path");
+var import_node_path5 = require("node:path");
 var JOB_REFS = "refs/runner-fleet/jobs/";
 var LAST_USE = "runner-fleet-last-use";
 var JOB_RECORDS = "runner-fleet-jobs";
 var PIN_GRACE_MS = 60 * 60 * 1e3;
 function mirrorRoot(cacheDir) {
-  return (0, import_node_path4.join)(cacheDir, "git-mirrors");
+  return (0, import_node_path5.join)(cacheDir, "git-mirrors");
 }
 function mirrorFor(o) {
   const root = mirrorRoot(o.cacheDir);
   const host = (o.serverUrl.host || "local").toLowerCase().replace(/[^a-z0-9._-]/g, "_");
-  const dir = (0, import_node_path4.join)(root, host, o.owner.toLowerCase(), `${o.repo.toLowerCase()}.git`);
+  const dir = (0, import_node_path5.join)(root, host, o.owner.toLowerCase(), `${o.repo.toLowerCase()}.git`);
   return { root, dir, lock: `${dir}.lock`, remoteUrl: o.remoteUrl, auth: { serverUrl: o.serverUrl.href, token: o.token }, label: `${o.owner}/${o.repo}` };
 }
 function prepareCacheDirs(m) {
   privateDir(m.root, "RUNNER_FLEET_CACHE_DIR");
-  privateDir((0, import_node_path4.dirname)((0, import_node_path4.dirname)(m.dir)), "RUNNER_FLEET_CACHE_DIR");
-  privateDir((0, import_node_path4.dirname)(m.dir), "RUNNER_FLEET_CACHE_DIR");
+  privateDir((0, import_node_path5.dirname)((0, import_node_path5.dirname)(m.dir)), "RUNNER_FLEET_CACHE_DIR");
+  privateDir((0, import_node_path5.dirname)(m.dir), "RUNNER_FLEET_CACHE_DIR");
 }
 async function setConfig(file, key, value) {
   const r = await git(["config", "--file", file, "--get-all", key]);
@@ -1006,16 +1007,16 @@ async function setConfig(file, key, value) {
   }
 }
 async function ensureMirror(m) {
-  if (!exists2((0, import_node_path4.join)(m.dir, "HEAD"))) {
+  if (!exists2((0, import_node_path5.join)(m.dir, "HEAD"))) {
     if (exists2(m.dir)) removeTree(m.dir);
     await gitOk(["init", "--bare", "--quiet", m.dir]);
   }
-  const common = (0, import_node_path4.join)(m.dir, "config");
+  const common = (0, import_node_path5.join)(m.dir, "config");
   await setConfig(common, "remote.origin.url", m.remoteUrl);
   await setConfig(common, "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*");
   await setConfig(common, "core.repositoryformatversion", "1");
   await setConfig(common, "extensions.worktreeConfig", "true");
-  await setConfig((0, import_node_path4.join)(m.dir, "config.worktree"), "core.bare", "true");
+  await setConfig((0, import_node_path5.join)(m.dir, "config.worktree"), "core.bare", "true");
   await setConfig(common, "core.bare", void 0);
 }
 async function updateMirror(m) {
@@ -1025,7 +1026,7 @@ async function updateMirror(m) {
   touchLastUse(m.dir);
 }
 function lastUseFile(dir) {
-  return (0, import_node_path4.join)(dir, LAST_USE);
+  return (0, import_node_path5.join)(dir, LAST_USE);
 }
 function touchLastUse(dir) {
   (0, import_node_fs4.writeFileSync)(lastUseFile(dir), `${(/* @__PURE__ */ new Date()).toISOString()}
@@ -1072,12 +1073,12 @@ async function resolveTarget(m, target, key) {
 }
 async function pin(dir, key, sha, path) {
   await gitOk(["-C", dir, "update-ref", `${JOB_REFS}${key}`, sha]);
-  (0, import_node_fs4.mkdirSync)((0, import_node_path4.join)(dir, JOB_RECORDS), { recursive: true, mode: 448 });
-  (0, import_node_fs4.writeFileSync)((0, import_node_path4.join)(dir, JOB_RECORDS, key), JSON.stringify({ path, created: Date.now() }));
+  (0, import_node_fs4.mkdirSync)((0, import_node_path5.join)(dir, JOB_RECORDS), { recursive: true, mode: 448 });
+  (0, import_node_fs4.writeFileSync)((0, import_node_path5.join)(dir, JOB_RECORDS, key), JSON.stringify({ path, created: Date.now() }));
 }
 async function unpin(dir, key) {
   await git(["-C", dir, "update-ref", "-d", `${JOB_REFS}${key}`]);
-  (0, import_node_fs4.rmSync)((0, import_node_path4.join)(dir, JOB_RECORDS, key), { force: true });
+  (0, import_node_fs4.rmSync)((0, import_node_path5.join)(dir, JOB_RECORDS, key), { force: true });
 }
 function realpath(p) {
   try {
@@ -1099,7 +1100,7 @@ async function sweepJobRefs(dir) {
     const key = ref.slice(JOB_REFS.length);
     let rec = {};
     try {
-      rec = JSON.parse((0, import_node_fs4.readFileSync)((0, import_node_path4.join)(dir, JOB_RECORDS, key), "utf8"));
+      rec = JSON.parse((0, import_node_fs4.readFileSync)((0, import_node_path5.join)(dir, JOB_RECORDS, key), "utf8"));
     } catch {
     }
     const young = typeof rec.created === "number" && Date.now() - rec.created < PIN_GRACE_MS;
@@ -1109,7 +1110,7 @@ async function sweepJobRefs(dir) {
 
 // src/park.ts
 var import_node_fs5 = require("node:fs");
-var import_node_path5 = require("node:path");
+var import_node_path6 = require("node:path");
 function parkDir(mirrorDir) {
   return `${mirrorDir}.parked`;
 }
@@ -1120,7 +1121,7 @@ async function isOurs(mirrorDir, path) {
 async function reset(mirrorDir, path, sha) {
   const admin = await git(["-C", path, "rev-parse", "--path-format=absolute", "--git-dir"]);
   if (admin.code !== 0) return false;
-  (0, import_node_fs5.rmSync)((0, import_node_path5.join)(admin.stdout.trim(), "config.worktree"), { force: true });
+  (0, import_node_fs5.rmSync)((0, import_node_path6.join)(admin.stdout.trim(), "config.worktree"), { force: true });
   const steps = [
     ["-C", path, "checkout", "--force", "--detach", "--quiet", ...sha ? [sha] : []],
     ["-C", path, "clean", "-ffdxq"]
@@ -1138,7 +1139,7 @@ async function claimParked(mirrorDir, path) {
   const dir = parkDir(mirrorDir);
   if (!exists2(dir)) return false;
   for (const name of (0, import_node_fs5.readdirSync)(dir).sort().reverse()) {
-    const from = (0, import_node_path5.join)(dir, name);
+    const from = (0, import_node_path6.join)(dir, name);
     if (exists2(path)) {
       if (!isEmptyDir(path)) {
         warning2(`${path} is not empty: removing what an earlier job left there`);
@@ -1168,7 +1169,7 @@ async function reuseParked(mirrorDir, path, sha) {
 
 // src/worktree.ts
 var import_node_fs6 = require("node:fs");
-var import_node_path6 = require("node:path");
+var import_node_path7 = require("node:path");
 async function registerWorktree(mirrorDir, path, sha) {
   if ((await liveWorktrees(mirrorDir)).has(realpath(path))) {
     await git(["-C", mirrorDir, "worktree", "remove", "--force", path]);
@@ -1177,11 +1178,11 @@ async function registerWorktree(mirrorDir, path, sha) {
     warning2(`${path} is not empty: removing what an earlier job left there`);
     emptyDir(path);
   }
-  (0, import_node_fs6.mkdirSync)((0, import_node_path6.dirname)(path), { recursive: true });
+  (0, import_node_fs6.mkdirSync)((0, import_node_path7.dirname)(path), { recursive: true });
   await gitOk(["-C", mirrorDir, "worktree", "add", "--detach", "--no-checkout", path, sha]);
-  const gitdir = /^gitdir: (.+)$/m.exec((0, import_node_fs6.readFileSync)((0, import_node_path6.join)(path, ".git"), "utf8"))?.[1]?.trim();
-  if (!gitdir || realpath((0, import_node_path6.dirname)(gitdir)) !== realpath((0, import_node_path6.join)(mirrorDir, "worktrees"))) throw new Error(`${path}/.git does not point into ${mirrorDir}/worktrees`);
-  return (0, import_node_path6.basename)(gitdir);
+  const gitdir = /^gitdir: (.+)$/m.exec((0, import_node_fs6.readFileSync)((0, import_node_path7.join)(path, ".git"), "utf8"))?.[1]?.trim();
+  if (!gitdir || realpath((0, import_node_path7.dirname)(gitdir)) !== realpath((0, import_node_path7.join)(mirrorDir, "worktrees"))) throw new Error(`${path}/.git does not point into ${mirrorDir}/worktrees`);
+  return (0, import_node_path7.basename)(gitdir);
 }
 async function populateWorktree(path) {
   await gitOk(["-C", path, "reset", "--hard", "--quiet"], { env: { GIT_LFS_SKIP_SMUDGE: "1" } });

@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import { basename, dirname, resolve } from "node:path";
 import type { Options } from "./inputs";
 import { Refusal } from "./runner";
 
@@ -64,7 +65,7 @@ export async function askKeeper(socket: string, o: Options, tree: boolean, timeo
     throw new Error("the git keeper's answer is malformed");
   }
   const t = a.tree;
-  if (t !== undefined && (!tree || o.cacheDir === undefined || !t.path.startsWith(`${o.cacheDir}/.keeper-`) || t.path.slice(o.cacheDir.length + 1).includes("/") || !SHA.test(t.base) || !Array.isArray(t.restore) || t.restore.some((p) => typeof p !== "string" || p === "" || p.startsWith("/") || p.split("/").includes(".."))))
+  if (t !== undefined && (!tree || o.cacheDir === undefined || dirname(t.path) !== resolve(o.cacheDir) || !basename(t.path).startsWith(".keeper-") || !SHA.test(t.base) || !Array.isArray(t.restore) || t.restore.some((p) => typeof p !== "string" || p === "" || p.startsWith("/") || p.split("/").includes(".."))))
     throw new Error("the git keeper's tree is malformed");
   if (want.kind === "sha" && a.sha !== want.sha) throw new Error(`the git keeper answered ${a.sha} for ${want.sha}`);
   return a;
