@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, writeFileSync, type Dirent } from "node:fs";
+import { appendFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { emptyDir, exists, isEmptyDir, privateDir, removeTree } from "./fsutil";
+import { emptyDir, exists, isEmptyDir, removeTree } from "./fsutil";
 import { git, gitOk } from "./git";
 import type { Options } from "./inputs";
-import { askKeeper } from "./keeper";
+import { askKeeper, giveBack, type KeeperResult } from "./keeper";
 import { info, saveState, warning } from "./runner";
 
 /**
@@ -14,16 +14,13 @@ import { info, saveState, warning } from "./runner";
  * are named by their content and which the slot cannot write; a job's later `git` in its checkout
  * reads only the config this step wrote.
  *
- * Shelved trees: a finished job's files (never its .git) kept in the slot's cache, so the next job
- * writes only the files that differ. A prior job could have changed any of them, so nothing about
- * them is trusted: the index is built from the commit's tree with no stat data, every file is
- * hashed against it (`update-index --refresh`), what differs is rewritten (`reset --hard`) and
- * the rest removed (`clean -ffdx`).
+ * Shelved trees: a finished job's files go back to the keeper (root) in the post step. Root checks
+ * them once that job is over and keeps, out of every job's reach, the index that records what it
+ * found (host/agent/keeper-trees.ts). A tree it hands out comes with that index as `.git/index`
+ * and the list of files it removed because they differed; this step writes the files that differ
+ * between the index's commit and the job's, and the listed ones (`git restore`). Nothing is
+ * hashed or walked here.
  */
-export function shelfDir(o: Options & { cacheDir: string }): string {
-  const host = (o.serverUrl.host || "local").toLowerCase().replace(/[^a-z0-9._-]/g, "_");
-  return join(o.cacheDir, "shelf", host, o.owner.toLowerCase(), o.repo.toLowerCase());
-}
 
 function isRealDir(p: string): boolean {
   try {
@@ -31,29 +28,6 @@ function isRealDir(p: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Every entry named .git below the top of a shelved tree, removed. `git clean` never looks at
- * them (git skips .git wherever it walks), and a job that runs `git` in a subdirectory would find
- * a planted one first and read its config (fsmonitor, hooks). Links are removed, never followed.
- */
-function purgeNestedGit(top: string): void {
-  const walk = (dir: string) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      removeTree(dir); // unreadable: nothing the job needs, reset --hard restores tracked content
-      return;
-    }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.name.toLowerCase() === ".git") removeTree(p);
-      else if (e.isDirectory()) walk(p);
-    }
-  };
-  for (const e of readdirSync(top, { withFileTypes: true })) if (e.isDirectory() && e.name.toLowerCase() !== ".git") walk(join(top, e.name));
 }
 
 /** The job's path made empty and absent, so a rename can put a tree there. */
@@ -67,85 +41,98 @@ function vacate(path: string): void {
   else removeTree(path);
 }
 
-/** The newest shelved tree moved to the job's path; anything on the shelf that is not a plain directory is dropped. */
-function claimShelved(shelf: string, path: string): boolean {
-  if (!isRealDir(shelf)) return false;
-  for (const name of readdirSync(shelf).sort().reverse()) {
-    const from = join(shelf, name);
-    if (!isRealDir(from)) {
-      removeTree(from);
-      continue;
-    }
-    vacate(path);
-    try {
-      renameSync(from, path);
-      return true;
-    } catch (e) {
-      warning(`dropping the shelved tree ${from}: ${e instanceof Error ? e.message : String(e)}`);
-      removeTree(from);
-    }
+/** The repository around the files: the mirror's objects borrowed, upstream's refs, HEAD at the commit. */
+async function initRepository(p: string, o: Options, a: KeeperResult): Promise<void> {
+  await gitOk(["init", "--quiet", "--template=", p]);
+  writeFileSync(join(p, ".git", "objects", "info", "alternates"), `${a.objects}\n`);
+  // What `git remote add origin <url>` writes, without its process; the URL is built from checked inputs.
+  const url = o.remoteUrl.replace(/[\\"]/g, "\\$&");
+  if (/[\r\n]/.test(url)) throw new Error(`remote URL ${o.remoteUrl} has a line break`);
+  appendFileSync(join(p, ".git", "config"), `[remote "origin"]\n\turl = "${url}"\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
+  const refs = a.refs.map(([name, sha]) => `create ${name} ${sha}\n`).join("");
+  await gitOk(["-C", p, "update-ref", "--stdin"], { input: `${refs}option no-deref\nupdate HEAD ${a.sha}\n` });
+}
+
+/**
+ * From the keeper's tree: the files that differ between the index's commit and the job's, and
+ * the ones root removed, written from the job's commit (index and files, deletions included). The
+ * index comes with root's stat data, so nothing else is read or walked.
+ */
+async function fromShelf(p: string, a: KeeperResult & { tree: NonNullable<KeeperResult["tree"]> }): Promise<boolean> {
+  const changed = await git(["-C", p, "diff-tree", "-r", "-z", "--no-renames", "--name-only", a.tree.base, a.sha]);
+  if (changed.code !== 0) {
+    warning(`the shelved tree's commit ${a.tree.base} cannot be compared with ${a.sha} (${changed.stderr.trim()}): writing every file instead`);
+    return false;
   }
-  return false;
+  const paths = new Set([...changed.stdout.split("\0").filter(Boolean), ...a.tree.restore]);
+  if (paths.size === 0) return true;
+  const env = { GIT_LFS_SKIP_SMUDGE: "1", GIT_LITERAL_PATHSPECS: "1" };
+  const r = await git(["-C", p, "restore", `--source=${a.sha}`, "--staged", "--worktree", "--quiet", "--pathspec-from-file=-", "--pathspec-file-nul"], { env, input: [...paths].map((f) => `${f}\0`).join("") });
+  if (r.code !== 0) {
+    warning(`the shelved tree could not be brought to ${a.sha} (${r.stderr.trim()}): writing every file instead`);
+    return false;
+  }
+  return true;
 }
 
 export async function ownedCheckout(o: Options, socket: string): Promise<{ sha: string; ref: string }> {
-  const shelf = o.cacheDir !== undefined && o.submodules === "false" && !o.lfs && o.keepWorktrees > 0 ? shelfDir({ ...o, cacheDir: o.cacheDir }) : "";
-  for (const [k, v] of Object.entries({ mode: "owned", path: o.path, workspace: o.workspace, shelf, keep: String(o.keepWorktrees) })) saveState(k, v);
+  const keep = o.cacheDir !== undefined && o.submodules === "false" && !o.lfs && o.keepWorktrees > 0;
   const t0 = Date.now();
-  const a = await askKeeper(socket, o, o.lockTimeoutSeconds * 1000);
-  info(`the host's git keeper has ${o.owner}/${o.repo} at ${a.sha} (${Date.now() - t0} ms)`);
+  const a = await askKeeper(socket, o, keep, o.lockTimeoutSeconds * 1000);
+  info(`the host's git keeper has ${o.owner}/${o.repo} at ${a.sha}${a.tree ? `, with a shelved tree (${a.tree.restore.length} files to restore)` : ""} (${Date.now() - t0} ms)`);
+  const state = { mode: "owned", path: o.path, workspace: o.workspace, keep: keep ? String(o.keepWorktrees) : "0", cacheDir: o.cacheDir ?? "", socket, serverUrl: o.serverUrl.href.replace(/\/+$/, ""), owner: o.owner, repo: o.repo, sha: a.sha, tree: a.tree?.id ?? "" };
+  for (const [k, v] of Object.entries(state)) saveState(k, v);
   process.chdir("/"); // the job's path may be our cwd, and a shelved tree takes its place by rename
   const t1 = Date.now();
-  let claimed = false;
-  if (shelf) {
-    privateDir(shelf, "RUNNER_FLEET_CACHE_DIR");
-    claimed = claimShelved(shelf, o.path);
-  }
-  if (!claimed) {
-    vacate(o.path);
-    mkdirSync(o.path, { recursive: true });
-  }
   const p = o.path;
-  removeTree(join(p, ".git"));
-  if (claimed) purgeNestedGit(p);
-  await gitOk(["init", "--quiet", "--template=", p]);
-  writeFileSync(join(p, ".git", "objects", "info", "alternates"), `${a.objects}\n`);
-  await gitOk(["-C", p, "remote", "add", "origin", o.remoteUrl]);
-  const refs = a.refs.map(([name, sha]) => `create ${name} ${sha}\n`).join("");
-  if (refs) await gitOk(["-C", p, "update-ref", "--stdin"], { input: refs });
-  await gitOk(["-C", p, "update-ref", "--no-deref", "HEAD", a.sha]);
-  await gitOk(["-C", p, "read-tree", a.sha]);
-  const lfs = { GIT_LFS_SKIP_SMUDGE: "1" };
-  if (claimed) await git(["-C", p, "update-index", "-q", "--refresh"]); // exit 1 = some files differ: reset rewrites them
-  await gitOk(["-C", p, "reset", "--hard", "--quiet"], { env: lfs });
-  if (claimed) await gitOk(["-C", p, "clean", "-ffdxq"]);
-  const head = (await gitOk(["-C", p, "rev-parse", "HEAD"])).trim();
-  const dirty = await gitOk(["-C", p, "status", "--porcelain", "--ignored", "--untracked-files=all"]);
-  if (head !== a.sha || dirty !== "") throw new Error(`the checkout at ${p} is not exactly ${a.sha}: HEAD ${head}${dirty ? `, ${dirty.split("\n").length} paths differ` : ""}`);
-  info(`${claimed ? "shelved tree reused and verified" : "files written"} in ${Date.now() - t1} ms`);
+  vacate(p);
+  let claimed = false;
+  if (a.tree) {
+    try {
+      renameSync(a.tree.path, p);
+      claimed = true;
+    } catch (e) {
+      warning(`not using the shelved tree: ${e instanceof Error ? e.message : String(e)}`);
+      removeTree(a.tree.path);
+    }
+  }
+  if (!claimed) mkdirSync(p, { recursive: true });
+  await initRepository(p, o, a);
+  const warm = claimed && (await fromShelf(p, { ...a, tree: a.tree! }));
+  if (!warm) {
+    if (claimed) {
+      removeTree(join(p, ".git", "index"));
+      for (const f of readdirSync(p)) if (f !== ".git") removeTree(join(p, f));
+    }
+    await gitOk(["-C", p, "read-tree", "--reset", "-u", a.sha], { env: { GIT_LFS_SKIP_SMUDGE: "1" } });
+  }
+  info(`${warm ? "shelved tree taken from the keeper" : "files written"} in ${Date.now() - t1} ms`);
   return { sha: a.sha, ref: a.ref };
 }
 
-/** Post step: the job's files (never its .git) shelved for the next job, or removed. */
-export function shelveOrRemove(path: string, workspace: string, shelf: string, keep: number): string {
+/** Post step: the job's files go back to the keeper, or are removed. */
+export async function giveBackOrRemove(s: (k: string) => string): Promise<string> {
   process.chdir("/");
-  let shelved = false;
-  if (shelf && keep > 0 && isRealDir(path)) {
-    privateDir(shelf, "RUNNER_FLEET_CACHE_DIR");
-    if (readdirSync(shelf).length < keep) {
-      removeTree(join(path, ".git"));
-      try {
-        renameSync(path, join(shelf, `${Date.now().toString().padStart(15, "0")}-${randomUUID()}`));
-        shelved = true;
-      } catch (e) {
-        info(`not shelving the tree: ${e instanceof Error ? e.message : String(e)}`); // e.g. another filesystem
-      }
+  const path = s("path");
+  const workspace = s("workspace");
+  const keep = Number(s("keep")) || 0;
+  const cacheDir = s("cacheDir");
+  let kept = false;
+  if (keep > 0 && cacheDir && isRealDir(path)) {
+    const name = `.return-${randomUUID()}`;
+    try {
+      renameSync(path, join(cacheDir, name));
+      kept = await giveBack(s("socket"), { serverUrl: s("serverUrl"), owner: s("owner"), repo: s("repo") }, name, s("tree"), s("sha"), keep);
+      if (!kept) removeTree(join(cacheDir, name));
+    } catch (e) {
+      info(`not shelving the tree: ${e instanceof Error ? e.message : String(e)}`); // e.g. another filesystem
+      removeTree(join(cacheDir, name));
     }
   }
-  if (!shelved && exists(path)) {
+  if (!kept && exists(path)) {
     if (path === workspace && isRealDir(path)) emptyDir(path);
     else removeTree(path);
   }
   if (path === workspace) mkdirSync(path, { recursive: true });
-  return shelved ? `shelved the tree from ${path} for the next job on this slot` : `removed the checkout at ${path}`;
+  return kept ? `gave the tree from ${path} back to the host's git keeper for the next job on this slot` : `removed the checkout at ${path}`;
 }

@@ -4,7 +4,7 @@ import { parkWorktree, readyToPark } from "./park";
 import { removeOldMirrors } from "./cleanup";
 import { withLock } from "./lock";
 import { sweepJobRefs, touchLastUse, unpin } from "./mirror";
-import { shelveOrRemove } from "./owned";
+import { giveBackOrRemove } from "./owned";
 import { info, run, state } from "./runner";
 import { removeWorktree } from "./worktree";
 
@@ -14,9 +14,8 @@ import { removeWorktree } from "./worktree";
  */
 run(async () => {
   if (state("mode") === "owned") {
-    const path = state("path");
-    if (!path) throw new Error("the main step saved no path: nothing to clean up safely");
-    info(shelveOrRemove(path, state("workspace"), state("shelf"), Number(state("keep")) || 0));
+    if (!state("path")) throw new Error("the main step saved no path: nothing to clean up safely");
+    info(await giveBackOrRemove(state));
     return;
   }
   if (state("mode") !== "worktree") {

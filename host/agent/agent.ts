@@ -140,7 +140,8 @@ export class Agent {
       const launcher = this.deps.launcher ?? (isSystemd() ? new SystemdLauncher() : new ProcessLauncher());
       this.keeper = new GitKeeper({ servers: this.cfg.gitServers ?? ["https://github.com"], log: (msg, fields) => this.log.info(msg, fields) });
       for (const [n, { user, fs }] of this.seats.entries()) {
-        await this.keeper.serve(fs.gitSocket, user, fs.gitMirror);
+        await this.keeper.serve(fs.gitSocket, user, fs.gitMirror, { root: fs.gitTrees, cache: fs.cache });
+        const keeper = this.keeper;
         this.slots.push(
           new Slot({
             index: n + 1,
@@ -153,6 +154,7 @@ export class Agent {
             docker: this.cfg.docker,
             hooksDir: this.hooksDir,
             gitSocket: fs.gitSocket,
+            settleGit: () => keeper.settle(fs.gitSocket),
             release: () => this.release!,
             mayRegister: () => this.mode === "serving",
             stopped: () => this.mode === "stopped",

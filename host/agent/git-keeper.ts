@@ -1,8 +1,11 @@
-import { spawn } from "node:child_process";
 import { chmodSync, chownSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { dirname, join } from "node:path";
-import type { KeeperAnswer, KeeperRequest, KeeperWant } from "../../protocol/git-keeper";
+import type { KeeperAnswer, KeeperRequest, KeeperReturn, KeeperWant } from "../../protocol/git-keeper";
+import { keeperGit as git, keeperGitOk, type Auth } from "./keeper-git";
+import { KeeperTrees } from "./keeper-trees";
+
+export { keeperEnv } from "./keeper-git";
 
 /**
  * The git keeper: the host agent, as root, keeps each slot's git mirrors and fetches into them on
@@ -24,62 +27,7 @@ const MAX_REQUEST = 64 * 1024;
 
 export class KeeperRefusal extends Error {}
 
-interface Git {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * git as the keeper runs it: no config but the mirror's own (no system or global file, no HOME),
- * no replace objects, no prompts, no hooks or fsmonitor, and the token only as a header in the
- * environment of the commands that talk to the server.
- */
-export function keeperEnv(auth?: { serverUrl: string; token: string }): Record<string, string> {
-  const env: Record<string, string> = {
-    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    HOME: "/nonexistent",
-    LC_ALL: "C",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_NO_REPLACE_OBJECTS: "1",
-    GIT_TERMINAL_PROMPT: "0",
-    GIT_ASKPASS: "true",
-    GIT_PROTOCOL_FROM_USER: "0",
-    GIT_ALLOW_PROTOCOL: "http:https",
-  };
-  if (auth) {
-    const basic = Buffer.from(`x-access-token:${auth.token}`, "utf8").toString("base64");
-    env.GIT_CONFIG_COUNT = "1";
-    env.GIT_CONFIG_KEY_0 = `http.${auth.serverUrl.replace(/\/+$/, "")}/.extraheader`;
-    env.GIT_CONFIG_VALUE_0 = `AUTHORIZATION: basic ${basic}`;
-  }
-  return env;
-}
-
-const SAFE = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "transfer.fsckObjects=true", "-c", "protocol.file.allow=never"];
-
-function git(args: string[], auth?: { serverUrl: string; token: string }, timeoutMs = 30 * 60_000): Promise<Git> {
-  return new Promise((resolve) => {
-    const p = spawn("git", [...SAFE, ...args], { cwd: "/", env: keeperEnv(auth), stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    let err = "";
-    p.stdout.on("data", (b: Buffer) => out.push(b));
-    p.stderr.on("data", (b: Buffer) => (err = (err + b.toString("utf8")).slice(-4000)));
-    const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-    p.once("error", (e) => resolve({ code: -1, stdout: "", stderr: e.message }));
-    p.once("close", (code) => {
-      clearTimeout(t);
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString("utf8"), stderr: err });
-    });
-  });
-}
-
-async function gitOk(args: string[], auth?: { serverUrl: string; token: string }): Promise<string> {
-  const r = await git(args, auth);
-  if (r.code !== 0) throw new Error(`git ${args[0] === "-C" ? args[2] : args[0]} failed (exit ${r.code}): ${r.stderr.trim().split("\n").slice(-3).join(" ")}`);
-  return r.stdout;
-}
+const gitOk = (args: string[], auth?: Auth) => keeperGitOk(args, auth ? { auth } : {});
 
 /** The request as sent, checked field by field; anything else is refused before git runs. */
 export function parseRequest(line: string, servers: string[]): KeeperRequest {
@@ -111,7 +59,18 @@ export function parseRequest(line: string, servers: string[]): KeeperRequest {
   } else if (w?.kind !== "default-branch") {
     throw new KeeperRefusal("want must be sha, ref or default-branch");
   }
-  return { v: 1, serverUrl: server, owner: r.owner, repo: r.repo, token: r.token, want: w };
+  return { v: 1, serverUrl: server, owner: r.owner, repo: r.repo, token: r.token, want: w, tree: r.tree === true };
+}
+
+/** A post step's return of its tree: the same repository checks, a plain name in the slot's cache. */
+export function parseReturn(line: string, servers: string[]): KeeperReturn {
+  const r = JSON.parse(line) as KeeperReturn;
+  const repo = parseRequest(JSON.stringify({ ...r, token: "", want: { kind: "default-branch" } }), servers);
+  if (typeof r.name !== "string" || !/^\.return-[A-Za-z0-9-]{1,80}$/.test(r.name)) throw new KeeperRefusal("return: name must be .return-<id> in the slot's cache");
+  if (typeof r.id !== "string" || !/^[A-Za-z0-9-]{0,80}$/.test(r.id)) throw new KeeperRefusal("return: id is not a tree id");
+  if (typeof r.sha !== "string" || !SHA.test(r.sha)) throw new KeeperRefusal("return: sha is not a commit id");
+  if (!Number.isInteger(r.keep) || r.keep < 0) throw new KeeperRefusal("return: keep must be an integer ≥ 0");
+  return { v: 1, op: "return", serverUrl: repo.serverUrl, owner: repo.owner, repo: repo.repo, name: r.name, id: r.id, sha: r.sha, keep: r.keep };
 }
 
 /** Root's directory, at this mode and group, never through a link. */
@@ -139,13 +98,26 @@ async function lsRemote(url: string, auth: { serverUrl: string; token: string },
   return { tips, head };
 }
 
+/** A slot as the keeper serves it: its uid and gid, its mirrors, and its shelved trees if it has a cache. */
+interface SlotCtx {
+  uid: number;
+  gid: number;
+  mirrorRoot: string;
+  trees?: KeeperTrees;
+}
+
+const repoKey = (r: { serverUrl: string; owner: string; repo: string }) => `${new URL(r.serverUrl).host.toLowerCase().replace(/[^a-z0-9._-]/g, "_")}/${r.owner.toLowerCase()}/${r.repo.toLowerCase()}`;
+
 export class GitKeeper {
   private queues = new Map<string, Promise<unknown>>();
   private servers: Server[] = [];
+  private slots = new Map<string, SlotCtx>();
+  /** Mirrors this keeper made or configured: their config is root's and written once. */
+  private ready = new Set<string>();
 
   constructor(private readonly o: { servers: string[]; log?: (msg: string, fields: Record<string, unknown>) => void }) {}
 
-  /** One request at a time per mirror: a fetch never races another's into the same repository. */
+  /** One request at a time per key: a fetch never races another's into the same repository. */
   private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.queues.get(key) ?? Promise.resolve();
     const next = prev.then(fn, fn);
@@ -156,35 +128,57 @@ export class GitKeeper {
     return next;
   }
 
+  private mirrorDir(root: string, r: { serverUrl: string; owner: string; repo: string }): string {
+    const [host, owner, repo] = repoKey(r).split("/") as [string, string, string];
+    return join(root, host, owner, `${repo}.git`);
+  }
+
   /**
-   * Fetches what the job asked for into the slot's mirror under `root` (made root:gid 0750) and
-   * answers with the commit, checked against upstream's own answer over the same authentication.
+   * Fetches what the job asked for into the slot's mirror (made root:gid 0750) and answers with
+   * the commit, checked against upstream's own answer over the same authentication; with a
+   * shelved tree of that repository, if root has one ready and the job can take it.
    */
-  async handle(req: KeeperRequest, root: string, gid: number): Promise<KeeperAnswer> {
-    const host = new URL(req.serverUrl).host.toLowerCase().replace(/[^a-z0-9._-]/g, "_");
-    const dir = join(root, host, req.owner.toLowerCase(), `${req.repo.toLowerCase()}.git`);
+  async handle(req: KeeperRequest, slot: SlotCtx): Promise<KeeperAnswer> {
+    const fetched = await this.fetchFor(req, slot);
+    if (!req.tree || !slot.trees) return fetched;
+    const trees = slot.trees;
+    const tree = await this.serial(trees.s.root, async () => trees.handOut(repoKey(req), fetched.sha));
+    return tree ? { ...fetched, tree } : fetched;
+  }
+
+  private async fetchFor(req: KeeperRequest, slot: SlotCtx): Promise<Extract<KeeperAnswer, { refs: unknown }>> {
+    const root = slot.mirrorRoot;
+    const dir = this.mirrorDir(root, req);
+    const host = dirname(dirname(dir));
     return this.serial(dir, async () => {
-      rootDir(root, 0o750, gid);
-      rootDir(join(root, host), 0o755);
-      rootDir(join(root, host, req.owner.toLowerCase()), 0o755);
-      if (!exists(join(dir, "HEAD"))) {
-        rmSync(dir, { recursive: true, force: true });
-        await gitOk(["init", "--bare", "--quiet", "--template=", dir]);
+      if (!this.ready.has(dir) || !exists(join(dir, "HEAD"))) {
+        rootDir(root, 0o750, slot.gid);
+        rootDir(host, 0o755);
+        rootDir(dirname(dir), 0o755);
+        if (!exists(join(dir, "HEAD"))) {
+          rmSync(dir, { recursive: true, force: true });
+          await gitOk(["init", "--bare", "--quiet", "--template=", dir]);
+        }
+        // Root's file, written by root only (the directory is root's, 0750 to the slot's group);
+        // what is set here is what every fetch runs with.
+        for (const [k, v] of [
+          ["gc.auto", "0"], // a job borrows objects while it runs: never pruned under it
+          ["transfer.fsckObjects", "true"],
+          ["fetch.fsckObjects", "true"],
+          ["core.hooksPath", "/dev/null"],
+          // Neither changes what is fetched; each costs a process or a history walk per fetch.
+          ["maintenance.auto", "false"],
+          ["fetch.showForcedUpdates", "false"],
+        ]) await gitOk(["-C", dir, "config", k!, v!]);
+        this.ready.add(dir);
       }
-      // Root's file, rewritten by root only; what is set here is what every fetch runs with.
-      for (const [k, v] of [
-        ["gc.auto", "0"], // a job borrows objects while it runs: never pruned under it
-        ["transfer.fsckObjects", "true"],
-        ["fetch.fsckObjects", "true"],
-        ["core.hooksPath", "/dev/null"],
-      ]) await gitOk(["-C", dir, "config", k!, v!]);
       const url = `${req.serverUrl}/${req.owner}/${req.repo}`;
       const auth = { serverUrl: req.serverUrl, token: req.token };
       const w = req.want;
       const extra = w.kind === "ref" && PULL_REF.test(w.ref) ? [w.ref] : w.kind === "sha" && PULL_REF.test(w.ref) ? [w.ref] : [];
       const fetch = async (more: string[]) => {
         const specs = ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*", ...more];
-        const r = await git(["-C", dir, "fetch", "--prune", "--force", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", "--end-of-options", url, ...specs], auth);
+        const r = await git(["-C", dir, "fetch", "--prune", "--force", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", "--end-of-options", url, ...specs], { auth });
         if (r.code !== 0) throw new Error(`git fetch ${url} failed (exit ${r.code}): ${r.stderr.trim().split("\n").slice(-3).join(" ")}`);
       };
       const has = async (sha: string) => (await git(["-C", dir, "cat-file", "-e", "--end-of-options", `${sha}^{commit}`])).code === 0;
@@ -194,21 +188,27 @@ export class GitKeeper {
       };
       const mirrored = (ref: string) => (ref.startsWith("refs/heads/") ? `refs/remotes/origin/${ref.slice(11)}` : ref);
 
-      const { tips, head } = await lsRemote(url, auth, extra);
+      const listRefs = async () =>
+        (await gitOk(["-C", dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/remotes/origin/", "refs/tags/"]))
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.split(" ") as [string, string]);
       let sha: string;
       let ref: string;
       if (w.kind === "sha") {
+        // No ls-remote: the commit is named, and a fetch is needed only if the mirror lacks it.
         sha = w.sha;
         ref = w.ref;
         if (!(await has(sha))) {
           await fetch(extra.map((e) => `+${e}:${e}`));
           if (!(await has(sha))) {
             // Not on any branch, tag or the named pull ref: asked for by id (GitHub serves reachable commits).
-            const r = await git(["-C", dir, "fetch", "--no-tags", "--no-write-fetch-head", "--end-of-options", url, `+${sha}:refs/runner-fleet/sha/${sha}`], auth);
+            const r = await git(["-C", dir, "fetch", "--no-tags", "--no-write-fetch-head", "--end-of-options", url, `+${sha}:refs/runner-fleet/sha/${sha}`], { auth });
             if (r.code !== 0 || !(await has(sha))) throw new KeeperRefusal(`input ref: commit ${sha} is not in ${req.owner}/${req.repo} (never pushed, or force-pushed away)`);
           }
         }
       } else {
+        const { tips, head } = await lsRemote(url, auth, extra);
         const name = w.kind === "default-branch" ? head : w.ref;
         if (!name) throw new KeeperRefusal(`input ref: ${req.owner}/${req.repo} has no default branch (an empty repository?)`);
         const full = name.startsWith("refs/") ? name : [`refs/heads/${name}`, `refs/tags/${name}`].find((r) => tips.has(r));
@@ -223,21 +223,47 @@ export class GitKeeper {
         if ((await local(mirrored(full))) !== sha || !(await has(sha))) await fetch(extra.map((e) => `+${e}:${e}`));
         if (!(await has(sha))) throw new KeeperRefusal(`input ref: '${full}' moved while it was fetched (upstream reported ${sha}); try again`);
       }
-      const refs = (await gitOk(["-C", dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/remotes/origin/", "refs/tags/"]))
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => l.split(" ") as [string, string]);
-      return { v: 1, ok: true, objects: join(dir, "objects"), sha, ref, refs };
+
+      return { v: 1, ok: true, objects: join(dir, "objects"), sha, ref, refs: await listRefs() };
     });
+  }
+
+  /** A post step gives its tree back; false when the keeper does not keep it (the action removes it). */
+  async takeBack(r: KeeperReturn, slot: SlotCtx): Promise<KeeperAnswer> {
+    const trees = slot.trees;
+    if (!trees) return { v: 1, ok: true, returned: false };
+    const returned = await this.serial(trees.s.root, async () => trees.takeBack(repoKey(r), r.name, r.id, r.sha, r.keep));
+    return { v: 1, ok: true, returned };
+  }
+
+  /**
+   * The agent's call once a slot's job is over and none of its processes is left: trees given back
+   * during it are checked by root now, before the next job may take one. Until then none is given out.
+   */
+  async settle(socket: string): Promise<void> {
+    const slot = this.slots.get(socket);
+    const trees = slot?.trees;
+    if (!slot || !trees) return;
+    await this.serial(trees.s.root, () =>
+      trees.settle(async (key, sha) => {
+        const [host, owner, repo] = key.split("/") as [string, string, string];
+        const dir = join(slot.mirrorRoot, host, owner, `${repo}.git`);
+        const ok = (await git(["-C", dir, "cat-file", "-e", "--end-of-options", `${sha}^{commit}`])).code === 0;
+        return ok ? join(dir, "objects") : undefined;
+      }),
+    );
   }
 
   /**
    * The slot's socket: a fresh path in `dir` (root's, 0755), owned by the slot's uid and 0600 so
-   * only its processes connect. One request per connection.
+   * only its processes connect. One request per connection. With `trees` (root's directory for
+   * trees in custody, and the slot's cache where they are handed over), finished trees are kept.
    */
-  async serve(socket: string, user: { uid: number; gid: number }, mirrorRoot: string): Promise<Server> {
+  async serve(socket: string, user: { uid: number; gid: number }, mirrorRoot: string, trees?: { root: string; cache: string }): Promise<Server> {
     rootDir(dirname(socket), 0o755);
     rmSync(socket, { force: true });
+    const slot: SlotCtx = { uid: user.uid, gid: user.gid, mirrorRoot, ...(trees ? { trees: new KeeperTrees({ ...trees, uid: user.uid, gid: user.gid }, this.o.log) } : {}) };
+    this.slots.set(socket, slot);
     const server = createServer((conn) => {
       let buf = "";
       let done = false;
@@ -253,14 +279,31 @@ export class GitKeeper {
         if (buf.length > MAX_REQUEST) return answer({ v: 1, ok: false, refusal: true, message: "request too large" });
         const nl = buf.indexOf("\n");
         if (nl < 0 || done) return;
+        const line = buf.slice(0, nl);
+        let op: unknown;
+        try {
+          op = (JSON.parse(line) as { op?: unknown })?.op;
+        } catch {
+          op = undefined;
+        }
+        if (op === "return") {
+          let ret: KeeperReturn;
+          try {
+            ret = parseReturn(line, this.o.servers);
+          } catch (e) {
+            return answer({ v: 1, ok: false, refusal: true, message: e instanceof Error ? e.message : String(e) });
+          }
+          this.takeBack(ret, slot).then(answer, (e: unknown) => answer({ v: 1, ok: false, refusal: false, message: e instanceof Error ? e.message : String(e) }));
+          return;
+        }
         let req: KeeperRequest;
         try {
-          req = parseRequest(buf.slice(0, nl), this.o.servers);
+          req = parseRequest(line, this.o.servers);
         } catch (e) {
           return answer({ v: 1, ok: false, refusal: true, message: e instanceof Error ? e.message : String(e) });
         }
         const t0 = Date.now();
-        this.handle(req, mirrorRoot, user.gid).then(
+        this.handle(req, slot).then(
           (a) => {
             this.o.log?.("git keeper fetched", { repo: `${req.owner}/${req.repo}`, ms: Date.now() - t0 });
             answer(a);

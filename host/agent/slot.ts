@@ -20,6 +20,8 @@ export interface SlotDeps {
   hooksDir: string;
   /** The host's git keeper socket for this slot (RUNNER_FLEET_GIT_SOCKET); none: the action clones. */
   gitSocket?: string;
+  /** The keeper checks the trees the last job gave back: called when none of its processes is left. */
+  settleGit?: () => Promise<void>;
   /** The release a slot's next runner uses (changes on rollover; a running job keeps its own). */
   release: () => { version: string; dir: string };
   /** Whether the slot may ask for a runner now (not warming, leaving or stopping). */
@@ -75,6 +77,8 @@ export class Slot {
     // A hostile tree slows only this slot (bounded), never the agent's tick.
     if (!(await fs.wipe(this.d.user))) this.d.log.warn("wipe incomplete; retried next job", { slot: this.index });
     fs.ensureCache(this.d.user);
+    // The last runner's end killed every process of the slot's uid: none can touch a tree root checks now.
+    await this.d.settleGit?.().catch((e: unknown) => this.d.log.warn("git keeper could not check shelved trees", { slot: this.index, error: e instanceof Error ? e.message : String(e) }));
     this.used = false;
   }
 

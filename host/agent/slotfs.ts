@@ -21,6 +21,8 @@ export class SlotFs {
   /** The git keeper's socket for this slot (the slot's, 0600, in root's directory) and its mirror (root's, 0750 root:<slot gid>). */
   readonly gitSocket: string;
   readonly gitMirror: string;
+  /** Shelved trees in the git keeper's custody (root's, 0700): checked by root between jobs. */
+  readonly gitTrees: string;
 
   constructor(root: string, index: number) {
     this.base = join(root, "slots", String(index));
@@ -29,6 +31,7 @@ export class SlotFs {
     this.cache = join(this.base, "cache");
     this.gitSocket = join(this.base, "git.sock");
     this.gitMirror = join(this.base, "git-mirror");
+    this.gitTrees = join(this.base, "git-trees");
     this.runnerRoot = join(this.state, "runner");
     this.home = join(this.state, "home");
     this.tmp = join(this.state, "tmp");

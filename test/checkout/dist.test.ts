@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCheckout } from "../../checkout/build";
 import { REPO } from "../helpers/env";
 
@@ -12,7 +12,7 @@ const out = mkdtempSync(join(tmpdir(), "checkout-dist-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe("checkout/dist", () => {
-  buildCheckout(out);
+  beforeAll(() => buildCheckout(out), 120_000);
   it.each(["main.js", "post.js"])("%s is current with checkout/src (else: npm run build:checkout and commit)", (f) => {
     expect(readFileSync(join(REPO, "checkout/dist", f), "utf8") === readFileSync(join(out, f), "utf8")).toBe(true);
   });

@@ -13,9 +13,11 @@ import { runStep, type Job, type Step } from "./runner";
 // both sides (git http-backend behind the token-checking server). Hostile jobs run as that same
 // uid and try the four attacks a security review made work against the slot-owned mirror
 // (issue 21): a smudge filter with attributes, fsmonitor and hooks, replace refs, insteadOf. Each
-// is tried on every place the slot can reach: the keeper's mirror (refused: root's), the slot's
-// cache (shelved trees), the slot's HOME, and the keeper's socket. Then upstream pushes a commit
-// the attacker never saw and the next job on the slot checks it out.
+// is tried on every place the slot can reach: the keeper's mirror (refused: root's), its own
+// checkout (whose files go back to the keeper as a shelved tree), the slot's HOME, and the
+// keeper's socket. Then upstream pushes a commit the attacker never saw and the next job on the
+// slot checks it out. Between jobs the test calls `settle` as the agent does once a runner's
+// processes are gone.
 const RUN = hasCommand("git", "git") && hasCommand("flock", "util-linux") && hasCommand("setpriv", "util-linux");
 const ROOT = process.getuid?.() === 0;
 const SLOT = 2011;
@@ -52,6 +54,7 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
   let slotDir: string;
   let socket: string;
   let mirrorRoot: string;
+  let trees: string;
   let cache: string;
   let marks: string;
   let evil: string;
@@ -72,7 +75,7 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
   beforeAll(async () => {
     f = await fixture("keeper");
     up = new Upstream(f.root, "acme", "widgets");
-    const files: Record<string, string> = { "README.md": "upstream\n", ".gitattributes": "*.txt text\n" };
+    const files: Record<string, string> = { "README.md": "upstream\n", ".gitattributes": "*.txt text\n", ".gitignore": "*.log\n", "lib/deep/b.txt": "b\n", "docs/c.txt": "c\n" };
     for (let i = 0; i < 50; i++) files[`src/${i}.txt`] = `file ${i}\n`;
     up.commit("c0", files);
     up.push("main");
@@ -80,11 +83,12 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
     mkdirSync(slotDir, { recursive: true, mode: 0o755 });
     socket = join(slotDir, "git.sock");
     mirrorRoot = join(slotDir, "git-mirror");
+    trees = join(slotDir, "git-trees");
     cache = join(slotDir, "cache");
     mkdirSync(cache, { mode: 0o700 });
     chown(cache, SLOT);
     keeper = new GitKeeper({ servers: [f.server.url] });
-    await keeper.serve(socket, { uid: SLOT, gid: SLOT }, mirrorRoot);
+    await keeper.serve(socket, { uid: SLOT, gid: SLOT }, mirrorRoot, { root: trees, cache });
     // What the attacker's code does when anything runs it: leaves a mark, and its environment.
     marks = join(f.tmp, "marks");
     mkdirSync(marks, { mode: 0o1777 });
@@ -115,8 +119,15 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
     expect(existsSync(join(j.workspace, ".git/hooks"))).toBe(false);
     expectOk(await runStep("post", j, m.state));
     expect(readdirSync(j.workspace)).toEqual([]);
+    // The tree went back to the keeper: root's, out of the slot's reach, nothing left in the cache.
+    const tr = statSync(trees);
+    expect([tr.uid, tr.mode & 0o777]).toEqual([0, 0o700]);
+    expect(readdirSync(trees)).toHaveLength(1);
+    expect(readdirSync(cache)).toEqual([]);
+    expect((await asSlot(`ls "${trees}"`, {})).code).not.toBe(0);
+    await keeper.settle(socket);
     // The token: not on disk anywhere the slot or the keeper wrote.
-    expect(filesContaining([mirrorRoot, cache, join(f.tmp, "runners"), join(f.tmp, "homes")], f.secrets)).toEqual([]);
+    expect(filesContaining([mirrorRoot, trees, cache, join(f.tmp, "runners"), join(f.tmp, "homes")], f.secrets)).toEqual([]);
   }, 300_000);
 
   it("the four attacks as the slot's uid: refused at the mirror, undone everywhere the slot can write; the next job gets upstream's exact commit and runs nothing of the attacker's", async () => {
@@ -148,15 +159,24 @@ w git config --file "$d/config" url.${attackerRepo.bare}.insteadOf "${f.server.u
     const onMirror = await asSlot(attack(mirror()), { HOME: "/nonexistent" });
     expect(onMirror.out).not.toMatch(/^written/m);
     expect(onMirror.out.match(/^refused/gm)).toHaveLength(8);
-    // 2. Its own checkout, and a shelved tree planted in the slot's cache with all four in its .git.
-    const shelf = join(cache, "shelf", new URL(f.server.url).host.replace(":", "_"), "acme", "widgets");
-    const planted = join(shelf, "999999999999999-planted");
+    // 2. Its own checkout, which goes back to the keeper as a shelved tree: all four in its .git,
+    // and its files changed every way that might slip past a stat check. src/3.txt (which the next
+    // commit does not touch) is rewritten in place (same inode, same size) and its mtime put back; a file's mode changed; a file linked
+    // from the slot's cache (to write through later); `docs` swapped for a link to a directory of
+    // the attacker's (a leading-path link); a nested .git with fsmonitor; untracked and ignored
+    // files; a directory made unreadable.
     const own = await asSlot(
       `${attack(join(a.workspace, ".git"))}
-mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attacker\\n' > "${planted}/README.md" && touch -r "${a.workspace}/README.md" "${planted}/README.md" && mkdir -p "${planted}/src/.git" && cp "${a.workspace}/.git/config" "${planted}/src/.git/config"`,
+cd "${a.workspace}" && cp -p src/3.txt "${cache}/ref" && printf 'evil 3\\n' 1<> src/3.txt && touch -r "${cache}/ref" src/3.txt && rm "${cache}/ref" \
+ && chmod +x src/1.txt && ln src/2.txt "${cache}/link2" \
+ && mkdir "${cache}/docs" && printf 'attacker\\n' > "${cache}/docs/c.txt" && rm -r docs && ln -s "${cache}/docs" docs \
+ && mkdir src/.git && printf '[core]\\n\\tfsmonitor = ${evil} nested\\n' > src/.git/config \
+ && echo planted > new.txt && echo planted > build.log && chmod 0 lib`,
       { HOME: "/nonexistent" },
     );
+    expect(own.code, own.out).toBe(0);
     expect(own.out).not.toMatch(/^refused/m); // the slot may write what is its own
+    expect([statSync(join(a.workspace, "src/3.txt")).size, readFileSync(join(a.workspace, "src/3.txt"), "utf8")]).toEqual([7, "evil 3\n"]);
     // 3. The slot's HOME (a persistent slot's job could leave it): a global config with all four.
     const home = join(f.tmp, "homes", String(n));
     expect((await asSlot(attack(join(home, ".gitconfig-dir")).replace(/--file "\$d\/config"/g, `--file "${home}/.gitconfig"`), { HOME: home })).code).toBe(0);
@@ -175,6 +195,12 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
     expect(await ask({ ...base, want: { kind: "ref", ref: `refs/replace/${victimBlob}` } })).toMatch(/"ok":false/);
     expect(await ask({ ...base, token: "ghs_wrong", want: { kind: "default-branch" } })).toMatch(/"ok":false/);
     expectOk(await runStep("post", a, ma.state));
+    // The runner's end: the attacker's processes are gone; root checks the tree it gave back.
+    await keeper.settle(socket);
+    // A later job of the slot (another repository's, say) writes through the link it kept while the
+    // tree waits in custody, and cannot reach the custody directory itself.
+    expect((await asSlot(`printf 'through the link\\n' > "${cache}/link2" && ls "${trees}"`, {})).code).not.toBe(0);
+    expect(readFileSync(join(cache, "link2"), "utf8")).toBe("through the link\n");
     // The attacker's hooks ran in its own job (its own update-ref): those marks are its own, cleared
     // here so that any mark from now on is the victim's.
     for (const m of readdirSync(marks)) rmSync(join(marks, m));
@@ -189,7 +215,8 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
     const mv = await runStep("main", v, {});
     expectOk(mv);
     expect(mv.outputs).toMatchObject({ commit: trusted, mode: "keeper" });
-    expect(mv.raw).toContain("shelved tree reused and verified"); // the planted tree was the one taken
+    expect(mv.raw).toContain("with a shelved tree"); // the attacker's tree was the one taken
+    expect(mv.raw).toContain("shelved tree taken from the keeper");
     // Upstream's exact content at that commit: every path, every byte, nothing else.
     expect(git(["rev-parse", "HEAD"], v.workspace)).toBe(trusted);
     const listed = git(["ls-tree", "-r", "--name-only", trusted], up.bare).split("\n");
@@ -197,6 +224,13 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
     expect(onDisk).toEqual([...listed].sort());
     for (const p of listed) expect(readFileSync(join(v.workspace, p), "utf8"), p).toBe(git(["cat-file", "blob", `${trusted}:${p}`], up.bare) + "\n");
     expect(git(["cat-file", "-p", `HEAD:README.md`], v.workspace)).toBe("trusted");
+    // Nothing else: no link, no extra directory, every mode as committed, no second link to any file.
+    const dirs = new Set(listed.flatMap((p) => p.split("/").slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join("/"))));
+    expect((await asSlot("find . -path ./.git -prune -o -type d -print | sed 's|^./||' | grep -v '^\\.$' | sort", {}, v.workspace)).out.trim().split("\n")).toEqual([...dirs].sort());
+    expect((await asSlot("find . -path ./.git -prune -o ! -type f ! -type d -print -o -type f -links +1 -print", {}, v.workspace)).out.trim()).toBe("");
+    expect(git(["ls-files", "-s", "src/1.txt"], v.workspace)).toMatch(/^100644 /);
+    expect(statSync(join(v.workspace, "src/1.txt")).mode & 0o111).toBe(0);
+    expect(git(["status", "--porcelain", "--ignored", "--untracked-files=all"], v.workspace)).toBe("");
     expect(git(["for-each-ref", "refs/replace/"], v.workspace)).toBe("");
     // The job's own git commands afterwards (a fresh HOME, as the agent gives every job): nothing of the attacker's runs.
     const fresh = join(f.tmp, "homes", "victim-own");
@@ -239,5 +273,23 @@ mkdir -p "${planted}" && cp -a "${a.workspace}/." "${planted}/" && printf 'attac
       expect(m.outputs).toMatchObject({ commit: sha, ref: full });
       expectOk(await runStep("post", j, m.state));
     }
+  }, 300_000);
+
+  it("hands out no tree before the agent says the job that gave it back is over (its processes could still change it)", async () => {
+    const other = new Upstream(f.root, "acme", "other");
+    other.commit("o1", { "a.txt": "a\n", "dir/b.txt": "b\n" });
+    other.push("main");
+    const run = async () => {
+      const j = job({ with: { repository: "acme/other" } });
+      const m = await runStep("main", j);
+      expectOk(m);
+      expect(m.outputs).toMatchObject({ commit: other.sha("main"), mode: "keeper" });
+      expectOk(await runStep("post", j, m.state));
+      return m.raw;
+    };
+    expect(await run()).not.toContain("with a shelved tree"); // the first: nothing shelved yet
+    expect(await run()).not.toContain("with a shelved tree"); // given back, but not settled
+    await keeper.settle(socket);
+    expect(await run()).toContain("with a shelved tree");
   }, 300_000);
 });
