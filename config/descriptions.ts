@@ -102,6 +102,7 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   "hostPools[].labels": "The pool's scale-set labels; a job's `runs-on` must be a subset. No two sets or pools may serve overlapping label sets.",
   "hostPools[].selfHostedLabels": "Also register `self-hosted`, `linux` and `X64`/`ARM64`, so classic `runs-on: [self-hosted, linux, ARM64]` workflows reach the pool.",
   "hostPools[].githubUrl": "Where this pool's runners register; unset: `github.url`.",
+  "hostPools[].gitServers": "The https origins the hosts' git keeper fetches from for the checkout action (the job's token goes to them); unset: the origin of the pool's GitHub URL (github.com or the GHES host). Any other server is refused by the keeper.",
   "hostPools[].runnerGroup": "The runner group the pool's scale set joins (organisation and enterprise URLs only).",
   "hostPools[].capacity": "The Auto Scaling group's size; the control plane sets desired capacity from GitHub's assigned jobs within it.",
   "hostPools[].capacity.min": "Fewest hosts.",

@@ -77,6 +77,7 @@ export function agentConfig(pool: HostPoolModel, w: HostWiring): AgentConfig {
     // GitHub's window is 30 days after the next release: a small GET every 15 minutes is plenty.
     manifestCheckSeconds: 900,
     endpoints,
+    gitServers: pool.gitServers,
     ...(w.lifecycleHookName ? { warmPool: { hookName: w.lifecycleHookName } } : {}),
     ...w.agentTuning,
   };

@@ -342,6 +342,8 @@ export interface HostPoolArgs {
   selfHostedLabels?: boolean;
   /** Where this pool's runners register; unset: `github.url`. */
   githubUrl?: string;
+  /** The https origins the hosts' git keeper fetches from for the checkout action (the job's token goes to them); unset: the origin of the pool's GitHub URL (github.com or the GHES host). Any other server is refused by the keeper. */
+  gitServers?: string[];
   /** The runner group the pool's scale set joins (organisation and enterprise URLs only). */
   runnerGroup?: string;
   /** The Auto Scaling group's size; the control plane sets desired capacity from GitHub's assigned jobs within it. Default: `{}`. */
