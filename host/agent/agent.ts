@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AgentConfig } from "../../protocol/agent-config";
+import { DEFAULT_GIT_SERVERS, type AgentConfig } from "../../protocol/agent-config";
 import type { MirrorManifest, MirroredRelease, RunnerPlatform } from "../../protocol/mirror";
 import { Aws } from "./aws";
 import { Broker } from "./broker";
@@ -138,7 +138,7 @@ export class Agent {
       lifecycle = (await this.imds.get("meta-data/autoscaling/target-lifecycle-state")) ?? "InService";
       this.release = await this.prepare();
       const launcher = this.deps.launcher ?? (isSystemd() ? new SystemdLauncher() : new ProcessLauncher());
-      this.keeper = new GitKeeper({ servers: this.cfg.gitServers ?? ["https://github.com"], log: (msg, fields) => this.log.info(msg, fields) });
+      this.keeper = new GitKeeper({ servers: this.cfg.gitServers ?? [...DEFAULT_GIT_SERVERS], log: (msg, fields) => this.log.info(msg, fields) });
       for (const [n, { user, fs }] of this.seats.entries()) {
         await this.keeper.serve(fs.gitSocket, user, fs.gitMirror);
         this.slots.push(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { agentConfig } from "../../components/aws/host-user-data";
+import { DEFAULT_GIT_SERVERS } from "../../protocol/agent-config";
 import { hostPoolModel } from "../../config/host-model";
 import { parseStackConfig } from "../../config/load";
 import { KeeperRefusal, parseRequest } from "../../host/agent/git-keeper";
@@ -22,18 +23,15 @@ const request = (serverUrl: string) => JSON.stringify({ v: 1, serverUrl, owner: 
 
 describe("the git keeper's servers come from the stack", () => {
   it("default: the origin of the fleet's GitHub URL, github.com or the declared GHES host, in the hosts' agent config", () => {
-    expect(hostsOf({ url: "https://github.com/acme", auth: "token" }).agent.gitServers).toEqual(["https://github.com"]);
+    // github.com is the agent's own default: the config leaves it out (user-data names no GitHub host).
+    const cloud = hostsOf({ url: "https://github.com/acme", auth: "token" });
+    expect(cloud.model.gitServers).toEqual([...DEFAULT_GIT_SERVERS]);
+    expect(cloud.agent.gitServers).toBeUndefined();
     const ghes = hostsOf(GHES).agent.gitServers!;
     expect(ghes).toEqual(["https://ghe.acme.test"]);
     // The keeper on such a host takes a request for the GHES host and refuses github.com.
     expect(parseRequest(request("https://ghe.acme.test"), ghes).serverUrl).toBe("https://ghe.acme.test");
     expect(() => parseRequest(request("https://github.com"), ghes)).toThrow(KeeperRefusal);
-  });
-
-  it("a pool's own githubUrl on another host decides its default", () => {
-    const cfg = { url: "https://github.com/acme", auth: "token" };
-    // A pool registering at its own repository on the same host keeps github.com.
-    expect(hostsOf(cfg, { githubUrl: "https://github.com/acme/widgets" }).model.gitServers).toEqual(["https://github.com"]);
   });
 
   it("declared: every listed origin, normalised as the keeper compares them", () => {
