@@ -7,7 +7,7 @@ import { Broker } from "./broker";
 import { JOB_COMPLETED_HOOK, JOB_STARTED_HOOK } from "./hooks";
 import { Imds } from "./imds";
 import { installRelease, platformOf, procHidesPids, type Installed } from "./install";
-import { denyCronAndAt } from "./forget";
+import { denyCronAndAt, HOST_OUTSIDE, type OutsidePaths } from "./forget";
 import { GitKeeper } from "./git-keeper";
 import { killUid, ProcessLauncher, SystemdLauncher, type Launcher } from "./launcher";
 import type { Logger } from "./log";
@@ -25,6 +25,8 @@ export interface AgentDeps {
   platform?: RunnerPlatform;
   backoff?: { baseMs: number; maxMs: number };
   now?: () => number;
+  /** cron/at spools and deny files and linger flags: the machine's unless a test gives its own root. */
+  outside?: OutsidePaths;
 }
 
 type Mode = "starting" | "warm" | "serving" | "leaving" | "stopped";
@@ -122,7 +124,7 @@ export class Agent {
     for (let i = 1; i <= this.cfg.slots; i++) {
       const fs = new SlotFs(this.cfg.root, i);
       const user = await ensureSlotUser(`${prefix}${i}`, fs.home, this.cfg.docker === "rootless");
-      denyCronAndAt(user.name);
+      denyCronAndAt(user.name, (this.deps.outside ?? HOST_OUTSIDE).deny);
       this.seats.push({ fs, user });
     }
     this.prepared = inst;
@@ -153,6 +155,7 @@ export class Agent {
             docker: this.cfg.docker,
             hooksDir: this.hooksDir,
             gitSocket: fs.gitSocket,
+            outside: this.deps.outside ?? HOST_OUTSIDE,
             release: () => this.release!,
             mayRegister: () => this.mode === "serving",
             stopped: () => this.mode === "stopped",
