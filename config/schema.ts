@@ -506,6 +506,11 @@ export const teamSchema = z.strictObject({
   privileged: z.boolean().default(false),
   /** The team's runner groups, made by the platform (a team on the platform's credential cannot). */
   runnerGroups: z.array(runnerGroupSchema).default([]),
+  /**
+   * Labels the team's scale sets may register beyond `<team>-…` and the self-hosted defaults; the
+   * cluster refuses any other (a generic label would take jobs written for other runners).
+   */
+  labels: labels,
 });
 
 /** Keys of the stack file under the project namespace; the value is the zod schema of each. */

@@ -144,8 +144,10 @@ export interface TeamArgs {
   credential?: TeamCredential;
   /** May the team run privileged sets (dind, hostPath caches)? They get a namespace `<team>-runners-privileged`. Default: `false`. */
   privileged?: boolean;
-  /** The team's runner groups, made by the platform (a team on the platform's credential cannot make them). Default: `[]`. */
+  /** The team's runner groups, made by the platform (a team on the platform's credential cannot make them). On the platform's credential the cluster refuses a team's scale set in any other group, or in none (the Default group). Default: `[]`. */
   runnerGroups?: RunnerGroupArgs[];
+  /** Labels the team's scale sets may register besides names starting with `<team>-` and the self-hosted defaults (`self-hosted`, `linux`, `X64`, `ARM64`), as written; the cluster refuses any other. Default: `[]`. */
+  labels?: string[];
 }
 
 /** Where runners register and how the program authenticates to GitHub. */
