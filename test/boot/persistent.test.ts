@@ -15,8 +15,8 @@ import { canBootHosts, Lab } from "./harness";
  * would run that timer during later jobs), background processes (setsid, and a double fork under
  * nohup), a crontab entry and an at job. The product's install path installs neither cron nor at,
  * so their spool files are planted by root as crontab(1) and at(1) would write them (owned by the
- * slot's uid); lingering is what `loginctl enable-linger` does, run as root because the host has
- * no polkit rule letting a slot do it itself. The attack is shown live (the timer fires, the
+ * slot's uid); lingering is what `loginctl enable-linger` does, run as root so the test does not
+ * depend on whether the image's polkit rules let a slot do it itself. The attack is shown live (the timer fires, the
  * processes run) before the next job; then all of it is gone or inert and the work tree stays.
  */
 const MARKS = "/var/tmp/rf-pmarks";
