@@ -13,6 +13,8 @@ export interface HostPoolModel {
   asgName: string;
   githubUrl: string;
   apiUrl: string;
+  /** https origins the hosts' git keeper fetches from: gitServers, else the GitHub URL's origin. */
+  gitServers: string[];
   /** Exactly what the pool's scale set is registered with (scaleSetLabels): its name, its labels, the self-hosted defaults unless switched off. */
   labels: string[];
   /** The GitHub runner scale set the control plane registers for the pool: what `runs-on:` names. */
@@ -57,6 +59,7 @@ export function hostPoolModel(cfg: StackConfig, pool: HostPoolConfig, project: s
     asgName: `${asgNamePrefix(project, stack)}${pool.name}`,
     githubUrl,
     apiUrl: githubApiUrl(githubUrl),
+    gitServers: pool.gitServers?.map((s) => new URL(s).origin) ?? [new URL(githubUrl).origin],
     labels: scaleSetLabels(scaleSetName, pool),
     scaleSetName,
     ...(pool.warmPool ? { lifecycleHookName: `${project}-${stack}-${pool.name}-${LAUNCH_HOOK.suffix}` } : {}),

@@ -388,6 +388,19 @@ function checkPoolRuntime(
   }
 }
 
+/** A git server the keeper may fetch from: https, an origin only (no path, credentials, query). */
+function httpsOrigin(v: string, ctx: z.RefinementCtx): void {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    ctx.addIssue({ code: "custom", message: `not a URL: "${v}"` });
+    return;
+  }
+  if (u.protocol !== "https:") ctx.addIssue({ code: "custom", message: `must be an https:// origin, got "${v}" (the keeper sends the job's token to it)` });
+  else if (u.username || u.password || u.search || u.hash || (u.pathname !== "/" && u.pathname !== "")) ctx.addIssue({ code: "custom", message: `must be an origin only (https://host[:port]), got "${v}"` });
+}
+
 export const hostPoolSchema = z
   .strictObject({
     name: dnsName,
@@ -398,6 +411,11 @@ export const hostPoolSchema = z
     labels,
     selfHostedLabels,
     githubUrl: z.string().optional(),
+    /**
+     * The git servers the hosts' git keeper fetches from for the checkout action (https origins).
+     * Unset: the origin of the pool's GitHub URL (github.com, or the GHES host).
+     */
+    gitServers: z.array(z.string().superRefine(httpsOrigin)).min(1, "list at least one server, or leave it unset (the pool's GitHub host)").optional(),
     runnerGroup: runnerGroup.optional(),
     capacity: range({ min: 0, desired: 1, max: 1 }),
     spot: z.boolean().default(false),
@@ -488,6 +506,11 @@ export const teamSchema = z.strictObject({
   privileged: z.boolean().default(false),
   /** The team's runner groups, made by the platform (a team on the platform's credential cannot). */
   runnerGroups: z.array(runnerGroupSchema).default([]),
+  /**
+   * Labels the team's scale sets may register beyond `<team>-…` and the self-hosted defaults; the
+   * cluster refuses any other (a generic label would take jobs written for other runners).
+   */
+  labels: labels,
 });
 
 /** Keys of the stack file under the project namespace; the value is the zod schema of each. */

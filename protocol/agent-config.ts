@@ -30,9 +30,12 @@ export interface AgentConfig {
   endpoints: { imds: string; s3?: string; autoscaling?: string };
   /** Pools with a warm pool: the launch lifecycle hook the agent completes once installed (never registering while Warmed:*). */
   warmPool?: { hookName: string };
-  /** Git servers the host's git keeper mirrors from (default https://github.com; a GHES URL here). */
+  /** Git servers (https origins) the host's git keeper fetches from; unset: DEFAULT_GIT_SERVERS. */
   gitServers?: string[];
   retry?: { attempts?: number; timeoutMs?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
+
+/** What a host's keeper fetches from when its config names no server: github.com. */
+export const DEFAULT_GIT_SERVERS: readonly string[] = ["https://github.com"];
 
 export const AGENT_CONFIG_PATH = "/etc/runner-fleet/agent.json";

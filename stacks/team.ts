@@ -55,6 +55,16 @@ export async function teamProgram(cfg: StackConfig, source: ConfigSource, config
       })),
     );
   }
+  if (team && usesPlatformCredential) {
+    // The cluster refuses these too (components/arc/team-admission-policy.ts); said here by key first.
+    const granted = Object.keys(team.runnerGroups);
+    const off = cfg.runnerSets.flatMap((s, i) =>
+      s.runnerGroup !== undefined && granted.includes(s.runnerGroup)
+        ? []
+        : [{ path: ["runnerSets", i, "runnerGroup"], message: `must be one of the runner groups ${platform} made for team ${cfg.team} (${granted.join(", ") || "none: add them to its teams[].runnerGroups"}); on the platform's credential another group, or none, would take other repositories' jobs` }],
+    );
+    if (off.length > 0) fail(off);
+  }
   const tags = awsTags(source.project, source.stack, cfg.team);
   const { runnerGroups, groupResources } = credential ? composeGithub(model, credential, cfg.github.auth as GithubCredentialValue["kind"]) : { runnerGroups: team?.runnerGroups ?? {}, groupResources: [] };
   const outputs: FleetOutputs = { stack: source.stack, githubUrl: cfg.github.url, runnerSets: {}, hostPools: {}, runnerGroups };

@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { component } from "../types";
-import { teamPolicyManifests } from "./team-admission-policy";
+import { teamPolicyManifests, type TeamGrant } from "./team-admission-policy";
 
 export interface TeamAdmissionPolicyArgs {
   controllerNamespace: string;
   controllerServiceAccount: string;
+  /** What the platform granted each team: runner groups, labels; its sets stay at this GitHub URL. */
+  teams: TeamGrant[];
+  githubUrl: string;
 }
 
 /**
@@ -18,7 +21,7 @@ export class TeamAdmissionPolicy extends pulumi.ComponentResource {
   constructor(name: string, args: TeamAdmissionPolicyArgs, opts: pulumi.ComponentResourceOptions) {
     const [type, options] = component("TeamAdmissionPolicy", opts);
     super(type, name, {}, options);
-    const { policy, binding } = teamPolicyManifests({ namespace: args.controllerNamespace, serviceAccount: args.controllerServiceAccount });
+    const { policy, binding } = teamPolicyManifests({ namespace: args.controllerNamespace, serviceAccount: args.controllerServiceAccount }, { teams: args.teams, githubUrl: args.githubUrl });
     const p = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(name, { metadata: policy.metadata, spec: policy.spec }, { parent: this });
     new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(name, { metadata: binding.metadata, spec: binding.spec }, { parent: this, dependsOn: [p] });
     this.registerOutputs({});

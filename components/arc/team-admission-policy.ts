@@ -1,4 +1,6 @@
 import { PRIVILEGED_NODE_LABEL } from "../../config/names";
+import { selfHostedDefaults } from "../../config/scale-set-labels";
+import type { TeamConfig } from "../../config/schema";
 
 /** Team namespaces carry this label (value: the team); the binding selects them by it. */
 export const TEAM_LABEL = "runner-fleet/team";
@@ -41,6 +43,25 @@ export const LISTENER_CONTAINER_FIELDS = [
  */
 export const CONTROLLER_NAMESPACE_FIELDS = ["autoscalingListener", "listenerServiceAccountMetadata", "listenerConfigSecretMetadata", "vaultConfig"] as const;
 
+/**
+ * What the platform granted one team (its entry in runner-fleet:teams). `runnerGroups` undefined:
+ * the team brings its own credential, so GitHub holds its sets to what that credential may do.
+ */
+export interface TeamGrant {
+  name: string;
+  runnerGroups: string[] | undefined;
+  /** Labels beyond `<team>-…` and the self-hosted defaults its sets may register. */
+  labels: string[];
+}
+
+/** Each team's grant as its platform stack declares it (runner-fleet:teams). */
+export function teamGrants(teams: readonly TeamConfig[]): TeamGrant[] {
+  return teams.map((t) => ({ name: t.name, runnerGroups: t.credential === "platform" ? t.runnerGroups.map((g) => g.name) : undefined, labels: t.labels }));
+}
+
+/** The labels config.sh gives self-hosted Linux runners (config/scale-set-labels.ts): any set may carry them. */
+export const DEFAULT_LABELS: readonly string[] = [...new Set([...selfHostedDefaults("amd64"), ...selfHostedDefaults("arm64")])];
+
 export interface Validation {
   expression: string;
   message: string;
@@ -52,8 +73,41 @@ const noSpec = `${noTemplate} || !has(${LT}.spec)`;
 const annotations = (o: string) => `(has(${o}.metadata.annotations) && '${SCALE_SET_ID_ANNOTATION}' in ${o}.metadata.annotations)`;
 const TEAM = `namespaceObject.metadata.labels['${TEAM_LABEL}']`;
 
+const celString = (v: string): string => `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+const celList = (vs: readonly string[]): string => `[${vs.map(celString).join(", ")}]`;
+
+/**
+ * Runner group, labels and GitHub URL against what the platform granted each team. A set on the
+ * platform's credential registers with the organisation's App: in a group other than the team's
+ * it would take jobs of repositories the team was never given (the team's pods, image and hooks
+ * then see those jobs' secrets); with another team's or a generic label it would take jobs written
+ * for other runners wherever its group is visible; at another URL it would register where the
+ * App is installed but the team is not. The grants are literals in the expressions: CEL sees only
+ * the request, and the stack config is the one source of them. Pairs are "team/value" strings.
+ */
+function grantValidations(teams: readonly TeamGrant[], githubUrl: string): Validation[] {
+  const own = celList(teams.filter((t) => t.runnerGroups === undefined).map((t) => t.name));
+  const groups = celList(teams.flatMap((t) => (t.runnerGroups ?? []).map((g) => `${t.name}/${g}`)));
+  const labels = celList(teams.flatMap((t) => t.labels.map((l) => `${t.name}/${l}`)));
+  const url = githubUrl.replace(/\/+$/, "");
+  return [
+    {
+      expression: `${TEAM} in ${own} || (has(object.spec.runnerGroup) && (${TEAM} + '/' + object.spec.runnerGroup) in ${groups})`,
+      message: "spec.runnerGroup must be one of the runner groups the platform made for this team (teams[].runnerGroups): on the platform's credential another group, or none (the Default group), would hand the team other repositories' jobs",
+    },
+    {
+      expression: `!has(object.spec.runnerScaleSetLabels) || object.spec.runnerScaleSetLabels.all(l, l.startsWith(${TEAM} + '-') || l in ${celList(DEFAULT_LABELS)} || (${TEAM} + '/' + l) in ${labels})`,
+      message: `spec.runnerScaleSetLabels may hold only labels starting with the team's name and '-', the self-hosted defaults (${DEFAULT_LABELS.join(", ")}) and labels the platform granted the team (teams[].labels): any other label takes jobs written for other runners`,
+    },
+    {
+      expression: `${TEAM} in ${own} || object.spec.githubConfigUrl == ${celString(url)} || object.spec.githubConfigUrl.startsWith(${celString(`${url}/`)})`,
+      message: `spec.githubConfigUrl must be ${url} or below it: the platform's credential registers runners wherever its App is installed`,
+    },
+  ];
+}
+
 /** The policy's validations, each with the message the API server returns when it fails. */
-export function teamScaleSetValidations(): Validation[] {
+export function teamScaleSetValidations(teams: readonly TeamGrant[], githubUrl: string): Validation[] {
   return [
     {
       expression: `${noSpec} || ${LT}.spec.containers.all(c, c.name == 'listener')`,
@@ -98,6 +152,7 @@ export function teamScaleSetValidations(): Validation[] {
       expression: `has(object.spec.runnerScaleSetName) && object.spec.runnerScaleSetName.startsWith(${TEAM} + '-')`,
       message: "spec.runnerScaleSetName must start with the team's name and '-' (the team stack's names do)",
     },
+    ...grantValidations(teams, githubUrl),
   ];
 }
 
@@ -131,7 +186,7 @@ export interface TeamPolicyManifests {
  * namespaces. Only ARC's controller is exempt (it writes the id annotation); it lives in the
  * controller's namespace, where no team can act.
  */
-export function teamPolicyManifests(controller: { namespace: string; serviceAccount: string }): TeamPolicyManifests {
+export function teamPolicyManifests(controller: { namespace: string; serviceAccount: string }, grants: { teams: readonly TeamGrant[]; githubUrl: string }): TeamPolicyManifests {
   const labels = { "app.kubernetes.io/part-of": "runner-fleet" };
   return {
     policy: {
@@ -146,7 +201,7 @@ export function teamPolicyManifests(controller: { namespace: string; serviceAcco
         matchConditions: [
           { name: "not-the-arc-controller", expression: `request.userInfo.username != 'system:serviceaccount:${controller.namespace}:${controller.serviceAccount}'` },
         ],
-        validations: teamScaleSetValidations(),
+        validations: teamScaleSetValidations(grants.teams, grants.githubUrl),
       },
     },
     binding: {

@@ -2,7 +2,7 @@ import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import type { HostPoolModel } from "../../config/host-model";
 import type { AgentConfig } from "../../protocol/agent-config";
-import { AGENT_CONFIG_PATH } from "../../protocol/agent-config";
+import { AGENT_CONFIG_PATH, DEFAULT_GIT_SERVERS } from "../../protocol/agent-config";
 import type { DockerMode } from "./host-packages";
 import { AGENT_UNIT, agentUnit, FIREWALL_SCRIPT, firewallScript, INSTALL_SCRIPT, installScript } from "./host-scripts";
 
@@ -53,6 +53,8 @@ function bucketUrl(bucket: string, w: HostWiring): string {
   return w.endpoints?.s3 ? `${w.endpoints.s3.replace(/\/$/, "")}/${bucket}` : `https://${bucket}.s3.${w.region}.${w.dnsSuffix ?? "amazonaws.com"}`;
 }
 
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** The agent's config file (protocol/agent-config.ts): where things are, never a credential. */
 export function agentConfig(pool: HostPoolModel, w: HostWiring): AgentConfig {
   const c = pool.config;
@@ -77,6 +79,8 @@ export function agentConfig(pool: HostPoolModel, w: HostWiring): AgentConfig {
     // GitHub's window is 30 days after the next release: a small GET every 15 minutes is plenty.
     manifestCheckSeconds: 900,
     endpoints,
+    // The agent's own default is written out only when the pool differs from it (GHES, a mirror).
+    ...(sameList(pool.gitServers, DEFAULT_GIT_SERVERS) ? {} : { gitServers: pool.gitServers }),
     ...(w.lifecycleHookName ? { warmPool: { hookName: w.lifecycleHookName } } : {}),
     ...w.agentTuning,
   };

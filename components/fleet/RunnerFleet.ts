@@ -3,6 +3,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { ArcController } from "../arc/ArcController";
 import { TeamAccess } from "../arc/TeamAccess";
 import { TeamAdmissionPolicy } from "../arc/TeamAdmissionPolicy";
+import { teamGrants } from "../arc/team-admission-policy";
 import { CONTROLLER_SERVICE_ACCOUNT } from "../../config/names";
 import type { GithubCredentialValue } from "../../config/credentials";
 import type { KeyIssue } from "../../config/errors";
@@ -114,7 +115,16 @@ function composeTeams(
   const kubeconfigs: Partial<TeamKubeconfigOutputs> = {};
   // Teams deploy scale sets with their own kubeconfig: the API server keeps their listener templates out of the controller's namespace.
   if (cfg.teams.length > 0) {
-    new TeamAdmissionPolicy("runner-fleet-team-scale-sets", { controllerNamespace: cfg.arc.controllerNamespace, controllerServiceAccount: CONTROLLER_SERVICE_ACCOUNT }, childOf(parent, { provider }));
+    new TeamAdmissionPolicy(
+      "runner-fleet-team-scale-sets",
+      {
+        controllerNamespace: cfg.arc.controllerNamespace,
+        controllerServiceAccount: CONTROLLER_SERVICE_ACCOUNT,
+        teams: teamGrants(cfg.teams),
+        githubUrl: cfg.github.url,
+      },
+      childOf(parent, { provider }),
+    );
   }
   for (const t of cfg.teams) {
     const namespace = teamNamespace(t.name);

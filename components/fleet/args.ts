@@ -144,8 +144,10 @@ export interface TeamArgs {
   credential?: TeamCredential;
   /** May the team run privileged sets (dind, hostPath caches)? They get a namespace `<team>-runners-privileged`. Default: `false`. */
   privileged?: boolean;
-  /** The team's runner groups, made by the platform (a team on the platform's credential cannot make them). Default: `[]`. */
+  /** The team's runner groups, made by the platform (a team on the platform's credential cannot make them). On the platform's credential the cluster refuses a team's scale set in any other group, or in none (the Default group). Default: `[]`. */
   runnerGroups?: RunnerGroupArgs[];
+  /** Labels the team's scale sets may register besides names starting with `<team>-` and the self-hosted defaults (`self-hosted`, `linux`, `X64`, `ARM64`), as written; the cluster refuses any other. Default: `[]`. */
+  labels?: string[];
 }
 
 /** Where runners register and how the program authenticates to GitHub. */
@@ -342,6 +344,8 @@ export interface HostPoolArgs {
   selfHostedLabels?: boolean;
   /** Where this pool's runners register; unset: `github.url`. */
   githubUrl?: string;
+  /** The https origins the hosts' git keeper fetches from for the checkout action (the job's token goes to them); unset: the origin of the pool's GitHub URL (github.com or the GHES host). Any other server is refused by the keeper. */
+  gitServers?: string[];
   /** The runner group the pool's scale set joins (organisation and enterprise URLs only). */
   runnerGroup?: string;
   /** The Auto Scaling group's size; the control plane sets desired capacity from GitHub's assigned jobs within it. Default: `{}`. */

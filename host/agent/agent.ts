@@ -1,13 +1,13 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AgentConfig } from "../../protocol/agent-config";
+import { DEFAULT_GIT_SERVERS, type AgentConfig } from "../../protocol/agent-config";
 import type { MirrorManifest, MirroredRelease, RunnerPlatform } from "../../protocol/mirror";
 import { Aws } from "./aws";
 import { Broker } from "./broker";
 import { JOB_COMPLETED_HOOK, JOB_STARTED_HOOK } from "./hooks";
 import { Imds } from "./imds";
 import { installRelease, platformOf, procHidesPids, type Installed } from "./install";
-import { denyCronAndAt } from "./forget";
+import { denyCronAndAt, HOST_OUTSIDE, type OutsidePaths } from "./forget";
 import { GitKeeper } from "./git-keeper";
 import { killUid, ProcessLauncher, SystemdLauncher, type Launcher } from "./launcher";
 import type { Logger } from "./log";
@@ -25,6 +25,8 @@ export interface AgentDeps {
   platform?: RunnerPlatform;
   backoff?: { baseMs: number; maxMs: number };
   now?: () => number;
+  /** cron/at spools and deny files and linger flags: the machine's unless a test gives its own root. */
+  outside?: OutsidePaths;
 }
 
 type Mode = "starting" | "warm" | "serving" | "leaving" | "stopped";
@@ -122,7 +124,7 @@ export class Agent {
     for (let i = 1; i <= this.cfg.slots; i++) {
       const fs = new SlotFs(this.cfg.root, i);
       const user = await ensureSlotUser(`${prefix}${i}`, fs.home, this.cfg.docker === "rootless");
-      denyCronAndAt(user.name);
+      denyCronAndAt(user.name, (this.deps.outside ?? HOST_OUTSIDE).deny);
       this.seats.push({ fs, user });
     }
     this.prepared = inst;
@@ -138,7 +140,7 @@ export class Agent {
       lifecycle = (await this.imds.get("meta-data/autoscaling/target-lifecycle-state")) ?? "InService";
       this.release = await this.prepare();
       const launcher = this.deps.launcher ?? (isSystemd() ? new SystemdLauncher() : new ProcessLauncher());
-      this.keeper = new GitKeeper({ servers: this.cfg.gitServers ?? ["https://github.com"], log: (msg, fields) => this.log.info(msg, fields) });
+      this.keeper = new GitKeeper({ servers: this.cfg.gitServers ?? [...DEFAULT_GIT_SERVERS], log: (msg, fields) => this.log.info(msg, fields) });
       for (const [n, { user, fs }] of this.seats.entries()) {
         await this.keeper.serve(fs.gitSocket, user, fs.gitMirror, { root: fs.gitTrees, cache: fs.cache });
         const keeper = this.keeper;
@@ -155,6 +157,7 @@ export class Agent {
             hooksDir: this.hooksDir,
             gitSocket: fs.gitSocket,
             settleGit: () => keeper.settle(fs.gitSocket),
+            outside: this.deps.outside ?? HOST_OUTSIDE,
             release: () => this.release!,
             mayRegister: () => this.mode === "serving",
             stopped: () => this.mode === "stopped",

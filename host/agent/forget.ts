@@ -11,13 +11,25 @@ import type { SlotUser } from "./users";
  * removes what got through anyway before every job; processes of the slot's uid are killed when a
  * runner ends (launcher.ts), HOME and TMPDIR are fresh for every job (slotfs.ts).
  */
-const SPOOLS = ["/var/spool/cron/crontabs", "/var/spool/cron", "/var/spool/cron/atjobs", "/var/spool/at"];
-const DENY = ["/etc/cron.deny", "/etc/at.deny"];
-const LINGER = "/var/lib/systemd/linger";
+export interface OutsidePaths {
+  /** cron's and at's spools: where crontab(1) and at(1) write a user's entries. */
+  spools: string[];
+  /** cron.deny and at.deny. */
+  deny: string[];
+  /** logind's linger flags, one file per user. */
+  linger: string;
+}
+
+/** Where a host keeps them; tests point the agent at a root of their own instead of the machine's. */
+export const HOST_OUTSIDE: OutsidePaths = {
+  spools: ["/var/spool/cron/crontabs", "/var/spool/cron", "/var/spool/cron/atjobs", "/var/spool/at"],
+  deny: ["/etc/cron.deny", "/etc/at.deny"],
+  linger: "/var/lib/systemd/linger",
+};
 
 /** Adds the slot user to cron.deny and at.deny (both tools refuse a listed user, whatever its groups). */
-export function denyCronAndAt(name: string): void {
-  for (const f of DENY) {
+export function denyCronAndAt(name: string, deny: string[] = HOST_OUTSIDE.deny): void {
+  for (const f of deny) {
     const text = existsSync(f) ? readFileSync(f, "utf8") : "";
     if (!text.split("\n").includes(name)) appendFileSync(f, `${text && !text.endsWith("\n") ? "\n" : ""}${name}\n`, { mode: 0o640 });
   }
@@ -26,9 +38,9 @@ export function denyCronAndAt(name: string): void {
 const run = (cmd: string, args: string[]) => new Promise<void>((r) => execFile(cmd, args, { timeout: 30_000 }, () => r()));
 
 /** Every spool entry the slot's uid owns or that names it; its linger flag; its user manager. Returns what was removed. */
-export async function forgetOutsideTree(user: SlotUser, o: { spools?: string[]; linger?: string } = {}): Promise<string[]> {
+export async function forgetOutsideTree(user: SlotUser, o: Pick<OutsidePaths, "spools" | "linger"> = HOST_OUTSIDE): Promise<string[]> {
   const removed: string[] = [];
-  for (const dir of o.spools ?? SPOOLS) {
+  for (const dir of o.spools) {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -47,7 +59,7 @@ export async function forgetOutsideTree(user: SlotUser, o: { spools?: string[]; 
       }
     }
   }
-  const linger = join(o.linger ?? LINGER, user.name);
+  const linger = join(o.linger, user.name);
   if (existsSync(linger)) {
     await run("loginctl", ["disable-linger", user.name]);
     rmSync(linger, { force: true });

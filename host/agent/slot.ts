@@ -5,7 +5,7 @@ import { BrokerRefusal, type Broker } from "./broker";
 import { dockerEnv, runnerArgv } from "./docker";
 import type { Launcher, Running } from "./launcher";
 import type { Logger } from "./log";
-import { forgetOutsideTree } from "./forget";
+import { forgetOutsideTree, type OutsidePaths } from "./forget";
 import { SlotFs } from "./slotfs";
 import type { SlotUser } from "./users";
 
@@ -22,6 +22,8 @@ export interface SlotDeps {
   gitSocket?: string;
   /** The keeper checks the trees the last job gave back: called when none of its processes is left. */
   settleGit?: () => Promise<void>;
+  /** Where cron, at and logind keep what a job could leave outside its tree. */
+  outside: OutsidePaths;
   /** The release a slot's next runner uses (changes on rollover; a running job keeps its own). */
   release: () => { version: string; dir: string };
   /** Whether the slot may ask for a runner now (not warming, leaving or stopping). */
@@ -69,7 +71,7 @@ export class Slot {
     // are fresh for every job all the same.
     const reset = !fs.hasState() || (this.d.ephemeral && (this.used || this.runningVersion === undefined)) || (this.runningVersion !== undefined && this.runningVersion !== version);
     // Whatever the last job left outside the slot's tree (cron, at, lingering) goes before the next.
-    const outside = await forgetOutsideTree(this.d.user);
+    const outside = await forgetOutsideTree(this.d.user, this.d.outside);
     if (outside.length) this.d.log.warn("removed what a job left outside its slot", { slot: this.index, removed: outside });
     if (reset) await fs.reset(this.d.user, dir);
     else await fs.forget(this.d.user);

@@ -24,8 +24,13 @@ export function testRepoPackages(suite: Suite): string[] {
 
 /** What debootstrap installs itself (DESIGN.md §6: the recipe measured on this machine). */
 const BASE = ["systemd", "systemd-sysv", "dbus", "iproute2", "iptables", "curl", "ca-certificates"];
-/** Beyond our install's packages: what the test itself runs inside the container (busybox-static: an image for docker, built offline). */
-const TEST_TOOLS = ["cloud-init", "procps", "psmisc", "busybox-static"];
+/**
+ * Beyond our install's packages: what the test itself runs inside the container (busybox-static: an
+ * image for docker, built offline), and what Debian's cloud images have that minbase lacks:
+ * libpam-systemd (systemd recommends it), without which no user manager starts, so a lingering
+ * slot user's timers could not run here and the persistent-slot test would prove nothing.
+ */
+const TEST_TOOLS = ["cloud-init", "procps", "psmisc", "busybox-static", "libpam-systemd"];
 
 export interface Mirror {
   uri: string;

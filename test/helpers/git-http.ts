@@ -20,19 +20,20 @@ export function basicAuthFor(token: string): string {
   return `basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
 }
 
-export async function serveGit(root: string, token: string | undefined): Promise<GitHttpServer> {
+/** `token`: the one token (or tokens, one per job as GitHub issues them) it accepts; undefined: no authentication. */
+export async function serveGit(root: string, token: string | string[] | undefined): Promise<GitHttpServer> {
   const sockets = new Set<Socket>();
   let closedOut = 0;
   let closedIn = 0;
   let requests = 0;
   let refused = 0;
-  const credential = token === undefined ? undefined : basicAuthFor(token).slice("basic ".length);
+  const credentials = token === undefined ? undefined : (Array.isArray(token) ? token : [token]).map((t) => basicAuthFor(t).slice("basic ".length));
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     requests++;
     const auth = req.headers.authorization;
     // The scheme is case-insensitive (RFC 9110), the credential is not.
-    const ok = credential === undefined || (auth !== undefined && /^basic /i.test(auth) && auth.slice(6) === credential);
+    const ok = credentials === undefined || (auth !== undefined && /^basic /i.test(auth) && credentials.includes(auth.slice(6)));
     if (!ok) {
       refused++;
       req.resume();

@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pidsOf } from "../../host/agent/launcher";
@@ -9,19 +9,19 @@ import { canRunAgent, World } from "./world";
  * a systemd user timer, a background process in its own session, a crontab entry and lingering
  * (both planted by root here as crontab(1) and loginctl would write them: this machine has neither
  * cron nor logind). Before the next job all are gone; the work tree the user asked to keep stays.
+ * The spools, deny files and linger flags are the World's own (test/host/world.ts), not the
+ * machine's; test/boot/persistent.test.ts does the same on a booted host's real paths.
  */
-const CRONTABS = "/var/spool/cron/crontabs";
-const LINGER = "/var/lib/systemd/linger";
 
 describe.runIf(canRunAgent())("a persistent slot forgets its last job", () => {
   let w: World;
-  const planted: string[] = [];
+  const machine = () => ["/etc/cron.deny", "/etc/at.deny"].map((f) => (existsSync(f) ? readFileSync(f, "utf8") : null));
+  const before = machine();
   beforeAll(async () => {
     w = await World.start({ slots: 1 });
     await w.publish("2.336.0");
   }, 180_000);
   afterAll(async () => {
-    for (const p of planted) rmSync(p, { force: true });
     await w?.close();
   }, 120_000);
 
@@ -31,8 +31,9 @@ describe.runIf(canRunAgent())("a persistent slot forgets its last job", () => {
     const slot = a.slots[0]!;
     await w.until("the slot listening", () => slot.phase === "listening");
     const user = slot.d.user;
-    expect(readFileSync("/etc/cron.deny", "utf8").split("\n")).toContain(user.name);
-    expect(readFileSync("/etc/at.deny", "utf8").split("\n")).toContain(user.name);
+    const [cronDeny, atDeny] = w.outside.deny;
+    expect(readFileSync(cronDeny!, "utf8").split("\n")).toContain(user.name);
+    expect(readFileSync(atDeny!, "utf8").split("\n")).toContain(user.name);
 
     w.service.queue.push({
       runsOn: ["self-hosted", "linux", "X64"],
@@ -43,14 +44,11 @@ describe.runIf(canRunAgent())("a persistent slot forgets its last job", () => {
       ],
     });
     // What setgid crontab and loginctl enable-linger would leave, written while the job runs.
-    mkdirSync(CRONTABS, { recursive: true });
-    mkdirSync(LINGER, { recursive: true });
-    const cron = join(CRONTABS, user.name);
-    const linger = join(LINGER, user.name);
+    const cron = join(w.outside.spools[0]!, user.name);
+    const linger = join(w.outside.linger, user.name);
     writeFileSync(cron, "* * * * * /bin/sh -c 'echo pwned'\n", { mode: 0o600 });
     chownSync(cron, user.uid, user.gid);
     writeFileSync(linger, "");
-    planted.push(cron, linger);
     expect((await w.service.done("leave")).outputs.join("")).toContain("left");
     await w.until("the slot's next runner", () => slot.jobs >= 1 && slot.phase === "listening");
 
@@ -70,5 +68,7 @@ describe.runIf(canRunAgent())("a persistent slot forgets its last job", () => {
     expect(seen).not.toMatch(/leftover|\.config/);
     expect(seen).toContain("kept");
     await a.shutdown("done");
+    // The agent was told the World's paths: the machine's deny files are as they were.
+    expect(machine()).toEqual(before);
   }, 300_000);
 });

@@ -2,11 +2,12 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { AgentConfig } from "../../protocol/agent-config";
 import type { MirrorManifest } from "../../protocol/mirror";
 import { Agent, type AgentDeps } from "../../host/agent/agent";
+import { HOST_OUTSIDE, type OutsidePaths } from "../../host/agent/forget";
 import { killUid } from "../../host/agent/launcher";
 import { Logger } from "../../host/agent/log";
 import { prerequisite, SHARED } from "../helpers/env";
@@ -37,6 +38,11 @@ export class World {
   exits: number[] = [];
   readonly prefix = `rft${randomBytes(2).toString("hex")}-`;
   readonly root: string;
+  /**
+   * The agent's cron/at spools and deny files and linger flags, under the test's own directory:
+   * the machine's /etc/cron.deny and spools are never touched by a test's slot users.
+   */
+  readonly outside: OutsidePaths;
   readonly bucket = "rf-mirror";
   private constructor(
     readonly dir: string,
@@ -50,6 +56,9 @@ export class World {
     readonly slots: number,
   ) {
     this.root = join(dir, "host-root");
+    const at = (p: string) => join(dir, "outside", p);
+    this.outside = { spools: HOST_OUTSIDE.spools.map(at), deny: HOST_OUTSIDE.deny.map(at), linger: at(HOST_OUTSIDE.linger) };
+    for (const d of [...this.outside.spools, this.outside.linger, ...this.outside.deny.map((f) => dirname(f))]) mkdirSync(d, { recursive: true });
   }
 
   static async start(o: { slots: number; role?: string }): Promise<World> {
@@ -118,6 +127,7 @@ export class World {
       exit: (c) => this.exits.push(c),
       mountinfo: () => "22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw,hidepid=2\n",
       backoff: { baseMs: 50, maxMs: 500 },
+      outside: this.outside,
       ...deps,
     });
     this.agents.push(a);

@@ -151,7 +151,7 @@ describe("a team stack on its platform (StackReference answered by the mock)", (
     expect(ofType(withToken, "kubernetes:core/v1:Namespace")).toEqual([]);
   });
 
-  it("keyed refusals: a team the platform does not serve, a credential mismatch, privilege not granted, GitHub objects without a credential", async () => {
+  it("keyed refusals: a team the platform does not serve, a credential mismatch, privilege not granted, a runner group not granted, GitHub objects without a credential", async () => {
     const line = async (config: Record<string, string>, outputs = platformOutputs(secrets)) => (await failure(renderTeam(config, secrets, outputs))).lines;
     expect(await line({ ...teamConfig(), [`${PROJECT}:team`]: "ledger" })).toEqual([
       'Pulumi.team-payments.yaml: runner-fleet:team: acme-platform/runner-fleet/prod serves no team "ledger": add it to the platform\'s runner-fleet:teams (it makes the team\'s namespaces and identity)',
@@ -161,6 +161,10 @@ describe("a team stack on its platform (StackReference answered by the mock)", (
     ]);
     expect(await line(teamConfig({ runnerSets: [{ name: "ci", arch: "amd64", containerMode: "dind" }] }))).toEqual([
       "Pulumi.team-payments.yaml: runner-fleet:runnerSets[0].containerMode: needs privilege (dind or a hostPath cache), which acme-platform/runner-fleet/prod does not grant team payments: set privileged: true on its teams entry",
+    ]);
+    expect(await line(teamConfig({ runnerSets: [{ name: "ci", arch: "arm64", runnerGroup: "ledger" }, { name: "cd", arch: "arm64" }] }))).toEqual([
+      "Pulumi.team-payments.yaml: runner-fleet:runnerSets[0].runnerGroup: must be one of the runner groups acme-platform/runner-fleet/prod made for team payments (payments); on the platform's credential another group, or none, would take other repositories' jobs",
+      "Pulumi.team-payments.yaml: runner-fleet:runnerSets[1].runnerGroup: must be one of the runner groups acme-platform/runner-fleet/prod made for team payments (payments); on the platform's credential another group, or none, would take other repositories' jobs",
     ]);
     expect(await line(teamConfig({ runnerGroups: [{ name: "x", visibility: "all" }], runnerSets: [{ name: "ci", arch: "arm64", publishRouting: true }] }))).toEqual([
       "Pulumi.team-payments.yaml: runner-fleet:runnerGroups: a team on the platform's credential cannot create runner groups: list them under the platform's runner-fleet:teams[].runnerGroups",

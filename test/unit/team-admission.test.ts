@@ -12,6 +12,7 @@ import {
   LISTENER_POD_FIELDS,
   SCALE_SET_ID_ANNOTATION,
   TEAM_LABEL,
+  teamGrants,
   teamPolicyManifests,
 } from "../../components/arc/team-admission-policy";
 import { grants, TEAM_DEPLOYER_RULES } from "../../components/arc/team-rbac";
@@ -26,8 +27,24 @@ import { podTemplateValidator } from "../helpers/upstream";
 type Obj = { [k: string]: unknown };
 
 const CONTROLLER = { namespace: "arc-systems", serviceAccount: "arc-gha-rs-controller" };
-const { policy, binding } = teamPolicyManifests(CONTROLLER);
-const TEAM_NS = { metadata: { name: "payments-runners", labels: { [TEAM_LABEL]: "payments", "kubernetes.io/metadata.name": "payments-runners" } } };
+/** The platform stack's teams, as RunnerFleet hands them to the policy: what it granted each. */
+const PLATFORM = parseStackConfig(
+  sourceFrom(
+    {
+      github: { url: "https://github.com/acme", auth: "token" },
+      cluster: { type: "kind", name: "test" },
+      teams: [
+        { name: "payments", runnerGroups: [{ name: "payments", repositories: ["payments-api"] }], labels: ["gpu"] },
+        { name: "ledger", runnerGroups: [{ name: "ledger", repositories: ["ledger"] }] },
+        { name: "payments-eu", credential: "own" },
+      ],
+    },
+    { secrets: TOKEN },
+  ),
+);
+const { policy, binding } = teamPolicyManifests(CONTROLLER, { teams: teamGrants(PLATFORM.teams), githubUrl: PLATFORM.github.url });
+const nsOf = (team: string) => ({ metadata: { name: `${team}-runners`, labels: { [TEAM_LABEL]: team, "kubernetes.io/metadata.name": `${team}-runners` } } });
+const TEAM_NS = nsOf("payments");
 
 /**
  * Admission as the API server runs a ValidatingAdmissionPolicy (KEP-3488): the binding selects the
@@ -46,13 +63,17 @@ function admit(req: { operation: "CREATE" | "UPDATE"; username: string; object: 
 
 const TEAM_ID = "system:serviceaccount:payments-runners:runner-fleet-team";
 
-/** A team's set as the team stack renders it, as the chart makes the AutoscalingRunnerSet of it. */
-function teamScaleSet(): Obj {
+/**
+ * A team's set as the team stack renders it, as the chart makes the AutoscalingRunnerSet of it
+ * (values.scaleSetLabels become spec.runnerScaleSetLabels, the CRD's field).
+ */
+function teamScaleSet(o: { team?: string; set?: Obj } = {}): Obj {
+  const team = o.team ?? "payments";
   const cfg = {
-    team: "payments",
+    team,
     platform: "acme/runner-fleet/prod",
     github: { url: "https://github.com/acme", auth: "token" },
-    runnerSets: [{ name: "ci", containerMode: "kubernetes", runnerGroup: "payments" }],
+    runnerSets: [{ name: "ci", containerMode: "kubernetes", runnerGroup: team, ...o.set }],
   };
   const platform = clusterFacts({ type: "existing", archs: ["amd64"], storageClass: "gp3" }, arcSchema.parse({}));
   const set = fleetModel(parseStackConfig(sourceFrom(cfg, { secrets: TOKEN })), platform).runnerSets[0]!;
@@ -60,12 +81,13 @@ function teamScaleSet(): Obj {
   return {
     apiVersion: "actions.github.com/v1alpha1",
     kind: "AutoscalingRunnerSet",
-    metadata: { name: v.runnerScaleSetName, namespace: "payments-runners", labels: v.labels, annotations: { "actions.github.com/values-hash": "x" } },
+    metadata: { name: v.runnerScaleSetName, namespace: `${team}-runners`, labels: v.labels, annotations: { "actions.github.com/values-hash": "x" } },
     spec: {
       githubConfigUrl: v.githubConfigUrl,
       githubConfigSecret: v.githubConfigSecret,
       runnerScaleSetName: v.runnerScaleSetName,
-      runnerGroup: v.runnerGroup,
+      ...(v.runnerGroup === undefined ? {} : { runnerGroup: v.runnerGroup }),
+      ...(v.scaleSetLabels === undefined ? {} : { runnerScaleSetLabels: v.scaleSetLabels }),
       minRunners: v.minRunners,
       maxRunners: v.maxRunners,
       listenerTemplate: structuredClone(v.listenerTemplate),
@@ -172,6 +194,59 @@ describe("team scale sets: the cluster keeps listener templates out of the contr
     const renamed = teamScaleSet();
     (renamed.spec as Obj).runnerScaleSetName = "ledger-ci-1";
     expect(admit({ operation: "CREATE", username: TEAM_ID, object: renamed })).toEqual([expect.stringMatching(/must start with the team's name/)]);
+  });
+
+  it("admits what the platform granted: the team's group, its own and the self-hosted labels, a granted label", () => {
+    const ars = teamScaleSet({ set: { labels: ["payments-gpu", "gpu"] } });
+    expect((ars.spec as Obj).runnerScaleSetLabels).toEqual(["gpu", "payments-gpu", "self-hosted", "linux", "X64"]);
+    expect(admit({ operation: "CREATE", username: TEAM_ID, object: ars })).toEqual([]);
+    // A team on its own credential: its groups are GitHub's business with that credential.
+    const own = teamScaleSet({ team: "payments-eu", set: { runnerGroup: "anything" } });
+    expect(admit({ operation: "CREATE", username: "system:serviceaccount:payments-eu-runners:runner-fleet-team", object: own, namespace: nsOf("payments-eu") })).toEqual([]);
+  });
+
+  it("refuses a runner group the platform did not make for the team: another team's, or none (the Default group)", () => {
+    const other = teamScaleSet();
+    (other.spec as Obj).runnerGroup = "ledger";
+    expect(admit({ operation: "CREATE", username: TEAM_ID, object: other })).toEqual([expect.stringMatching(/runner groups the platform made for this team/)]);
+    const none = teamScaleSet();
+    delete (none.spec as Obj).runnerGroup;
+    expect(admit({ operation: "UPDATE", username: TEAM_ID, object: none, oldObject: teamScaleSet() })).toEqual([expect.stringMatching(/the Default group/)]);
+    // A repository's set has no group at all: on the platform's credential it would take that repository's jobs, granted or not.
+    const repo = teamScaleSet();
+    delete (repo.spec as Obj).runnerGroup;
+    (repo.spec as Obj).githubConfigUrl = "https://github.com/acme/ledger";
+    expect(admit({ operation: "CREATE", username: TEAM_ID, object: repo })).toEqual([expect.stringMatching(/runner groups the platform made for this team/)]);
+    // The ledger team may use its own group, and not payments'.
+    const ledger = teamScaleSet({ team: "ledger" });
+    expect(admit({ operation: "CREATE", username: "system:serviceaccount:ledger-runners:runner-fleet-team", object: ledger, namespace: nsOf("ledger") })).toEqual([]);
+    (ledger.spec as Obj).runnerGroup = "payments";
+    expect(admit({ operation: "CREATE", username: "system:serviceaccount:ledger-runners:runner-fleet-team", object: ledger, namespace: nsOf("ledger") })).toHaveLength(1);
+  });
+
+  it.each([
+    ["another team's label", "ledger-ci"],
+    ["a generic label other runners serve", "gpu-large"],
+    ["a label granted to another team only", "ledger"],
+  ])("refuses %s in runnerScaleSetLabels", (_what, label) => {
+    const ars = teamScaleSet();
+    ((ars.spec as Obj).runnerScaleSetLabels as string[]).push(label);
+    expect(admit({ operation: "CREATE", username: TEAM_ID, object: ars })).toEqual([expect.stringMatching(/runnerScaleSetLabels may hold only/)]);
+  });
+
+  it("a label granted to one team is refused to another", () => {
+    const eu = teamScaleSet({ team: "payments-eu", set: { runnerGroup: "x", labels: ["gpu"] } });
+    expect(admit({ operation: "CREATE", username: "system:serviceaccount:payments-eu-runners:runner-fleet-team", object: eu, namespace: nsOf("payments-eu") })).toEqual([
+      expect.stringMatching(/runnerScaleSetLabels may hold only/),
+    ]);
+  });
+
+  it("refuses a scale set on the platform's credential outside the platform's GitHub URL", () => {
+    for (const url of ["https://github.com/other-org", "https://github.com/acme-evil", "https://ghe.example.test/acme"]) {
+      const ars = teamScaleSet();
+      (ars.spec as Obj).githubConfigUrl = url;
+      expect(admit({ operation: "CREATE", username: TEAM_ID, object: ars }), url).toEqual([expect.stringMatching(/githubConfigUrl must be https:\/\/github.com\/acme or below it/)]);
+    }
   });
 
   it("a team cannot unbind itself: its Role cannot relabel namespaces or touch admission policies, but can mint identities (so the binding is by namespace)", () => {
