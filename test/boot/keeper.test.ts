@@ -20,8 +20,10 @@ import { canBootHosts, Lab } from "./harness";
 /**
  * The host's git keeper on a booted host (Debian 13, the default OS), two slots, the bundled
  * checkout action run by jobs of the stand-in runner: a hostile job on a slot checks out, then
- * tries the four attacks of issue 21 on the host's mirrors (its own slot's and the other's), on
- * its own checkout and on the trees it leaves in the slot's cache. Upstream (git http-backend,
+ * tries the four attacks of issue 21 on the host's mirrors (its own slot's and the other's), arms
+ * its own checkout before post hands it back to the keeper (a file rewritten under its old mtime,
+ * a nested .git, an untracked file), and after post tries to write any tree it can still find in
+ * the slot's cache. Upstream (git http-backend,
  * bridged into the host's network) then pushes a commit the attacker never saw; two later jobs,
  * one on the attacker's slot and one on the other, check it out with the action and get
  * upstream's exact tree at that commit, and nothing of the attacker's runs or sees their token.
@@ -132,26 +134,30 @@ for n in $(ls /var/lib/runner-fleet/slots); do echo "$own" | sed "s|^/var/lib/ru
 while read -r d; do echo "MIRROR $d"; attack "$d"; done < "$RUNNER_TEMP/mirrors"
 echo "OWN"; attack "$GITHUB_WORKSPACE/.git"
 echo "HOME"; git config --global url.${EVIL}/repo.git.insteadOf "${serverUrl}/acme/widgets" && git config --global core.fsmonitor "${EVIL}/evil.sh fsmonitor" && echo "home-written"`;
-    // After post: every tree it left in the slot's cache rewritten (same mtime) and armed with a .git of its own.
-    const onCache = String.raw`${attack}
+    // Before post, in the tree post hands back: a tracked file rewritten with its old mtime, a
+    // nested .git armed with the attacks, a file that is not upstream's.
+    const poisonOwn = String.raw`${attack}
 victim=x; evil=x
-find "$RUNNER_FLEET_CACHE_DIR" -name README.md -type f | while read -r f; do
-  t=$(dirname "$f"); echo "TREE $t"
-  printf 'attacker
-' > "$f.new" && touch -r "$f" "$f.new" && mv "$f.new" "$f"
-  mkdir -p "$t/.git" && attack "$t/.git" > /dev/null; mkdir -p "$t/src/.git" && cp "$t/.git/config" "$t/src/.git/config"
-done
+cd "$GITHUB_WORKSPACE"
+printf 'attacker
+' > README.md.new && touch -r README.md README.md.new && mv README.md.new README.md
+mkdir -p src/.git && attack src/.git > /dev/null; echo planted > src/untracked.txt
+echo poison-done`;
+    // After post: the tree went back to root; whatever of it the job can still find, it tries to write.
+    const onCache = String.raw`find "$RUNNER_FLEET_CACHE_DIR" -name README.md -type f 2>/dev/null > "$RUNNER_TEMP/trees" || true
+while read -r f; do if printf 'attacker
+' > "$f" 2>/dev/null; then echo "WROTE $f"; else echo "REFUSED $f"; fi; done < "$RUNNER_TEMP/trees"
 echo cache-done`;
     stack.service.queue.push({
       runsOn: [pool.scaleSetName],
       id: "hostile",
       repo: "widgets",
       env: actionEnv(attackerToken, base),
-      steps: [setup, `${STEP} main ${ACTION}`, onMirrors, `${STEP} post ${ACTION}`, onCache],
+      steps: [setup, `${STEP} main ${ACTION}`, onMirrors, poisonOwn, `${STEP} post ${ACTION}`, onCache],
     });
     const h = await stack.service.done("hostile", 300_000);
     succeeded(h);
-    const [setupOut, mainOut, mirrorsOut, , cacheOut] = h.outputs;
+    const [setupOut, mainOut, mirrorsOut, poisonOut, , cacheOut] = h.outputs;
     attackerSlot = slotOf(setupOut!);
     expect(outputsOf(mainOut!)).toMatchObject({ commit: base, ref: "refs/heads/main", mode: "keeper" });
     mirror = /^mirror=(.*)$/m.exec(mirrorsOut!)![1]!;
@@ -164,10 +170,12 @@ echo cache-done`;
       expect(s, mirrorsOut).not.toMatch(/^written/m);
       expect(s.match(/^refused/gm), mirrorsOut).toHaveLength(8);
     }
-    // What the slot owns it may write: its checkout, its HOME, its cache.
+    // What the slot owns during its job it may write: its checkout, its HOME.
     expect(sections.find((s) => s.startsWith("OWN"))).not.toMatch(/^refused/m);
     expect(mirrorsOut).toContain("home-written");
-    expect(cacheOut, cacheOut).toMatch(/^TREE /m);
+    expect(poisonOut).toContain("poison-done");
+    // Once post handed its tree back, no tree in its cache is writable to it (root took it).
+    expect(cacheOut, cacheOut).not.toMatch(/^WROTE /m);
     expect(cacheOut).toContain("cache-done");
     // Its own hooks ran in its own job (its own git calls): those marks are its own, cleared so any mark from now on is a victim's.
     const marks = join(host.root, MARKS.slice(1));
@@ -209,6 +217,9 @@ git checkout -q --detach HEAD~1 && git checkout -q --detach - && echo own-git-do
       const [meetOut, mainOut, lookOut] = d.outputs;
       slots.add(slotOf(meetOut!));
       expect(outputsOf(mainOut!)).toMatchObject({ commit: trusted, ref: "refs/heads/main", mode: "keeper" });
+      // On the attacker's slot the checkout starts from the tree the attacker armed and handed back
+      // (root checked it between the jobs): the warm path is what is under attack, not skipped.
+      if (slotOf(meetOut!) === attackerSlot) expect(mainOut).toContain("shelved tree taken from the keeper");
       expect(lookOut).toContain(`HEAD=${trusted}`);
       expect(lookOut!.split("\n").filter((l) => l.startsWith("D ")).map((l) => l.slice(2))).toEqual(expected);
       expect(lookOut).toContain("REPLACE=0");
