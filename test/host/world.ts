@@ -80,8 +80,25 @@ export class World {
     asg.groups.push({ name: "rf-pool-a", min: 0, desired: 2, instances: [imds.state.instanceId], pendingHook: new Set([imds.state.instanceId]) });
     const s3 = new S3Client({ region: "eu-west-1", endpoint: moto.endpoint, forcePathStyle: true, credentials: MOTO_CREDENTIALS });
     const w = new World(dir, moto, imds, fu, service, broker, asg, s3, o.slots);
+    w.makeUsers();
     await s3.send(new CreateBucketCommand({ Bucket: w.bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
     return w;
+  }
+
+  /**
+   * The slot users, made before the agent looks for them (it reuses a user it finds), with uids
+   * outside the system range. useradd --system would give the same uids (999 down) that booted
+   * hosts' slot users get in their containers, which share this machine's uids: killing this
+   * test's slots by uid would then kill a concurrent booted test's jobs, and the reverse.
+   */
+  private makeUsers(): void {
+    const taken = new Set(execFileSync("getent", ["passwd"], { encoding: "utf8" }).split("\n").map((l) => Number(l.split(":")[2])));
+    let uid = 61_000 + (randomBytes(2).readUInt16BE(0) % 3_000);
+    for (let i = 1; i <= this.slots; i++) {
+      while (taken.has(uid)) uid++;
+      taken.add(uid);
+      execFileSync("useradd", ["--system", "--uid", String(uid), "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", `${this.prefix}${i}`], { stdio: "ignore" });
+    }
   }
 
   releases = new Map<string, Release>();
