@@ -15,6 +15,15 @@ export function canaries(): { token: string; privateKey: string; kubeconfig: str
   };
 }
 
+/** A committed stack file's config with canaries for its secrets, as renders in tests take it. */
+export function stackConfigWithCanaries(stack: string): { file: ReturnType<typeof readStackFile>; config: Record<string, string> } {
+  const file = readStackFile(REPO, stack);
+  const secrets = canaries();
+  const config = { ...file.config };
+  for (const k of file.secretKeys) config[k] = k.endsWith(":githubAppPrivateKey") ? secrets.privateKey : k.endsWith(":kubeconfig") ? secrets.kubeconfig : secrets.token;
+  return { file, config };
+}
+
 /** Renders a committed stack file with the canaries as its secret config. */
 export async function renderRealStack(
   stack: string,

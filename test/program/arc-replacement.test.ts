@@ -3,9 +3,8 @@ import { describe, expect, it } from "vitest";
 import { REGISTRATION_VALUE_PATHS } from "../../components/arc/scale-set-values";
 import { fleetProgram } from "../../stacks/program";
 import { renderStack, unwrapSecrets } from "../../tools/render-lib";
-import { PROJECT, readStackFile, stackFileSource } from "../../tools/stack-file";
-import { REPO } from "../helpers/env";
-import { canaries } from "../helpers/render";
+import { PROJECT, stackFileSource } from "../../tools/stack-file";
+import { stackConfigWithCanaries } from "../helpers/render";
 
 interface SeenRelease {
   name: string;
@@ -16,10 +15,7 @@ interface SeenRelease {
 
 /** Renders a committed stack; records each Helm release's replacement options and its rendered inputs. */
 async function releases(stack: string): Promise<{ seen: SeenRelease[]; inputs: Map<string, Record<string, unknown>> }> {
-  const file = readStackFile(REPO, stack);
-  const secrets = canaries();
-  const config = { ...file.config };
-  for (const k of file.secretKeys) config[k] = k.endsWith(":githubAppPrivateKey") ? secrets.privateKey : k.endsWith(":kubeconfig") ? secrets.kubeconfig : secrets.token;
+  const { file, config } = stackConfigWithCanaries(stack);
   const seen: SeenRelease[] = [];
   const result = await renderStack({
     project: PROJECT,

@@ -16,6 +16,7 @@ import { renderStack, unwrapSecrets, type RenderedResource, type RenderResult } 
 import { PROJECT } from "../../tools/stack-file";
 import { sourceFrom, TOKEN } from "../helpers/config";
 import { canaries, renderRealStack, strings } from "../helpers/render";
+import { orgPools } from "../helpers/org-pools";
 
 /** Resource options as the program sets them, seen through a stack transformation (mocks do not pass options). */
 type SeenOptions = { ignoreChanges?: string[]; deleteBeforeReplace?: boolean };
@@ -393,15 +394,6 @@ describe("host role names", () => {
 });
 
 describe("an organisation's stack: 120 and 200 pools", () => {
-  const orgPools = (n: number) =>
-    Array.from({ length: n }, (_, i) => ({
-      name: `team-${String(i).padStart(3, "0")}-${i % 2 === 0 ? "x64" : "arm"}`,
-      arch: i % 2 === 0 ? "amd64" : "arm64",
-      instanceTypes: i % 2 === 0 ? ["c7i.xlarge"] : ["c7g.xlarge"],
-      labels: [`team-${i}`],
-      capacity: { min: 0, desired: 0, max: 8 },
-    }));
-
   for (const n of [120, 200]) {
     it(`renders ${n} pools: every pool in the functions' config, the functions sized for them`, async () => {
       const r = await renderDev({ github: { url: "https://github.com/acme", auth: "token" }, hostPools: orgPools(n) });

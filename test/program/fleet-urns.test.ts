@@ -3,9 +3,8 @@ import { describe, expect, it } from "vitest";
 import { COMPONENT_TYPES } from "../../components/types";
 import { fleetProgram } from "../../stacks/program";
 import { renderStack } from "../../tools/render-lib";
-import { PROJECT, readStackFile, stackFileSource } from "../../tools/stack-file";
-import { REPO } from "../helpers/env";
-import { canaries } from "../helpers/render";
+import { PROJECT, stackFileSource } from "../../tools/stack-file";
+import { stackConfigWithCanaries } from "../helpers/render";
 
 const FLEET = COMPONENT_TYPES.RunnerFleet;
 
@@ -19,10 +18,7 @@ interface Registered {
 
 /** Renders a committed stack and records every registration: type, name, parent and aliases. */
 async function registrations(stack: string): Promise<Registered[]> {
-  const file = readStackFile(REPO, stack);
-  const secrets = canaries();
-  const config = { ...file.config };
-  for (const k of file.secretKeys) config[k] = k.endsWith(":githubAppPrivateKey") ? secrets.privateKey : k.endsWith(":kubeconfig") ? secrets.kubeconfig : secrets.token;
+  const { file, config } = stackConfigWithCanaries(stack);
   const seen: Registered[] = [];
   await renderStack({
     project: PROJECT,

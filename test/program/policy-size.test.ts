@@ -7,6 +7,7 @@ import { fleetProgram } from "../../stacks/program";
 import { TOKEN } from "../helpers/config";
 import { renderedIam, type RenderedIam } from "../helpers/rendered-iam";
 import { allStackFiles } from "../helpers/stack-files";
+import { orgPools } from "../helpers/org-pools";
 
 /**
  * AWS refuses a policy over its size quota at `pulumi up`, which a render never sees. These are
@@ -44,15 +45,6 @@ function sizes(r: RenderResult, iam: RenderedIam): { what: string; size: number;
 
 const over = (s: { what: string; size: number; limit: number }[]): string[] => s.filter((x) => x.size > x.limit).map((x) => `${x.what}: ${x.size} > ${x.limit}`);
 
-/** An organisation's stack: n pools, as the 120/200-pool render in ec2-control-plane.test.ts. */
-const orgPools = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    name: `team-${String(i).padStart(3, "0")}-${i % 2 === 0 ? "x64" : "arm"}`,
-    arch: i % 2 === 0 ? "amd64" : "arm64",
-    instanceTypes: i % 2 === 0 ? ["c7i.xlarge"] : ["c7g.xlarge"],
-    labels: [`team-${i}`],
-    capacity: { min: 0, desired: 0, max: 8 },
-  }));
 const renderOrg = async (n: number) => {
   const config = {
     "aws:region": "us-east-1",
