@@ -217,6 +217,7 @@ export class KeeperTrees {
     // Entries the commit did not change keep root's stat data; the rest are hashed below.
     await keeperGitOk(["read-tree", ...(fresh ? [] : ["--reset"]), "--end-of-options", r.handed!], { env, cwd: work });
     await keeperGitOk(["clean", "-ffdxq"], { env, cwd: work });
+    emptyGitlinks(work, await keeperGitOk(["ls-files", "--stage", "-z"], { env, cwd: work }), this.s.uid, this.s.gid);
     const out = await keeperGitOk(["status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=no"], { env, cwd: work });
     const restore = new Set<string>();
     // A file with a second link can be written through a path outside custody (a job's cache, /tmp)
@@ -238,6 +239,28 @@ export class KeeperTrees {
     r.base = r.handed;
     r.restore = [...restore];
     return true;
+  }
+}
+
+/**
+ * A submodule's directory (a gitlink entry) is a hole in the stat check: git neither cleans nor
+ * hashes what is inside one it has not checked out, so whatever a job left there would reach the
+ * next job. Each is emptied (the next job's submodule update fills it from the network). A path
+ * with an ancestor that is not a real directory is left alone: removing through a link would
+ * reach outside the tree, and status reports that ancestor for the next job to restore.
+ */
+function emptyGitlinks(work: string, staged: string, uid: number, gid: number): void {
+  for (const rec of staged.split("\0")) {
+    if (!rec.startsWith("160000 ")) continue;
+    const path = rec.slice(rec.indexOf("\t") + 1);
+    const parts = path.split("/");
+    let ok = true;
+    for (let i = 1; i < parts.length && ok; i++) ok = realDir(join(work, ...parts.slice(0, i)));
+    if (!ok) continue;
+    const dir = join(work, path);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { mode: 0o755 });
+    lchownSync(dir, uid, gid);
   }
 }
 

@@ -292,4 +292,29 @@ cd "${a.workspace}" && cp -p src/3.txt "${cache}/ref" && printf 'evil 3\\n' 1<> 
     await keeper.settle(socket);
     expect(await run()).toContain("with a shelved tree");
   }, 300_000);
+
+  it("a submodule's directory comes back empty: what a job planted in it does not reach the next job", async () => {
+    const subs = new Upstream(f.root, "acme", "subs");
+    subs.commit("s0", { "a.txt": "a\n" });
+    // A gitlink, as a repository with a submodule has one (the next job does not ask for submodules).
+    subs.g("update-index", "--add", "--cacheinfo", `160000,${subs.g("rev-parse", "HEAD")},vendor/lib`);
+    subs.commit("with a submodule", {});
+    subs.push("main");
+    const run = async (after?: string) => {
+      const j = job({ with: { repository: "acme/subs" } });
+      const m = await runStep("main", j);
+      expectOk(m);
+      expect(m.outputs).toMatchObject({ commit: subs.sha("main"), mode: "keeper" });
+      const seen = readdirSync(join(j.workspace, "vendor", "lib")).sort();
+      if (after) expect((await asSlot(after, { HOME: "/nonexistent" }, j.workspace)).code).toBe(0);
+      expectOk(await runStep("post", j, m.state));
+      await keeper.settle(socket);
+      return { raw: m.raw, seen };
+    };
+    const first = await run("mkdir -p vendor/lib/deep && echo evil > vendor/lib/evil.sh && echo evil > vendor/lib/deep/x && chmod 0 vendor/lib/deep");
+    expect(first.seen).toEqual([]);
+    const next = await run();
+    expect(next.raw).toContain("with a shelved tree");
+    expect(next.seen).toEqual([]);
+  }, 300_000);
 });
