@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeregisterRequest, JitRequest } from "../../protocol/broker";
 import { canRunAgent, World } from "./world";
@@ -41,6 +42,17 @@ describe.runIf(canRunAgent())("the host agent with two slots", () => {
   afterAll(async () => {
     await w?.close();
   }, 60_000);
+
+  it("reads the mirror from S3 as the host role, each call authorised with the role's rendered policy; another prefix is refused", async () => {
+    const reads = w.aws.allowed.filter((c) => c.action === "s3:GetObject").map((c) => c.resource);
+    expect(reads).toContain(`arn:aws:s3:::${w.bucket}/runner/manifest.json`);
+    expect(w.aws.refused).toEqual([]);
+    // The same credentials, a prefix the host role has no grant for: refused before moto sees it.
+    const host = new S3Client({ region: "eu-west-1", endpoint: w.aws.url, forcePathStyle: true, credentials: w.imds.state.creds, maxAttempts: 1 });
+    await expect(host.send(new GetObjectCommand({ Bucket: w.bucket, Key: "listener/pool-a.json" }))).rejects.toMatchObject({ name: "AccessDenied" });
+    expect(w.aws.refused).toHaveLength(1);
+    w.aws.refused.length = 0;
+  });
 
   it("installs the release root-owned and read-only, and runs slots from it under two distinct non-root uids", () => {
     const inst = join(w.root, "runners/2.336.0");

@@ -18,6 +18,7 @@ import { scaleSetLabels } from "../../config/scale-set-labels";
 import { brokerDouble, buildRelease, RUNNER_UPSTREAM_DIR, startRunnerService, type BrokerDouble, type Release, type RunnerService } from "../standins/runner-listener/service";
 import { startAsg, type AsgStandin } from "../standins/asg";
 import { standinIam } from "../helpers/standin-iam";
+import { startAwsIamProxy, type AwsIamProxy } from "../standins/aws-iam-proxy";
 
 /** pool-a's scale set as registration labels it: its name and the self-hosted labels (amd64). */
 export const POOL_A_LABELS = scaleSetLabels("pool-a", { labels: [], arch: "amd64", selfHostedLabels: true });
@@ -54,6 +55,8 @@ export class World {
     readonly asg: AsgStandin,
     readonly s3: S3Client,
     readonly slots: number,
+    /** The host's S3 calls go through it: authorised with the host role's rendered policies, then moto. */
+    readonly aws: AwsIamProxy,
   ) {
     this.root = join(dir, "host-root");
     const at = (p: string) => join(dir, "outside", p);
@@ -79,7 +82,9 @@ export class World {
     fu.principals.push({ ...imds.state.creds, accountId: imds.state.accountId, role: imds.state.role, session: imds.state.instanceId });
     asg.groups.push({ name: "rf-pool-a", min: 0, desired: 2, instances: [imds.state.instanceId], pendingHook: new Set([imds.state.instanceId]) });
     const s3 = new S3Client({ region: "eu-west-1", endpoint: moto.endpoint, forcePathStyle: true, credentials: MOTO_CREDENTIALS });
-    const w = new World(dir, moto, imds, fu, service, broker, asg, s3, o.slots);
+    const aws = await startAwsIamProxy({ moto: moto.endpoint, region: "eu-west-1", account: imds.state.accountId, admin: MOTO_CREDENTIALS, hosts: () => [{ key: imds.state.creds, session: session() }] });
+    aws.iam = iam;
+    const w = new World(dir, moto, imds, fu, service, broker, asg, s3, o.slots, aws);
     w.makeUsers();
     await s3.send(new CreateBucketCommand({ Bucket: w.bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
     return w;
@@ -133,7 +138,7 @@ export class World {
       workMaxAgeHours: 24,
       tickSeconds: 1,
       manifestCheckSeconds: 300,
-      endpoints: { imds: this.imds.url, s3: this.moto.endpoint, autoscaling: this.asg.url },
+      endpoints: { imds: this.imds.url, s3: this.aws.url, autoscaling: this.asg.url },
       ...over,
     };
   }
@@ -174,7 +179,9 @@ export class World {
         // never made
       }
     }
-    await Promise.all([this.moto.stop(), this.imds.close(), this.fu.close(), this.service.close(), this.asg.close()]);
+    await Promise.all([this.moto.stop(), this.imds.close(), this.fu.close(), this.service.close(), this.asg.close(), this.aws.close()]);
+    // A refusal a test did not take back (agent.test.ts probes one) is a call real hosts would have refused.
+    if (this.aws.refused.length > 0) throw new Error(`the host's S3 calls were refused by its rendered policy:\n${this.aws.refused.join("\n")}`);
     // rm(1), not rmSync: a 1,500-deep tree outgrows PATH_MAX.
     execFileSync("rm", ["-rf", "--one-file-system", this.dir]);
   }

@@ -76,7 +76,15 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return Array.isArray(v) ? v.join(",") : v;
 };
 
-export async function startAwsIamProxy(o: { moto: string; region: string; account: string; admin: Key; key?: Key }): Promise<AwsIamProxy> {
+export async function startAwsIamProxy(o: {
+  moto: string;
+  region: string;
+  account: string;
+  admin: Key;
+  key?: Key;
+  /** Hosts' role sessions (IMDS credentials), authorised with the host role's rendered policies. */
+  hosts?: () => { key: Key; session: string }[];
+}): Promise<AwsIamProxy> {
   const key = o.key ?? { accessKeyId: "AKIACONTROLPLANE0001", secretAccessKey: "control-plane-secret-key" };
   const adminOpts = { region: o.region, endpoint: o.moto, credentials: o.admin, maxAttempts: 1 };
   const asg = new AutoScalingClient(adminOpts);
@@ -105,13 +113,13 @@ export async function startAwsIamProxy(o: { moto: string; region: string; accoun
 
   /** The simulator's decision, once per request and policy set (it is a pure function of both). */
   const decisions = new WeakMap<StandinIam, Map<string, Promise<{ allowed: boolean; reason: string }>>>();
-  function decide(iam: StandinIam, c: IamCallRecord): Promise<{ allowed: boolean; reason: string }> {
+  function decide(iam: StandinIam, c: IamCallRecord, principal = iam.controlPlaneSession): Promise<{ allowed: boolean; reason: string }> {
     const memo = decisions.get(iam) ?? new Map<string, Promise<{ allowed: boolean; reason: string }>>();
     decisions.set(iam, memo);
-    const k = JSON.stringify(c);
+    const k = JSON.stringify([principal, c]);
     let d = memo.get(k);
     if (!d) {
-      d = iam.authorize({ principal: iam.controlPlaneSession, action: c.action, resource: c.resource, context: c.context }, c.bucketPolicy ? iam.bucketPolicy : undefined);
+      d = iam.authorize({ principal, action: c.action, resource: c.resource, context: c.context }, c.bucketPolicy ? iam.bucketPolicy : undefined);
       memo.set(k, d);
     }
     return d;
@@ -186,14 +194,17 @@ export async function startAwsIamProxy(o: { moto: string; region: string; accoun
       void (async () => {
         const body = Buffer.concat(chunks);
         const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(header(req, "authorization") ?? "")?.[1] ?? "";
-        const v = verifySigV4({ method: req.method ?? "", url: req.url ?? "/", rawHeaders: req.rawHeaders, body }, { region: o.region, service, key: (id) => (id === key.accessKeyId ? key : undefined) });
+        const host = (id: string) => o.hosts?.().find((h) => h.key.accessKeyId === id);
+        let signer = "";
+        const v = verifySigV4({ method: req.method ?? "", url: req.url ?? "/", rawHeaders: req.rawHeaders, body }, { region: o.region, service, key: (id) => ((signer = id) === key.accessKeyId ? key : host(id)?.key) });
         if (!v.ok) return refuse(res, service, v.reason);
         const iam = p.iam;
         if (!iam) return refuse(res, service, "no policies yet: the world is not set up");
+        const principal = signer === key.accessKeyId ? iam.controlPlaneSession : host(signer)!.session;
         const calls = await iamRequests(service, req, body);
         for (const c of calls ?? []) {
-          const d = await decide(iam, c);
-          if (!d.allowed) return refuse(res, service, `User: ${iam.controlPlaneSession} is not authorized to perform: ${c.action} on resource: ${c.resource} (${d.reason})`);
+          const d = await decide(iam, c, principal);
+          if (!d.allowed) return refuse(res, service, `User: ${principal} is not authorized to perform: ${c.action} on resource: ${c.resource} (${d.reason})`);
         }
         p.allowed.push(...(calls ?? []));
         const target = new URL(o.moto);
@@ -207,10 +218,10 @@ export async function startAwsIamProxy(o: { moto: string; region: string; accoun
               // under which a ListBucket grant conditioned on s3:prefix does not make it a 404.
               const [bucketArn] = read.resource.split("/");
               const list = { action: "s3:ListBucket", resource: bucketArn!, context: {}, bucketPolicy: true };
-              const d = await decide(iam, list);
+              const d = await decide(iam, list, principal);
               if (!d.allowed) {
                 up.resume();
-                return refuse(res, service, `User: ${iam.controlPlaneSession} is not authorized to perform: s3:ListBucket on resource: ${list.resource}, so a missing object is 403 (${d.reason})`);
+                return refuse(res, service, `User: ${principal} is not authorized to perform: s3:ListBucket on resource: ${list.resource}, so a missing object is 403 (${d.reason})`);
               }
               p.allowed.push(list);
             }
