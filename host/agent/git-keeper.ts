@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { dirname, join } from "node:path";
-import type { KeeperAnswer, KeeperRequest, KeeperReturn, KeeperWant } from "../../protocol/git-keeper";
+import type { KeeperAnswer, KeeperRepo, KeeperRequest, KeeperReturn, KeeperWant } from "../../protocol/git-keeper";
 import { keeperGit as git, keeperGitOk, type Auth } from "./keeper-git";
 import { KeeperTrees } from "./keeper-trees";
 
@@ -29,14 +29,17 @@ export class KeeperRefusal extends Error {}
 
 const gitOk = (args: string[], auth?: Auth) => keeperGitOk(args, auth ? { auth } : {});
 
-/** The request as sent, checked field by field; anything else is refused before git runs. */
-export function parseRequest(line: string, servers: string[]): KeeperRequest {
-  let r: KeeperRequest;
+/** A line of JSON from the action, or a refusal. */
+function parseLine<T>(line: string): T {
   try {
-    r = JSON.parse(line) as KeeperRequest;
+    return JSON.parse(line) as T;
   } catch {
     throw new KeeperRefusal("the request is not JSON");
   }
+}
+
+/** Version, server and repository of a request or a return: a server this host mirrors, plain names. */
+function parseRepo(r: Partial<KeeperRepo> | null, servers: string[]): KeeperRepo {
   if (r?.v !== 1) throw new KeeperRefusal("unknown request version");
   let url: URL;
   try {
@@ -49,6 +52,14 @@ export function parseRequest(line: string, servers: string[]): KeeperRequest {
   for (const k of ["owner", "repo"] as const) {
     if (typeof r[k] !== "string" || !NAME.test(r[k]) || r[k] === "." || r[k] === "..") throw new KeeperRefusal(`${k} '${String(r[k])}' is not a repository name`);
   }
+  return { v: 1, serverUrl: server, owner: r.owner!, repo: r.repo! };
+}
+
+/** The request as sent, checked field by field; anything else is refused before git runs. */
+export function parseRequest(line: string, servers: string[]): KeeperRequest {
+  // JSON may be null: parseRepo refuses it before any other field is read.
+  const r = parseLine<KeeperRequest>(line);
+  const repo = parseRepo(r, servers);
   if (typeof r.token !== "string" || /[\r\n]/.test(r.token)) throw new KeeperRefusal("token must be a string");
   const w = r.want as KeeperWant | undefined;
   const okRef = (s: unknown): s is string => typeof s === "string" && s.length > 0 && s.length < 256 && !/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|^-|^\/|\/$|\.lock(\/|$)|\/\./.test(s);
@@ -59,18 +70,18 @@ export function parseRequest(line: string, servers: string[]): KeeperRequest {
   } else if (w?.kind !== "default-branch") {
     throw new KeeperRefusal("want must be sha, ref or default-branch");
   }
-  return { v: 1, serverUrl: server, owner: r.owner, repo: r.repo, token: r.token, want: w, tree: r.tree === true };
+  return { ...repo, token: r.token, want: w, tree: r.tree === true };
 }
 
 /** A post step's return of its tree: the same repository checks, a plain name in the slot's cache. */
 export function parseReturn(line: string, servers: string[]): KeeperReturn {
-  const r = JSON.parse(line) as KeeperReturn;
-  const repo = parseRequest(JSON.stringify({ ...r, token: "", want: { kind: "default-branch" } }), servers);
+  const r = parseLine<KeeperReturn>(line);
+  const repo = parseRepo(r, servers);
   if (typeof r.name !== "string" || !/^\.return-[A-Za-z0-9-]{1,80}$/.test(r.name)) throw new KeeperRefusal("return: name must be .return-<id> in the slot's cache");
   if (typeof r.id !== "string" || !/^[A-Za-z0-9-]{0,80}$/.test(r.id)) throw new KeeperRefusal("return: id is not a tree id");
   if (typeof r.sha !== "string" || !SHA.test(r.sha)) throw new KeeperRefusal("return: sha is not a commit id");
   if (!Number.isInteger(r.keep) || r.keep < 0) throw new KeeperRefusal("return: keep must be an integer ≥ 0");
-  return { v: 1, op: "return", serverUrl: repo.serverUrl, owner: repo.owner, repo: repo.repo, name: r.name, id: r.id, sha: r.sha, keep: r.keep };
+  return { ...repo, op: "return", name: r.name, id: r.id, sha: r.sha, keep: r.keep };
 }
 
 /** Root's directory, at this mode and group, never through a link. */
