@@ -31,7 +31,6 @@ interface Rec {
   /** out, returned: the commit the tree was given out at (or, for a tree root never gave out, the job's claim). */
   handed?: string;
   restore: string[];
-  gen: number;
 }
 
 export interface SlotTrees {
@@ -79,7 +78,6 @@ function scrubDirs(top: string, uid: number, gid: number): void {
 
 export class KeeperTrees {
   private recs: Rec[] = [];
-  private gen = 0;
 
   constructor(
     readonly s: SlotTrees,
@@ -129,7 +127,6 @@ export class KeeperTrees {
       renameSync(work, path);
       r.state = "out";
       r.handed = sha;
-      r.gen = this.gen;
       return { path, id: r.id, base: r.base, restore: r.restore };
     } catch {
       this.drop(r);
@@ -148,7 +145,7 @@ export class KeeperTrees {
       if (out) this.drop(out);
       return false;
     }
-    const r: Rec = out ?? { id: randomUUID(), key, dir: "", state: "returned", restore: [], gen: this.gen, handed: claimed };
+    const r: Rec = out ?? { id: randomUUID(), key, dir: "", state: "returned", restore: [], handed: claimed };
     if (!out) {
       r.dir = join(this.s.root, r.id);
       mkdirSync(r.dir, { mode: 0o700 });
@@ -166,7 +163,6 @@ export class KeeperTrees {
       return false;
     }
     r.state = "returned";
-    r.gen = this.gen;
     return true;
   }
 
@@ -176,7 +172,6 @@ export class KeeperTrees {
    * are forgotten.
    */
   async settle(has: (key: string, sha: string) => Promise<string | undefined>): Promise<void> {
-    this.gen++;
     for (const r of [...this.recs]) {
       if (r.state === "out") this.drop(r);
       else if (r.state === "returned") {
