@@ -15,20 +15,15 @@ export function canaries(): { token: string; privateKey: string; kubeconfig: str
   };
 }
 
-/** A committed stack file's config with canaries for its secrets, as renders in tests take it. */
-export function stackConfigWithCanaries(stack: string): { file: ReturnType<typeof readStackFile>; config: Record<string, string> } {
-  const file = readStackFile(REPO, stack);
-  const secrets = canaries();
-  const config = { ...file.config };
-  for (const k of file.secretKeys) config[k] = k.endsWith(":githubAppPrivateKey") ? secrets.privateKey : k.endsWith(":kubeconfig") ? secrets.kubeconfig : secrets.token;
-  return { file, config };
-}
-
-/** Renders a committed stack file with the canaries as its secret config. */
+/**
+ * Renders a committed stack file with the canaries as its secret config. `watch` sees every
+ * registration as a stack transformation does (options included, which the mocks never receive).
+ */
 export async function renderRealStack(
   stack: string,
   secrets: { token: string; privateKey: string; kubeconfig: string },
   onRegister?: (key: string) => void,
+  watch?: (t: pulumi.ResourceTransformationArgs) => void,
 ): Promise<RenderResult> {
   const file = readStackFile(REPO, stack);
   const config = { ...file.config };
@@ -42,7 +37,15 @@ export async function renderRealStack(
     stack,
     config,
     secretKeys: file.secretKeys,
-    program: () => fleetProgram(),
+    program: () => {
+      if (watch) {
+        pulumi.runtime.registerStackTransformation((t) => {
+          watch(t);
+          return undefined;
+        });
+      }
+      return fleetProgram();
+    },
     ...(onRegister ? { onRegister } : {}),
   });
 }

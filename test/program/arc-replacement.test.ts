@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { REGISTRATION_VALUE_PATHS } from "../../components/arc/scale-set-values";
-import { fleetProgram } from "../../stacks/program";
-import { renderStack, unwrapSecrets } from "../../tools/render-lib";
-import { PROJECT, stackFileSource } from "../../tools/stack-file";
-import { stackConfigWithCanaries } from "../helpers/render";
+import { unwrapSecrets } from "../../tools/render-lib";
+import { canaries, renderRealStack } from "../helpers/render";
 
 interface SeenRelease {
   name: string;
@@ -15,22 +13,11 @@ interface SeenRelease {
 
 /** Renders a committed stack; records each Helm release's replacement options and its rendered inputs. */
 async function releases(stack: string): Promise<{ seen: SeenRelease[]; inputs: Map<string, Record<string, unknown>> }> {
-  const { file, config } = stackConfigWithCanaries(stack);
   const seen: SeenRelease[] = [];
-  const result = await renderStack({
-    project: PROJECT,
-    stack,
-    config,
-    secretKeys: file.secretKeys,
-    program: () => {
-      pulumi.runtime.registerStackTransformation((t) => {
-        if (t.type !== "kubernetes:helm.sh/v3:Release") return undefined;
-        const o = t.opts as pulumi.CustomResourceOptions;
-        seen.push({ name: t.name, replaceOnChanges: o.replaceOnChanges ?? [], deleteBeforeReplace: o.deleteBeforeReplace === true, trigger: o.replacementTrigger });
-        return undefined;
-      });
-      return fleetProgram(stackFileSource(file));
-    },
+  const result = await renderRealStack(stack, canaries(), undefined, (t) => {
+    if (t.type !== "kubernetes:helm.sh/v3:Release") return;
+    const o = t.opts as pulumi.CustomResourceOptions;
+    seen.push({ name: t.name, replaceOnChanges: o.replaceOnChanges ?? [], deleteBeforeReplace: o.deleteBeforeReplace === true, trigger: o.replacementTrigger });
   });
   const inputs = new Map(result.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => [r.name, unwrapSecrets(r.inputs) as Record<string, unknown>]));
   return { seen, inputs };

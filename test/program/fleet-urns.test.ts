@@ -1,10 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { COMPONENT_TYPES } from "../../components/types";
-import { fleetProgram } from "../../stacks/program";
-import { renderStack } from "../../tools/render-lib";
-import { PROJECT, stackFileSource } from "../../tools/stack-file";
-import { stackConfigWithCanaries } from "../helpers/render";
+import { canaries, renderRealStack } from "../helpers/render";
 
 const FLEET = COMPONENT_TYPES.RunnerFleet;
 
@@ -18,21 +15,10 @@ interface Registered {
 
 /** Renders a committed stack and records every registration: type, name, parent and aliases. */
 async function registrations(stack: string): Promise<Registered[]> {
-  const { file, config } = stackConfigWithCanaries(stack);
   const seen: Registered[] = [];
-  await renderStack({
-    project: PROJECT,
-    stack,
-    config,
-    secretKeys: file.secretKeys,
-    program: () => {
-      pulumi.runtime.registerStackTransformation((t) => {
-        const aliases = (t.opts.aliases ?? []).filter((a): a is pulumi.Alias => typeof a === "object" && a !== null && !pulumi.Output.isInstance(a));
-        seen.push({ resource: t.resource, type: t.type, name: t.name, parent: t.opts.parent, aliases });
-        return undefined;
-      });
-      return fleetProgram(stackFileSource(file));
-    },
+  await renderRealStack(stack, canaries(), undefined, (t) => {
+    const aliases = (t.opts.aliases ?? []).filter((a): a is pulumi.Alias => typeof a === "object" && a !== null && !pulumi.Output.isInstance(a));
+    seen.push({ resource: t.resource, type: t.type, name: t.name, parent: t.opts.parent, aliases });
   });
   return seen;
 }
