@@ -16,6 +16,7 @@ import { startBridge, type Bridge } from "./bridge";
 import { startBrokerStack, type BrokerStack } from "./broker-stack";
 import type { Instance } from "./container";
 import { canBootHosts, Lab } from "./harness";
+import { gitAttackLines } from "../helpers/git-attacks";
 
 /**
  * The host's git keeper on a booted host (Debian 13, the default OS), two slots, the bundled
@@ -110,15 +111,11 @@ describe.runIf(canBootHosts())("the git keeper on a booted host: a mirror no job
     /** The four attacks on one repository; prints which writes the system let through. */
     const attack = `attack() {
 d="$1"
-w() { if "$@" >/dev/null 2>&1; then echo "written: $*"; else echo "refused: $*"; fi; }
-w git config --file "$d/config" filter.x.smudge "${EVIL}/evil.sh smudge"
-w git config --file "$d/config" filter.x.required true
-w sh -c 'mkdir -p "$0/info" && echo "* filter=x" > "$0/info/attributes"' "$d"
-w git config --file "$d/config" core.fsmonitor "${EVIL}/evil.sh fsmonitor"
-w sh -c 'mkdir -p "$0/hooks" && for h in post-checkout post-index-change reference-transaction; do cp "${EVIL}/evil.sh" "$0/hooks/$h"; done' "$d"
-w git config --file "$d/config" core.hooksPath "$d/hooks"
-w sh -c 'git --git-dir="$0" cat-file -e $2 2>/dev/null || { mkdir -p "$0/objects/$(echo $2 | cut -c1-2)" && cp "$3/objects/$(echo $2 | cut -c1-2)/$(echo $2 | cut -c3-)" "$0/objects/$(echo $2 | cut -c1-2)/"; } && git --git-dir="$0" update-ref refs/replace/$1 $2' "$d" "$victim" "$evil" "$GITHUB_WORKSPACE/.git"
-w git config --file "$d/config" url.${EVIL}/repo.git.insteadOf "${serverUrl}/acme/widgets"
+${gitAttackLines({
+  evil: `${EVIL}/evil.sh`,
+  replace: `w sh -c 'git --git-dir="$0" cat-file -e $2 2>/dev/null || { mkdir -p "$0/objects/$(echo $2 | cut -c1-2)" && cp "$3/objects/$(echo $2 | cut -c1-2)/$(echo $2 | cut -c3-)" "$0/objects/$(echo $2 | cut -c1-2)/"; } && git --git-dir="$0" update-ref refs/replace/$1 $2' "$d" "$victim" "$evil" "$GITHUB_WORKSPACE/.git"`,
+  redirect: { from: `${serverUrl}/acme/widgets`, to: `${EVIL}/repo.git` },
+})}
 }`;
     const setup = String.raw`mkdir -p ${EVIL} ${MARKS} && chmod 1777 ${MARKS} && chmod 755 ${EVIL}
 printf '#!/bin/sh\nenv > ${MARKS}/$(basename "$0")-$1.$$ 2>/dev/null\ncat\n' > ${EVIL}/evil.sh && chmod 755 ${EVIL}/evil.sh

@@ -8,6 +8,7 @@ import { hasCommand } from "../helpers/env";
 import { fixture, type Fixture } from "./fixture";
 import { filesContaining, git, Upstream } from "./repos";
 import { runStep, type Job, type Step } from "./runner";
+import { gitAttackLines } from "../helpers/git-attacks";
 
 // The host's git keeper (the agent, root) and the bundled action run as a slot's uid, real git on
 // both sides (git http-backend behind the token-checking server). Hostile jobs run as that same
@@ -145,15 +146,11 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
     /** The four attacks on one repository's config, info and refs; prints which writes the system let through. */
     const attack = (gitDir: string) => `
 d="${gitDir}"
-w() { if "$@" >/dev/null 2>&1; then echo "written: $*"; else echo "refused: $*"; fi; }
-w git config --file "$d/config" filter.x.smudge "${evil} smudge"
-w git config --file "$d/config" filter.x.required true
-w sh -c 'mkdir -p "$0/info" && echo "* filter=x" > "$0/info/attributes"' "$d"
-w git config --file "$d/config" core.fsmonitor "${evil} fsmonitor"
-w sh -c 'mkdir -p "$0/hooks" && for h in post-checkout post-index-change reference-transaction; do cp "${evil}" "$0/hooks/$h"; done' "$d"
-w git config --file "$d/config" core.hooksPath "$d/hooks"
-w sh -c 'git --git-dir="$0" cat-file -e ${evilBlob} 2>/dev/null || cp -r "${join(a.workspace, ".git/objects")}/${evilBlob.slice(0, 2)}" "$0/objects/"; git --git-dir="$0" update-ref refs/replace/${victimBlob} ${evilBlob}' "$d"
-w git config --file "$d/config" url.${attackerRepo.bare}.insteadOf "${f.server.url}/acme/widgets"
+${gitAttackLines({
+  evil,
+  replace: `w sh -c 'git --git-dir="$0" cat-file -e ${evilBlob} 2>/dev/null || cp -r "${join(a.workspace, ".git/objects")}/${evilBlob.slice(0, 2)}" "$0/objects/"; git --git-dir="$0" update-ref refs/replace/${victimBlob} ${evilBlob}' "$d"`,
+  redirect: { from: `${f.server.url}/acme/widgets`, to: attackerRepo.bare },
+})}
 `;
     // 1. The keeper's mirror: every write refused (root's, 0750).
     const onMirror = await asSlot(attack(mirror()), { HOME: "/nonexistent" });
