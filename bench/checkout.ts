@@ -16,7 +16,7 @@ import { runStep, type Job } from "../test/checkout/runner";
  * the server sent, over BENCH_RUNS runs (default 3). On the keeper path the agent, once a job's
  * runner is gone, has the keeper check the tree the job gave back (`settle`) before the next
  * runner starts; that time is reported on its own ("between jobs"), not in the main step. Nothing
- * here is asserted.
+ * here is asserted. BENCH_VERBOSE=1 prints each job's log and the keeper's.
  */
 const FILES = Number(process.env.BENCH_FILES ?? 30_000);
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 3_000);
@@ -87,6 +87,9 @@ function pushNewCommit(bare: string): string {
   return sha;
 }
 
+/** No cache, the worktree cache (ARC), the keeper (EC2 slots), the keeper with fetch-depth 0. */
+type Path = boolean | "keeper" | "keeper-all";
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mib = (b: number) => (b / 1048576).toFixed(2);
 const size = (b: number) => (b >= 1048576 ? `${mib(b)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
@@ -101,24 +104,25 @@ async function main(): Promise<void> {
   const server = await serveGit(root, TOKEN);
   const cache = join(tmp, "cache");
   // The EC2 path: the host's git keeper (here in this process, as root or not) behind a socket.
-  const keeper = new GitKeeper({ servers: [server.url] });
+  const keeper = new GitKeeper({ servers: [server.url], log: process.env.BENCH_VERBOSE ? (m, f) => console.error(`keeper ${m} ${JSON.stringify(f)}`) : undefined });
   const socket = join(tmp, "slot", "git.sock");
   const slotCache = join(tmp, "slot-cache");
   mkdirSync(slotCache, { mode: 0o700 });
   await keeper.serve(socket, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, join(tmp, "slot", "git-mirror"), { root: join(tmp, "slot", "git-trees"), cache: slotCache });
   let n = 0;
-  const job = (sha: string, withCache: boolean | "keeper"): Job => {
+  const job = (sha: string, path: Path): Job => {
+    const withCache = path === "keeper-all" ? "keeper" : path;
     const workspace = join(tmp, "runners", String(++n), "_work", "big", "big");
     mkdirSync(workspace, { recursive: true });
     return {
       workspace,
       github: { repository: "acme/big", sha, ref: "refs/heads/main", token: TOKEN, server_url: server.url },
       env: withCache === "keeper" ? { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: tmp, RUNNER_FLEET_CACHE_DIR: slotCache, RUNNER_FLEET_GIT_SOCKET: socket } : { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: tmp, RUNNER_FLEET_CACHE_DIR: withCache ? cache : "" },
-      with: {},
+      with: path === "keeper-all" ? { "fetch-depth": "0" } : {},
     };
   };
   /** Runs main (measured) and post (measured separately) for one job on a freshly pushed commit. */
-  const measure = async (withCache: boolean | "keeper") => {
+  const measure = async (withCache: Path) => {
     const sha = pushNewCommit(bare);
     const j = job(sha, withCache);
     const bytes0 = server.stats().bytesOut;
@@ -135,12 +139,13 @@ async function main(): Promise<void> {
     rmSync(j.workspace, { recursive: true, force: true });
     // The agent's call before the slot's next runner (host/agent/slot.ts): root checks the tree.
     t = performance.now();
-    if (withCache === "keeper") await keeper.settle(socket);
-    const settleMs = withCache === "keeper" ? performance.now() - t : undefined;
+    const onKeeper = withCache === "keeper" || withCache === "keeper-all";
+    if (onKeeper) await keeper.settle(socket);
+    const settleMs = onKeeper ? performance.now() - t : undefined;
     return { ms, bytes, postMs, settleMs };
   };
 
-  const repeat = async (times: number, withCache: boolean | "keeper") => {
+  const repeat = async (times: number, withCache: Path) => {
     const out = [];
     for (let i = 0; i < times; i++) out.push(await measure(withCache));
     return out;
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
   rows.push(["warm worktree of a new commit", await repeat(RUNS, true)]);
   rows.push(["keeper: cold (first job on the slot)", await repeat(1, "keeper")]);
   rows.push(["keeper: shelved tree (checked by root between jobs), new commit read over", await repeat(RUNS, "keeper")]);
+  rows.push(["keeper: the same with fetch-depth 0 (every branch and tag fetched and answered)", await repeat(RUNS, "keeper-all")]);
   await keeper.close();
   await server.close();
 

@@ -23,6 +23,12 @@ export interface KeeperRequest extends KeeperRepo {
   want: KeeperWant;
   /** The action can take a shelved tree (no submodules, no LFS, keep-worktrees > 0). */
   tree?: boolean;
+  /**
+   * Every branch and tag (fetch-depth 0), as the answer's refs. Otherwise, for a job's own commit,
+   * only that commit is fetched and only its branch is answered, as actions/checkout does. Absent:
+   * true (what the keeper did before the flag).
+   */
+  all?: boolean;
 }
 
 /** Post step: the job's tree, moved by the action to `name` in the slot's cache, given back to the keeper. */
@@ -57,7 +63,7 @@ export type KeeperAnswer =
       sha: string;
       /** The full ref the commit came from ("" for a bare SHA). */
       ref: string;
-      /** Branches (as refs/remotes/origin/*) and tags, for the job's own refs. */
+      /** Branches (as refs/remotes/origin/*) and tags, for the job's own refs: all of them, or the job's branch only (`all` false). */
       refs: [string, string][];
       tree?: KeeperTree;
     }

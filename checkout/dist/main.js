@@ -24,7 +24,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 
 // src/main.ts
-var import_node_crypto = require("node:crypto");
+var import_node_crypto2 = require("node:crypto");
 
 // src/git.ts
 var import_node_child_process = require("node:child_process");
@@ -138,7 +138,7 @@ var os4 = __toESM(require("os"), 1);
 var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
+  function adopt2(value) {
     return value instanceof P ? value : new P(function(resolve3) {
       resolve3(value);
     });
@@ -159,7 +159,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt2(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -842,6 +842,7 @@ async function withLock(file, waitSeconds, fn) {
 }
 
 // src/owned.ts
+var import_node_crypto = require("node:crypto");
 var import_node_fs3 = require("node:fs");
 var import_node_path4 = require("node:path");
 
@@ -881,7 +882,7 @@ function exchange(socket, req, timeoutMs) {
 var repoOf = (o) => ({ v: 1, serverUrl: o.serverUrl.href.replace(/\/+$/, ""), owner: o.owner, repo: o.repo });
 async function askKeeper(socket, o, tree, timeoutMs) {
   const want = o.target;
-  const a = await exchange(socket, { ...repoOf(o), token: o.token, want, tree }, timeoutMs);
+  const a = await exchange(socket, { ...repoOf(o), token: o.token, want, tree, all: o.fetchDepth === 0 }, timeoutMs);
   if (!("objects" in a) || !SHA2.test(a.sha) || !a.objects.startsWith("/") || a.objects.includes("\n") || !Array.isArray(a.refs) || a.refs.some((r) => !SHA2.test(r[1]) || !/^refs\/(remotes\/origin|tags)\/[^\s]+$/.test(r[0]))) {
     throw new Error("the git keeper's answer is malformed");
   }
@@ -909,8 +910,22 @@ function vacate(path) {
   if (isRealDir(path)) (0, import_node_fs3.rmdirSync)(path);
   else removeTree(path);
 }
-async function initRepository(p, o, a) {
-  await gitOk(["init", "--quiet", "--template=", p]);
+function initAhead(cacheDir) {
+  const dir = (0, import_node_path4.join)(cacheDir, `.init-${(0, import_node_crypto.randomUUID)()}`);
+  return { dir, ready: gitOk(["init", "--quiet", "--template=", dir]) };
+}
+function adopt(ahead, p) {
+  const dotGit = (0, import_node_path4.join)(p, ".git");
+  if (exists2(dotGit)) {
+    if (exists2((0, import_node_path4.join)(dotGit, "index"))) (0, import_node_fs3.renameSync)((0, import_node_path4.join)(dotGit, "index"), (0, import_node_path4.join)(ahead, ".git", "index"));
+    removeTree(dotGit);
+  }
+  (0, import_node_fs3.renameSync)((0, import_node_path4.join)(ahead, ".git"), dotGit);
+  (0, import_node_fs3.rmdirSync)(ahead);
+}
+async function initRepository(p, o, a, ahead) {
+  if (ahead) adopt(ahead, p);
+  else await gitOk(["init", "--quiet", "--template=", p]);
   (0, import_node_fs3.writeFileSync)((0, import_node_path4.join)(p, ".git", "objects", "info", "alternates"), `${a.objects}
 `);
   const url = o.remoteUrl.replace(/[\\"]/g, "\\$&");
@@ -919,6 +934,8 @@ async function initRepository(p, o, a) {
 	url = "${url}"
 	fetch = +refs/heads/*:refs/remotes/origin/*
 `);
+}
+async function writeRefs(p, a) {
   const refs = a.refs.map(([name, sha]) => `create ${name} ${sha}
 `).join("");
   await gitOk(["-C", p, "update-ref", "--stdin"], { input: `${refs}option no-deref
@@ -944,7 +961,16 @@ async function fromShelf(p, a) {
 async function ownedCheckout(o, socket) {
   const keep = o.cacheDir !== void 0 && o.submodules === "false" && !o.lfs && o.keepWorktrees > 0;
   const t0 = Date.now();
-  const a = await askKeeper(socket, o, keep, o.lockTimeoutSeconds * 1e3);
+  const ahead = keep ? initAhead(o.cacheDir) : void 0;
+  let a;
+  try {
+    a = await askKeeper(socket, o, keep, o.lockTimeoutSeconds * 1e3);
+    await ahead?.ready;
+  } catch (e) {
+    await ahead?.ready.catch(() => void 0);
+    if (ahead) removeTree(ahead.dir);
+    throw e;
+  }
   info2(`the host's git keeper has ${o.owner}/${o.repo} at ${a.sha}${a.tree ? `, with a shelved tree (${a.tree.restore.length} files to restore)` : ""} (${Date.now() - t0} ms)`);
   const state = { mode: "owned", path: o.path, workspace: o.workspace, keep: keep ? String(o.keepWorktrees) : "0", cacheDir: o.cacheDir ?? "", socket, serverUrl: o.serverUrl.href.replace(/\/+$/, ""), owner: o.owner, repo: o.repo, sha: a.sha, tree: a.tree?.id ?? "" };
   for (const [k, v] of Object.entries(state)) saveState2(k, v);
@@ -963,8 +989,8 @@ async function ownedCheckout(o, socket) {
     }
   }
   if (!claimed) (0, import_node_fs3.mkdirSync)(p, { recursive: true });
-  await initRepository(p, o, a);
-  const warm = claimed && await fromShelf(p, { ...a, tree: a.tree });
+  await initRepository(p, o, a, ahead?.dir);
+  const [, warm] = await Promise.all([writeRefs(p, a), claimed && fromShelf(p, { ...a, tree: a.tree })]);
   if (!warm) {
     if (claimed) {
       removeTree((0, import_node_path4.join)(p, ".git", "index"));
@@ -1249,7 +1275,7 @@ run(async () => {
     mode = "keeper";
   } else if (o.cacheDir !== void 0) {
     try {
-      result = await warmCheckout({ ...o, cacheDir: o.cacheDir }, (0, import_node_crypto.randomUUID)());
+      result = await warmCheckout({ ...o, cacheDir: o.cacheDir }, (0, import_node_crypto2.randomUUID)());
       mode = "worktree";
     } catch (e) {
       if (!(e instanceof LockUnavailable)) throw e;

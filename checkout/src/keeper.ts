@@ -59,7 +59,8 @@ const repoOf = (o: Options) => ({ v: 1, serverUrl: o.serverUrl.href.replace(/\/+
 
 export async function askKeeper(socket: string, o: Options, tree: boolean, timeoutMs: number): Promise<KeeperResult> {
   const want = o.target;
-  const a = await exchange(socket, { ...repoOf(o), token: o.token, want, tree }, timeoutMs);
+  // fetch-depth 0 asks for every branch and tag; otherwise the job's commit and its branch, as actions/checkout.
+  const a = await exchange(socket, { ...repoOf(o), token: o.token, want, tree, all: o.fetchDepth === 0 }, timeoutMs);
   // What we will trust: a commit id, an absolute objects directory, refs by name and id, a tree in our cache.
   if (!("objects" in a) || !SHA.test(a.sha) || !a.objects.startsWith("/") || a.objects.includes("\n") || !Array.isArray(a.refs) || a.refs.some((r) => !SHA.test(r[1]) || !/^refs\/(remotes\/origin|tags)\/[^\s]+$/.test(r[0]))) {
     throw new Error("the git keeper's answer is malformed");

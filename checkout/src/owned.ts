@@ -41,14 +41,39 @@ function vacate(path: string): void {
   else removeTree(path);
 }
 
-/** The repository around the files: the mirror's objects borrowed, upstream's refs, HEAD at the commit. */
-async function initRepository(p: string, o: Options, a: KeeperResult): Promise<void> {
-  await gitOk(["init", "--quiet", "--template=", p]);
+/**
+ * `git init` in a fresh directory of the slot's cache, started while the keeper fetches: nothing
+ * in it depends on the answer, and the cache is on the tree's filesystem, so its `.git` moves in.
+ */
+function initAhead(cacheDir: string): { dir: string; ready: Promise<unknown> } {
+  const dir = join(cacheDir, `.init-${randomUUID()}`);
+  return { dir, ready: gitOk(["init", "--quiet", "--template=", dir]) };
+}
+
+/** The `.git` made ahead becomes the job's, with the shelved tree's index if it came with one. */
+function adopt(ahead: string, p: string): void {
+  const dotGit = join(p, ".git");
+  if (exists(dotGit)) {
+    if (exists(join(dotGit, "index"))) renameSync(join(dotGit, "index"), join(ahead, ".git", "index"));
+    removeTree(dotGit);
+  }
+  renameSync(join(ahead, ".git"), dotGit);
+  rmdirSync(ahead);
+}
+
+/** The repository around the files: the mirror's objects borrowed, and origin. */
+async function initRepository(p: string, o: Options, a: KeeperResult, ahead: string | undefined): Promise<void> {
+  if (ahead) adopt(ahead, p);
+  else await gitOk(["init", "--quiet", "--template=", p]);
   writeFileSync(join(p, ".git", "objects", "info", "alternates"), `${a.objects}\n`);
   // What `git remote add origin <url>` writes, without its process; the URL is built from checked inputs.
   const url = o.remoteUrl.replace(/[\\"]/g, "\\$&");
   if (/[\r\n]/.test(url)) throw new Error(`remote URL ${o.remoteUrl} has a line break`);
   appendFileSync(join(p, ".git", "config"), `[remote "origin"]\n\turl = "${url}"\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
+}
+
+/** Upstream's refs as the keeper answered them, and HEAD at the commit. */
+async function writeRefs(p: string, a: KeeperResult): Promise<void> {
   const refs = a.refs.map(([name, sha]) => `create ${name} ${sha}\n`).join("");
   await gitOk(["-C", p, "update-ref", "--stdin"], { input: `${refs}option no-deref\nupdate HEAD ${a.sha}\n` });
 }
@@ -78,7 +103,16 @@ async function fromShelf(p: string, a: KeeperResult & { tree: NonNullable<Keeper
 export async function ownedCheckout(o: Options, socket: string): Promise<{ sha: string; ref: string }> {
   const keep = o.cacheDir !== undefined && o.submodules === "false" && !o.lfs && o.keepWorktrees > 0;
   const t0 = Date.now();
-  const a = await askKeeper(socket, o, keep, o.lockTimeoutSeconds * 1000);
+  const ahead = keep ? initAhead(o.cacheDir!) : undefined;
+  let a: KeeperResult;
+  try {
+    a = await askKeeper(socket, o, keep, o.lockTimeoutSeconds * 1000);
+    await ahead?.ready;
+  } catch (e) {
+    await ahead?.ready.catch(() => undefined);
+    if (ahead) removeTree(ahead.dir);
+    throw e;
+  }
   info(`the host's git keeper has ${o.owner}/${o.repo} at ${a.sha}${a.tree ? `, with a shelved tree (${a.tree.restore.length} files to restore)` : ""} (${Date.now() - t0} ms)`);
   const state = { mode: "owned", path: o.path, workspace: o.workspace, keep: keep ? String(o.keepWorktrees) : "0", cacheDir: o.cacheDir ?? "", socket, serverUrl: o.serverUrl.href.replace(/\/+$/, ""), owner: o.owner, repo: o.repo, sha: a.sha, tree: a.tree?.id ?? "" };
   for (const [k, v] of Object.entries(state)) saveState(k, v);
@@ -97,8 +131,9 @@ export async function ownedCheckout(o: Options, socket: string): Promise<{ sha: 
     }
   }
   if (!claimed) mkdirSync(p, { recursive: true });
-  await initRepository(p, o, a);
-  const warm = claimed && (await fromShelf(p, { ...a, tree: a.tree! }));
+  await initRepository(p, o, a, ahead?.dir);
+  // Independent: the refs name the commit, and the files are written from it by id, not from HEAD.
+  const [, warm] = await Promise.all([writeRefs(p, a), claimed && fromShelf(p, { ...a, tree: a.tree! })]);
   if (!warm) {
     if (claimed) {
       removeTree(join(p, ".git", "index"));

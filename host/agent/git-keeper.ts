@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:net";
 import { dirname, join } from "node:path";
 import type { KeeperAnswer, KeeperRepo, KeeperRequest, KeeperReturn, KeeperWant } from "../../protocol/git-keeper";
 import { keeperGit as git, keeperGitOk, type Auth } from "./keeper-git";
+import { maintainMirror } from "./keeper-mirror";
 import { KeeperTrees } from "./keeper-trees";
 
 export { keeperEnv } from "./keeper-git";
@@ -70,7 +71,9 @@ export function parseRequest(line: string, servers: string[]): KeeperRequest {
   } else if (w?.kind !== "default-branch") {
     throw new KeeperRefusal("want must be sha, ref or default-branch");
   }
-  return { ...repo, token: r.token, want: w, tree: r.tree === true };
+  if (r.all !== undefined && typeof r.all !== "boolean") throw new KeeperRefusal("all must be true or false");
+  // An action from before `all` existed expected every branch and tag.
+  return { ...repo, token: r.token, want: w, tree: r.tree === true, all: r.all ?? true };
 }
 
 /** A post step's return of its tree: the same repository checks, a plain name in the slot's cache. */
@@ -115,6 +118,8 @@ interface SlotCtx {
   gid: number;
   mirrorRoot: string;
   trees?: KeeperTrees;
+  /** Mirrors fetched into since the last settle: their upkeep is due then. */
+  fetched: Set<string>;
 }
 
 const repoKey = (r: { serverUrl: string; owner: string; repo: string }) => `${new URL(r.serverUrl).host.toLowerCase().replace(/[^a-z0-9._-]/g, "_")}/${r.owner.toLowerCase()}/${r.repo.toLowerCase()}`;
@@ -162,6 +167,7 @@ export class GitKeeper {
     const dir = this.mirrorDir(root, req);
     const host = dirname(dirname(dir));
     return this.serial(dir, async () => {
+      slot.fetched.add(dir);
       if (!this.ready.has(dir) || !exists(join(dir, "HEAD"))) {
         rootDir(root, 0o750, slot.gid);
         rootDir(host, 0o755);
@@ -206,12 +212,23 @@ export class GitKeeper {
           .map((l) => l.split(" ") as [string, string]);
       let sha: string;
       let ref: string;
+      const exact = w.kind === "sha" && !req.all ? exactRef(w.ref, w.sha) : undefined;
+      if (exact !== undefined && w.kind === "sha") {
+        // What actions/checkout does for a job's commit: that one commit by id, into the job's own
+        // ref, and no other ref (no ref advertisement is asked for). Already in the mirror: git
+        // sees it and asks the server nothing.
+        const r = await git(["-C", dir, "fetch", "--force", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", "--end-of-options", url, `+${w.sha}:${exact}`], { auth });
+        if (r.code === 0) return { v: 1, ok: true, objects: join(dir, "objects"), sha: w.sha, ref: w.ref, refs: exact.startsWith("refs/remotes/origin/") ? [[exact, w.sha]] : [] };
+        // Gone from the server, or not served by id: the full fetch below says which.
+      }
       if (w.kind === "sha") {
-        // No ls-remote: the commit is named, and a fetch is needed only if the mirror lacks it.
+        // No ls-remote: the commit is named.
         sha = w.sha;
         ref = w.ref;
+        // Every branch and tag as upstream has them now: fetched even when the commit is here.
+        if (req.all) await fetch(extra.map((e) => `+${e}:${e}`));
         if (!(await has(sha))) {
-          await fetch(extra.map((e) => `+${e}:${e}`));
+          if (!req.all) await fetch(extra.map((e) => `+${e}:${e}`));
           if (!(await has(sha))) {
             // Not on any branch, tag or the named pull ref: asked for by id (GitHub serves reachable commits).
             const r = await git(["-C", dir, "fetch", "--no-tags", "--no-write-fetch-head", "--end-of-options", url, `+${sha}:refs/runner-fleet/sha/${sha}`], { auth });
@@ -253,16 +270,28 @@ export class GitKeeper {
    */
   async settle(socket: string): Promise<void> {
     const slot = this.slots.get(socket);
-    const trees = slot?.trees;
-    if (!slot || !trees) return;
-    await this.serial(trees.s.root, () =>
-      trees.settle(async (key, sha) => {
-        const [host, owner, repo] = key.split("/") as [string, string, string];
-        const dir = join(slot.mirrorRoot, host, owner, `${repo}.git`);
-        const ok = (await git(["-C", dir, "cat-file", "-e", "--end-of-options", `${sha}^{commit}`])).code === 0;
-        return ok ? join(dir, "objects") : undefined;
-      }),
-    );
+    if (!slot) return;
+    const trees = slot.trees;
+    if (trees) {
+      await this.serial(trees.s.root, () =>
+        trees.settle(async (key, sha) => {
+          const [host, owner, repo] = key.split("/") as [string, string, string];
+          const dir = join(slot.mirrorRoot, host, owner, `${repo}.git`);
+          const ok = (await git(["-C", dir, "cat-file", "-e", "--end-of-options", `${sha}^{commit}`])).code === 0;
+          return ok ? join(dir, "objects") : undefined;
+        }),
+      );
+    }
+    // Nothing of the slot is running: no job reads the packs its mirrors' upkeep replaces.
+    const due = [...slot.fetched];
+    slot.fetched.clear();
+    for (const dir of due) {
+      const done = await this.serial(dir, () => maintainMirror(dir)).catch((e: unknown) => {
+        this.o.log?.("git keeper could not repack a mirror", { mirror: dir, error: e instanceof Error ? e.message : String(e) });
+        return "none" as const;
+      });
+      if (done !== "none") this.o.log?.(`git keeper ${done} a mirror`, { mirror: dir });
+    }
   }
 
   /**
@@ -273,7 +302,7 @@ export class GitKeeper {
   async serve(socket: string, user: { uid: number; gid: number }, mirrorRoot: string, trees?: { root: string; cache: string }): Promise<Server> {
     rootDir(dirname(socket), 0o755);
     rmSync(socket, { force: true });
-    const slot: SlotCtx = { uid: user.uid, gid: user.gid, mirrorRoot, ...(trees ? { trees: new KeeperTrees({ ...trees, uid: user.uid, gid: user.gid }, this.o.log) } : {}) };
+    const slot: SlotCtx = { uid: user.uid, gid: user.gid, mirrorRoot, fetched: new Set(), ...(trees ? { trees: new KeeperTrees({ ...trees, uid: user.uid, gid: user.gid }, this.o.log) } : {}) };
     this.slots.set(socket, slot);
     const server = createServer((conn) => {
       let buf = "";
@@ -342,6 +371,18 @@ export class GitKeeper {
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers = [];
   }
+}
+
+/**
+ * Where a job's commit is fetched to on the exact path: its branch as refs/remotes/origin/<name>,
+ * its pull request ref as itself, a bare SHA under the keeper's own prefix. A tag (or any other
+ * ref) takes the full fetch, which brings the tag object as upstream has it.
+ */
+function exactRef(ref: string, sha: string): string | undefined {
+  if (ref === "") return `refs/runner-fleet/sha/${sha}`;
+  if (ref.startsWith("refs/heads/")) return `refs/remotes/origin/${ref.slice(11)}`;
+  if (PULL_REF.test(ref)) return ref;
+  return undefined;
 }
 
 function exists(p: string): boolean {

@@ -1,4 +1,3 @@
-import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -6,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitKeeper } from "../../host/agent/git-keeper";
 import { hasCommand } from "../helpers/env";
 import { fixture, type Fixture } from "./fixture";
+import { asSlot, chown, expectOk, keeperSlot, SLOT, type JobOver, type KeeperSlot } from "./keeper-slot";
 import { filesContaining, git, Upstream } from "./repos";
-import { runStep, type Job, type Step } from "./runner";
+import { runStep } from "./runner";
 import { gitAttackLines } from "../helpers/git-attacks";
 
 // The host's git keeper (the agent, root) and the bundled action run as a slot's uid, real git on
@@ -21,57 +21,20 @@ import { gitAttackLines } from "../helpers/git-attacks";
 // processes are gone.
 const RUN = hasCommand("git", "git") && hasCommand("flock", "util-linux") && hasCommand("setpriv", "util-linux");
 const ROOT = process.getuid?.() === 0;
-const SLOT = 2011;
-
-function expectOk(step: Step): void {
-  expect(step.code, step.raw).toBe(0);
-  expect(step.errors, step.raw).toEqual([]);
-}
-
-const chown = (p: string, uid: number) => execFileSync("chown", ["-R", `${uid}:${uid}`, p]);
-
-/**
- * A shell script as the slot's uid, the way a job's `run:` step runs; its exit code and output.
- * Asynchronous: the git server and the keeper live in this process's event loop.
- */
-function asSlot(script: string, env: Record<string, string>, cwd = "/"): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn("setpriv", ["--reuid", String(SLOT), "--regid", String(SLOT), "--clear-groups", "--", "/bin/sh", "-c", script], {
-      cwd,
-      env: { PATH: "/usr/local/bin:/usr/bin:/bin", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    p.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    p.stderr.on("data", (b: Buffer) => (out += b.toString()));
-    p.on("close", (code) => resolve({ code: code ?? -1, out }));
-  });
-}
 
 describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison", () => {
   let f: Fixture;
   let up: Upstream;
+  let slot: KeeperSlot;
   let keeper: GitKeeper;
-  let slotDir: string;
   let socket: string;
   let mirrorRoot: string;
   let trees: string;
   let cache: string;
   let marks: string;
   let evil: string;
-  let n = 0;
-  const mirror = () => join(mirrorRoot, new URL(f.server.url).host.replace(":", "_"), "acme", "widgets.git");
-
-  /** A job on the slot as the agent starts it: its own fresh HOME, the slot's cache and socket, files the slot owns. */
-  const job = (over: Partial<Pick<Job, "with" | "github">> = {}): Job => {
-    n++;
-    const home = join(f.tmp, "homes", String(n));
-    mkdirSync(home, { recursive: true });
-    const j = f.job({ uid: SLOT, ...over, env: { RUNNER_FLEET_GIT_SOCKET: socket, RUNNER_FLEET_CACHE_DIR: cache, HOME: home } });
-    chown(join(f.tmp, "runners"), SLOT);
-    chown(home, SLOT);
-    return j;
-  };
+  const mirror = () => slot.mirror();
+  const job = (over: JobOver = {}) => slot.job(over);
 
   beforeAll(async () => {
     f = await fixture("keeper");
@@ -80,16 +43,8 @@ describe.runIf(RUN && ROOT)("the host's git keeper: a mirror no job can poison",
     for (let i = 0; i < 50; i++) files[`src/${i}.txt`] = `file ${i}\n`;
     up.commit("c0", files);
     up.push("main");
-    slotDir = join(f.tmp, "slots", "1");
-    mkdirSync(slotDir, { recursive: true, mode: 0o755 });
-    socket = join(slotDir, "git.sock");
-    mirrorRoot = join(slotDir, "git-mirror");
-    trees = join(slotDir, "git-trees");
-    cache = join(slotDir, "cache");
-    mkdirSync(cache, { mode: 0o700 });
-    chown(cache, SLOT);
-    keeper = new GitKeeper({ servers: [f.server.url] });
-    await keeper.serve(socket, { uid: SLOT, gid: SLOT }, mirrorRoot, { root: trees, cache });
+    slot = await keeperSlot(f);
+    ({ keeper, socket, mirrorRoot, trees, cache } = slot);
     // What the attacker's code does when anything runs it: leaves a mark, and its environment.
     marks = join(f.tmp, "marks");
     mkdirSync(marks, { mode: 0o1777 });
@@ -175,7 +130,7 @@ cd "${a.workspace}" && cp -p src/3.txt "${cache}/ref" && printf 'evil 3\\n' 1<> 
     expect(own.out).not.toMatch(/^refused/m); // the slot may write what is its own
     expect([statSync(join(a.workspace, "src/3.txt")).size, readFileSync(join(a.workspace, "src/3.txt"), "utf8")]).toEqual([7, "evil 3\n"]);
     // 3. The slot's HOME (a persistent slot's job could leave it): a global config with all four.
-    const home = join(f.tmp, "homes", String(n));
+    const home = a.home;
     expect((await asSlot(attack(join(home, ".gitconfig-dir")).replace(/--file "\$d\/config"/g, `--file "${home}/.gitconfig"`), { HOME: home })).code).toBe(0);
     expect(readFileSync(join(home, ".gitconfig"), "utf8")).toContain("insteadOf");
     // 4. The keeper's socket: another server, a ref outside heads/tags/pull, a token that is not one.
